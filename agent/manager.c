@@ -1,0 +1,182 @@
+#include "manager.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+
+#include "log.h"
+#include "macro.h"
+
+struct Manager {
+        sd_event *event;
+        Config *config;
+        char *config_path;
+        char *summary;
+        int cli_log_level;
+        unsigned reloads;
+        unsigned reload_failures;
+};
+
+void conf_errors_log(const ConfErrors *errs) {
+        for (size_t i = 0; i < errs->n; i++) {
+                const ConfError *e = &errs->items[i];
+                if (e->line)
+                        log_error("%s:%u: %s", e->file, e->line, e->message);
+                else
+                        log_error("%s: %s", e->file, e->message);
+        }
+}
+
+static void manager_apply_log_level(Manager *m) {
+        if (m->cli_log_level >= 0)
+                log_set_max_level(m->cli_log_level);
+        else if (m->config->global.log_level >= 0)
+                log_set_max_level(m->config->global.log_level);
+        else
+                log_set_max_level(LOG_INFO);
+}
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int manager_reload(Manager *m) {
+        _cleanup_(conf_errors_clear) ConfErrors errs = {};
+        Config *c = NULL;
+        char *summary;
+        int r;
+
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading %s",
+                          (unsigned long long) monotonic_usec(), m->config_path);
+        log_info("reloading %s", m->config_path);
+
+        r = conf_load_file(m->config_path, &c, &errs);
+        if (r >= 0 && !(summary = conf_summary(c))) {
+                conf_free(c);
+                r = -ENOMEM;
+        }
+        if (r < 0) {
+                m->reload_failures++;
+                conf_errors_log(&errs);
+                if (r == -ENOMEM)
+                        log_error("reload of %s failed: out of memory, keeping the running configuration",
+                                  m->config_path);
+                else
+                        log_error("reload of %s failed (%zu error%s), keeping the running configuration",
+                                  m->config_path, errs.n, errs.n == 1 ? "" : "s");
+                (void) sd_notifyf(false, "READY=1\nSTATUS=Reload failed (%zu error%s), still running: %s",
+                                  errs.n, errs.n == 1 ? "" : "s", m->summary);
+                return 0;
+        }
+
+        conf_free(m->config);
+        m->config = c;
+        free(m->summary);
+        m->summary = summary;
+        m->reloads++;
+        manager_apply_log_level(m);
+        log_info("reloaded %s: %s", m->config_path, m->summary);
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s (reloaded)", m->summary);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) s;
+        (void) si;
+        return manager_reload(userdata);
+}
+
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) s;
+        log_info("received %s, stopping", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_new(Manager **ret, Config *config, const char *config_path, int cli_log_level) {
+        Manager *m;
+        sigset_t mask;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m) {
+                conf_free(config);
+                return -ENOMEM;
+        }
+        m->config = config;
+        m->cli_log_level = cli_log_level;
+        m->config_path = strdup(config_path);
+        m->summary = conf_summary(config);
+        if (!m->config_path || !m->summary) {
+                manager_free(m);
+                return -ENOMEM;
+        }
+        manager_apply_log_level(m);
+
+        /* sd-event (libsystemd 252) needs the signals blocked before it takes them. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+                r = log_error_errno(errno, "failed to block signals: %m");
+                goto fail;
+        }
+
+        r = sd_event_default(&m->event);
+        if (r < 0) {
+                log_error_errno(r, "failed to create the event loop: %m");
+                goto fail;
+        }
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0) {
+                log_error_errno(r, "failed to watch signals: %m");
+                goto fail;
+        }
+        /* Pings WATCHDOG=1 at half of WATCHDOG_USEC when systemd asks for it. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0) {
+                log_error_errno(r, "failed to set up the watchdog: %m");
+                goto fail;
+        }
+        *ret = m;
+        return 0;
+fail:
+        manager_free(m);
+        return r;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        sd_event_unref(m->event);
+        conf_free(m->config);
+        free(m->config_path);
+        free(m->summary);
+        free(m);
+        return NULL;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        log_info("started with %s: %s", m->config_path, m->summary);
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s", m->summary);
+        r = sd_event_loop(m->event);
+        if (r < 0) {
+                log_error_errno(r, "event loop failed: %m");
+                return 1;
+        }
+        log_info("stopped");
+        return r;
+}
