@@ -10,7 +10,7 @@ unsigned conf_line(const config_setting_t *s) {
         return s ? config_setting_source_line(s) : 0;
 }
 
-static void conf_verror_at(ConfCtx *ctx, const char *file, unsigned line, const char *fmt,
+_printf_(4, 0) static void conf_verror_at(ConfCtx *ctx, const char *file, unsigned line, const char *fmt,
                            va_list ap) {
         _cleanup_free_ char *msg = NULL;
         ConfError *items;

@@ -30,6 +30,14 @@ void conf_errors_log(const ConfErrors *errs) {
         }
 }
 
+/* Valid but risky settings: said once per load. */
+static void conf_log_warnings(const Config *c) {
+        for (size_t i = 0; i < c->n_probes; i++)
+                if (c->probes[i].http.tls_skip_verify)
+                        log_warning("probe '%s': tls_skip_verify is on, the server's certificate is not checked",
+                                    c->probes[i].name);
+}
+
 static void manager_apply_log_level(Manager *m) {
         if (m->cli_log_level >= 0)
                 log_set_max_level(m->cli_log_level);
@@ -81,6 +89,7 @@ static int manager_reload(Manager *m) {
         m->summary = summary;
         m->reloads++;
         manager_apply_log_level(m);
+        conf_log_warnings(m->config);
         log_info("reloaded %s: %s", m->config_path, m->summary);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s (reloaded)", m->summary);
         return 0;
@@ -120,6 +129,7 @@ int manager_new(Manager **ret, Config *config, const char *config_path, int cli_
                 return -ENOMEM;
         }
         manager_apply_log_level(m);
+        conf_log_warnings(m->config);
 
         /* sd-event (libsystemd 252) needs the signals blocked before it takes them. */
         sigemptyset(&mask);
