@@ -60,26 +60,36 @@ const char *log_level_to_string(int level) {
         return level_names[level];
 }
 
-static void log_write_journal(int level, const char *const *fields, const char *msg) {
-        char prio[16];
-        _cleanup_free_ char *message = NULL;
-        struct iovec iov[LOG_MAX_FIELDS + 3];
-        size_t n = 0;
-
-        if (asprintf(&message, "MESSAGE=%s", msg) < 0)
-                return;
-        snprintf(prio, sizeof(prio), "PRIORITY=%d", level);
-        iov[n++] = (struct iovec) { .iov_base = message, .iov_len = strlen(message) };
-        iov[n++] = (struct iovec) { .iov_base = prio, .iov_len = strlen(prio) };
-        iov[n++] = (struct iovec) { .iov_base = (char *) "SYSLOG_IDENTIFIER=promvipd",
-                                    .iov_len = strlen("SYSLOG_IDENTIFIER=promvipd") };
-        for (size_t i = 0; fields && fields[i] && i < LOG_MAX_FIELDS; i++)
-                iov[n++] = (struct iovec) { .iov_base = (char *) fields[i],
-                                            .iov_len = strlen(fields[i]) };
-        (void) sd_journal_sendv(iov, (int) n);
+static struct iovec iov_str(const char *s) {
+        return (struct iovec) { .iov_base = (char *) s, .iov_len = strlen(s) };
 }
 
-int log_internal(int level, int error, const char *const *fields, const char *fmt, ...) {
+/* 0, or negative errno when the journal did not take the message. */
+static int log_write_journal(const char *file, int line, const char *func, int level,
+                             const char *const *fields, const char *msg) {
+        _cleanup_free_ char *message = NULL, *code_file = NULL, *code_func = NULL;
+        char prio[16], code_line[32];
+        struct iovec iov[LOG_MAX_FIELDS + 6];
+        size_t n = 0;
+
+        if (asprintf(&message, "MESSAGE=%s", msg) < 0 || asprintf(&code_file, "CODE_FILE=%s", file) < 0 ||
+            asprintf(&code_func, "CODE_FUNC=%s", func) < 0)
+                return -ENOMEM;
+        snprintf(prio, sizeof(prio), "PRIORITY=%d", level);
+        snprintf(code_line, sizeof(code_line), "CODE_LINE=%d", line);
+        iov[n++] = iov_str(message);
+        iov[n++] = iov_str(prio);
+        iov[n++] = iov_str("SYSLOG_IDENTIFIER=promvipd");
+        iov[n++] = iov_str(code_file);
+        iov[n++] = iov_str(code_line);
+        iov[n++] = iov_str(code_func);
+        for (size_t i = 0; fields && fields[i] && i < LOG_MAX_FIELDS; i++)
+                iov[n++] = iov_str(fields[i]);
+        return sd_journal_sendv(iov, (int) n);
+}
+
+int log_internal_at(const char *file, int line, const char *func, int level, int error,
+                    const char *const *fields, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
         int saved = errno;
         va_list ap;
@@ -98,9 +108,8 @@ int log_internal(int level, int error, const char *const *fields, const char *fm
         if (!msg)
                 fprintf(stderr, "promvipd: %s: (out of memory formatting a message)\n",
                         log_level_to_string(level));
-        else if (use_journal)
-                log_write_journal(level, fields, msg);
-        else
+        else if (!use_journal || log_write_journal(file, line, func, level, fields, msg) < 0)
+                /* Without the journal, or when it is gone, stderr still reaches someone. */
                 fprintf(stderr, "promvipd: %s: %s\n", log_level_to_string(level), msg);
 
         errno = saved;

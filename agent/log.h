@@ -19,13 +19,17 @@ const char *log_level_to_string(int level);
 #define LOG_LEVEL_NAMES "debug, info, notice, warning, error"
 
 /* Logs one message. `fields` is NULL or a NULL-terminated list of extra
- * journal fields ("KEY=value"). If error != 0, errno is set to |error| while
- * formatting, so "%m" names it. Returns -|error|, so callers can write
+ * journal fields ("KEY=value"); the journal also gets CODE_FILE, CODE_LINE
+ * and CODE_FUNC. If error != 0, errno is set to |error| while formatting, so
+ * "%m" names it. Returns -|error|, so callers can write
  * `return log_error_errno(r, "...: %m");`. */
-int log_internal(int level, int error, const char *const *fields, const char *fmt, ...)
-        _printf_(4, 5);
+int log_internal_at(const char *file, int line, const char *func, int level, int error,
+                    const char *const *fields, const char *fmt, ...) _printf_(7, 8);
 
+#define log_internal(level, error, fields, ...) \
+        log_internal_at(__FILE__, __LINE__, __func__, (level), (error), (fields), __VA_ARGS__)
 #define log_full(level, ...) log_internal((level), 0, NULL, __VA_ARGS__)
+#define log_struct(level, fields, ...) log_internal((level), 0, (fields), __VA_ARGS__)
 #define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_full(LOG_INFO, __VA_ARGS__)
 #define log_notice(...) log_full(LOG_NOTICE, __VA_ARGS__)

@@ -23,10 +23,17 @@ struct Manager {
 void conf_errors_log(const ConfErrors *errs) {
         for (size_t i = 0; i < errs->n; i++) {
                 const ConfError *e = &errs->items[i];
-                if (e->line)
+                _cleanup_free_ char *f = NULL, *l = NULL;
+
+                if (asprintf(&f, "CONFIG_FILE=%s", e->file) < 0 || asprintf(&l, "CONFIG_LINE=%u", e->line) < 0) {
                         log_error("%s:%u: %s", e->file, e->line, e->message);
+                        continue;
+                }
+                if (e->line)
+                        log_struct(LOG_ERR, ((const char *const[]) { f, l, NULL }), "%s:%u: %s", e->file,
+                                   e->line, e->message);
                 else
-                        log_error("%s: %s", e->file, e->message);
+                        log_struct(LOG_ERR, ((const char *const[]) { f, NULL }), "%s: %s", e->file, e->message);
         }
 }
 

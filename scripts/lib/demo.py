@@ -1,7 +1,7 @@
 """The demo run by scripts/demo: promvipd in a lab of network namespaces.
 
 Two hosts (namespaces pvd-1-h1, pvd-1-h2) on a bridge; each runs promvipd
-with a config adapted from conf/promvip.conf (or an inline one). The demo
+with a config adapted from conf/promvip.conf. The demo
 shows each daemon's readiness, a reload (SIGHUP) and a clean stop (SIGTERM).
 Usage: demo.py [--promvipd PATH] | demo.py --cleanup
 """
@@ -20,25 +20,18 @@ import lab as labmod  # noqa: E402
 TIME_LIMIT = 60  # seconds for the whole demo
 STEP = 10        # seconds for any one step
 
-INLINE_CONFIG = """\
-global = { router_id = "demo"; listen = "127.0.0.1:9662"; };
-probes = ( { name = "ready"; type = "http"; url = "http://127.0.0.1:9090/-/ready";
-             interval = 1.0; timeout = 0.5; fall = 3; rise = 2; } );
-instances = ( { name = "prometheus"; interface = "eth0"; vrid = 51; priority = 150;
-                virtual_addresses = ( "10.99.1.100/24" );
-                track = ( { probe = "ready"; weight = -60; } ); } );
-"""
-
-
 def say(text):
     print(f"[demo] {text}", flush=True)
 
 
 def adapt(text, host):
     """Fit an example config to a lab host: its router_id, eth0, the lab's
-    10.99.<lab>.0/24 in place of other IPv4 addresses, no hooks and no
-    script_user (the demo runs no scripts)."""
+    10.99.<lab>.0/24 in place of other IPv4 addresses, priority 150 on h1
+    and 100 on the others, no hooks and no script_user (the demo runs no
+    scripts)."""
     net = f"10.99.{host.lab.number}"
+    priority = 150 if host is host.lab.hosts[0] else 100
+    text = re.sub(r'\bpriority\s*=\s*\d+', f"priority = {priority}", text)
     text = re.sub(r'router_id\s*=\s*"[^"]*"', f'router_id = "{host.name}"', text)
     text = re.sub(r'interface\s*=\s*"[^"]*"', 'interface = "eth0"', text)
     text = re.sub(r'"(?!127\.)\d+\.\d+\.\d+\.(\d+)(/\d+)?"',
@@ -48,22 +41,15 @@ def adapt(text, host):
 
 
 def config_for(net, host, promvipd):
-    """Path of a config for `host` that passes promvipd --config-test."""
-    example = os.path.join(REPO, "conf", "promvip.conf")
-    candidates = []
-    if os.path.exists(example):
-        with open(example) as f:
-            candidates.append(("conf/promvip.conf", adapt(f.read(), host)))
-    candidates.append(("inline config", adapt(INLINE_CONFIG, host)))
-    for origin, text in candidates:
-        path = net.write(f"{host.name}.conf", text)
-        r = net.run(host.ns, [promvipd, "--config-test", "-f", path], timeout=STEP)
-        if r.returncode == 0:
-            say(f"{host.name}: config from {origin}: {r.stdout.strip()}")
-            return path
-        say(f"note: {origin} adapted for {host.name} fails --config-test:\n"
-            + r.stderr.rstrip())
-    raise RuntimeError(f"no config for {host.name} passes --config-test")
+    """Path of conf/promvip.conf adapted to `host`; it must pass --config-test."""
+    with open(os.path.join(REPO, "conf", "promvip.conf")) as f:
+        path = net.write(f"{host.name}.conf", adapt(f.read(), host))
+    r = net.run(host.ns, [promvipd, "--config-test", "-f", path], timeout=STEP)
+    if r.returncode != 0:
+        raise RuntimeError(f"conf/promvip.conf adapted for {host.name} fails --config-test:\n"
+                           + r.stderr.rstrip())
+    say(f"{host.name}: {r.stdout.strip()}")
+    return path
 
 
 def demo(promvipd):

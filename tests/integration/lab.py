@@ -29,7 +29,8 @@ _lab_numbers = itertools.count(1)
 
 def wait_for(predicate, timeout, interval=0.05, what="condition"):
     """Poll predicate() until it returns a true value, which is returned.
-    Bounded in time and in count; raises AssertionError naming `what`."""
+    Bounded in time and in count; raises AssertionError naming `what`
+    (a text, or a function returning one, called only on time-out)."""
     deadline = time.monotonic() + timeout
     for _ in range(int(timeout / interval) + 2):
         value = predicate()
@@ -38,6 +39,7 @@ def wait_for(predicate, timeout, interval=0.05, what="condition"):
         if time.monotonic() >= deadline:
             break
         time.sleep(interval)
+    what = what() if callable(what) else what
     raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
 
 
@@ -211,7 +213,7 @@ class NotifySocket:
                 if entry in msg.splitlines():
                     return msg
             return None
-        return wait_for(find, timeout, what=f"{entry!r} on {self.path} "
+        return wait_for(find, timeout, what=lambda: f"{entry!r} on {self.path} "
                         f"(got {self.messages()[since:]!r})")
 
     def close(self):
