@@ -33,10 +33,13 @@ int probe_kind_from_string(const char *s) {
         "url", "ca_file", "cert_file", "key_file", "tls_skip_verify", "username", "password", \
                 "bearer_token_file", "headers"
 
+static const char *const http_keys[] = { COMMON_KEYS, HTTP_KEYS, NULL };
+static const char *const promql_keys[] = { COMMON_KEYS, HTTP_KEYS, "query", "min", "max", NULL };
+static const char *const exec_keys[] = { COMMON_KEYS, "command", NULL };
 static const char *const *const known_keys[_PROBE_KIND_MAX] = {
-        [PROBE_HTTP] = (const char *const[]) { COMMON_KEYS, HTTP_KEYS, NULL },
-        [PROBE_PROMQL] = (const char *const[]) { COMMON_KEYS, HTTP_KEYS, "query", "min", "max", NULL },
-        [PROBE_EXEC] = (const char *const[]) { COMMON_KEYS, "command", NULL },
+        [PROBE_HTTP] = http_keys,
+        [PROBE_PROMQL] = promql_keys,
+        [PROBE_EXEC] = exec_keys,
 };
 
 /* http(s) URL with a host, checked by libcurl's own URL parser. For promql

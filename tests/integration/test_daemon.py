@@ -163,3 +163,24 @@ def test_version_and_help(lab, promvipd):
     r = net.run(h1.ns, [promvipd, "--help"], timeout=START)
     assert r.returncode == 0, r.stderr
     assert "--config-test" in r.stdout, r.stdout
+
+
+def test_watchdog_pings(lab, promvipd):
+    """With WATCHDOG_USEC set (as systemd does for WatchdogSec=), the daemon
+    sends WATCHDOG=1 at about half that interval; without it, never."""
+    net = lab(1)
+    host = net.hosts[0]
+    path = net.write("h1.conf", config(host))
+    sock = net.notify_socket("h1-watchdog")
+    env = dict(sock.env(), WATCHDOG_USEC="200000")
+    net.spawn(host.ns, [promvipd, "-f", path], env=env, name="promvipd")
+    sock.wait_for("READY=1", START)
+    wait_for(lambda: len([m for m in sock.messages() if "WATCHDOG=1" in m.splitlines()]) >= 3,
+             START, what="three WATCHDOG=1 pings")
+
+    quiet = net.notify_socket("h1-nowatchdog")
+    proc = net.spawn(host.ns, [promvipd, "-f", path], env=quiet.env(), name="promvipd-2")
+    quiet.wait_for("READY=1", START)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait(START) == 0
+    assert not any("WATCHDOG=1" in m.splitlines() for m in quiet.messages())

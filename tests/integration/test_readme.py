@@ -1,0 +1,45 @@
+"""The README's configuration reference names exactly the keys the loader
+accepts: every key in the loader's known-key lists (agent/conf-*.c) is
+documented in a reference table, and every documented key is accepted."""
+
+import os
+import re
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def loader_keys():
+    keys = set()
+    for name in ("conf.c", "conf-probe.c", "conf-instance.c"):
+        with open(os.path.join(REPO, "agent", name)) as f:
+            src = f.read()
+        # The known-key arrays (`..._keys[] = { ... };`) and the macros they use.
+        blocks = re.findall(r"_keys\[\] = \{(.*?)\};", src, re.S)
+        blocks += re.findall(r"#define \w+_KEYS((?:.*\\\n)*.*)", src)
+        for block in blocks:
+            keys.update(re.findall(r'"([a-z_0-9]+)"', block))
+    return keys
+
+
+def readme_keys():
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    ref = text[text.index("## Configuration reference"):]
+    ref = ref[:ref.index("\n## ", 5)]
+    keys = set()
+    keys.update(re.findall(r"^### `([a-z_]+)`", ref, re.M))
+    for row in re.findall(r"^\| (`[^|]+`) \|", ref, re.M):
+        keys.update(re.findall(r"`([a-z_0-9]+)`", row))
+    return keys
+
+
+def test_readme_documents_every_key():
+    loader = loader_keys()
+    assert {"priority", "virtual_addresses", "bearer_token_file", "timeout", "listen"} <= loader
+    missing = loader - readme_keys()
+    assert not missing, f"keys the loader accepts but the README does not document: {sorted(missing)}"
+
+
+def test_readme_documents_no_unknown_key():
+    extra = readme_keys() - loader_keys()
+    assert not extra, f"keys in the README that the loader rejects: {sorted(extra)}"
