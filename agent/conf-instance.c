@@ -282,11 +282,13 @@ static void parse_auth(ConfCtx *ctx, const config_setting_t *g, InstanceConfig *
 }
 
 static void parse_numbers(ConfCtx *ctx, const config_setting_t *s, InstanceConfig *in) {
-        long long v;
+        long long v = 0;
+        int r = conf_get_int(ctx, s, "vrid", 1, 255, &v);
 
-        if (conf_get_int(ctx, s, "vrid", 1, 255, &v) == 0)
+        if (r == 0)
                 conf_error(ctx, s, "'vrid' is required (1-255)");
-        in->vrid = (uint8_t) v;
+        else if (r > 0)
+                in->vrid = (uint8_t) v;
         in->priority = 100;
         if (conf_get_int(ctx, s, "priority", 1, 255, &v) > 0)
                 in->priority = (uint8_t) v;
