@@ -1,0 +1,35 @@
+/* Telling the segment who owns a VIP now: gratuitous ARP for IPv4 (an ARP
+ * request with sender = target = VIP, from the interface's MAC, to the
+ * broadcast address, as keepalived sends it) and unsolicited neighbour
+ * advertisements for IPv6 (RFC 4861 7.2.6: to ff02::1, Override flag set,
+ * target link-layer address option, hop limit 255).
+ *
+ * The frame builders are pure; the Announcer owns the two sockets (an
+ * AF_PACKET SOCK_DGRAM socket and a raw ICMPv6 socket that receives
+ * nothing) and sends one packet per call. Scheduling bursts is the caller's. */
+#pragma once
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARP_GARP_LEN 28
+#define NDISC_NA_LEN 32
+
+/* The 28-byte ARP payload (Ethernet/IPv4, opcode request). */
+size_t arp_build_garp(uint8_t buf[ARP_GARP_LEN], const uint8_t mac[6], const struct in_addr *vip);
+/* The 32-byte ICMPv6 NA with a target link-layer address option; the
+ * checksum field is left 0 (the kernel fills it for raw ICMPv6 sockets). */
+size_t ndisc_build_na(uint8_t buf[NDISC_NA_LEN], const uint8_t mac[6], const struct in6_addr *vip);
+
+typedef struct Announcer Announcer;
+
+int announcer_new(Announcer **ret);
+Announcer *announcer_free(Announcer *a);
+
+/* Sends one gratuitous ARP for vip out of ifindex: 0 or -errno. */
+int announce_garp(Announcer *a, int ifindex, const uint8_t mac[6], const struct in_addr *vip);
+/* Sends one unsolicited NA for vip out of ifindex from the link-local
+ * address src: 0 or -errno. */
+int announce_na(Announcer *a, int ifindex, const uint8_t mac[6], const struct in6_addr *src,
+                const struct in6_addr *vip);
