@@ -1,0 +1,198 @@
+#include "vrrp-fsm.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#define USEC_PER_CS 10000ULL
+
+static const char *const state_names[_VRRP_STATE_MAX] = {
+        [VRRP_STATE_INIT] = "INIT",
+        [VRRP_STATE_BACKUP] = "BACKUP",
+        [VRRP_STATE_MASTER] = "MASTER",
+        [VRRP_STATE_FAULT] = "FAULT",
+        [VRRP_STATE_STOP] = "STOP",
+};
+
+const char *vrrp_state_to_string(VrrpState s) {
+        return s < _VRRP_STATE_MAX ? state_names[s] : "UNKNOWN";
+}
+
+uint64_t vrrp_skew_time_us(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs) {
+        if (version == 2) /* RFC 3768: (256 - Priority) / 256 seconds */
+                return (256ULL - priority) * 1000000ULL / 256;
+        /* RFC 5798: ((256 - Priority) * Master_Adver_Interval) / 256 centiseconds */
+        return (256ULL - priority) * master_adver_int_cs / 256 * USEC_PER_CS;
+}
+
+uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs) {
+        return 3ULL * master_adver_int_cs * USEC_PER_CS +
+               vrrp_skew_time_us(version, priority, master_adver_int_cs);
+}
+
+int ip_addr_compare(const IpAddr *a, const IpAddr *b) {
+        size_t len = a->family == AF_INET6 ? 16 : 4;
+
+        if (a->family != b->family)
+                return a->family < b->family ? -1 : 1;
+        return memcmp(&a->u, &b->u, len);
+}
+
+void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primary) {
+        *f = (VrrpFsm) {
+                .params = *params,
+                .state = VRRP_STATE_INIT,
+                .priority = params->priority,
+                .master_adver_int_cs = params->adver_int_cs,
+                .primary = *primary,
+        };
+}
+
+static void set_state(VrrpFsm *f, VrrpActions *a, VrrpState s, const char *reason) {
+        f->state = s;
+        a->new_state = s;
+        a->reason = reason;
+        f->preempt_at = 0;
+        if (s != VRRP_STATE_BACKUP)
+                f->master_known = false;
+}
+
+static void become_master(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *reason) {
+        a->flags |= VRRP_ACT_ADD_VIPS | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
+        f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+        set_state(f, a, VRRP_STATE_MASTER, reason);
+}
+
+static void arm_master_down(VrrpFsm *f, uint64_t now) {
+        f->timer_at = now + vrrp_master_down_us(f->params.version, f->priority, f->master_adver_int_cs);
+}
+
+static void become_backup(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *reason) {
+        arm_master_down(f, now);
+        set_state(f, a, VRRP_STATE_BACKUP, reason);
+}
+
+/* RFC 5798 6.4.1, also used when a fault clears. */
+static void start(VrrpFsm *f, uint64_t now, VrrpActions *a) {
+        if (f->fault) {
+                f->timer_at = 0;
+                set_state(f, a, VRRP_STATE_FAULT, "fault at start");
+                return;
+        }
+        if (f->priority == 255) {
+                become_master(f, now, a, "address owner (priority 255)");
+                return;
+        }
+        f->master_adver_int_cs = f->params.adver_int_cs;
+        become_backup(f, now, a, "start");
+}
+
+/* Accept the sender as master: learn its interval (v3) and restart the
+ * Master_Down_Timer. */
+static void follow_master(VrrpFsm *f, const VrrpEvent *ev, uint64_t now) {
+        if (f->params.version == 3)
+                f->master_adver_int_cs = ev->adver_int_cs;
+        f->master_known = true;
+        f->master = ev->src;
+        arm_master_down(f, now);
+}
+
+/* RFC 5798 6.4.2, with keepalived's preempt_delay: a lower-priority master
+ * is tolerated until preempt_delay after it was first seen. */
+static void backup_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now) {
+        if (ev->priority == 0) {
+                f->master_known = false;
+                f->timer_at = now + vrrp_skew_time_us(f->params.version, f->priority, f->master_adver_int_cs);
+                return;
+        }
+        if (!f->params.preempt || ev->priority >= f->priority) {
+                f->preempt_at = 0;
+                follow_master(f, ev, now);
+                return;
+        }
+        if (f->params.preempt_delay_us == 0)
+                return; /* discard: the Master_Down_Timer will make us master */
+        if (f->preempt_at == 0)
+                f->preempt_at = now + f->params.preempt_delay_us;
+        if (now < f->preempt_at)
+                follow_master(f, ev, now);
+}
+
+/* RFC 5798 6.4.3. */
+static void master_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *a) {
+        if (ev->priority == 0) {
+                a->flags |= VRRP_ACT_SEND_ADVERT;
+                f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+                return;
+        }
+        if (ev->priority > f->priority ||
+            (ev->priority == f->priority && ip_addr_compare(&ev->src, &f->primary) > 0)) {
+                a->flags |= VRRP_ACT_DEL_VIPS;
+                follow_master(f, ev, now);
+                set_state(f, a, VRRP_STATE_BACKUP,
+                          ev->priority > f->priority ? "higher priority master"
+                                                     : "master with equal priority and higher address");
+                return;
+        }
+        /* Another master that did not hear us: stay, and tell the segment
+         * (and the other master) again at once. */
+        a->flags |= VRRP_ACT_SPLIT_BRAIN | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
+        f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+}
+
+static void leave(VrrpFsm *f, VrrpActions *a, VrrpState s, const char *reason) {
+        if (f->state == VRRP_STATE_MASTER)
+                a->flags |= VRRP_ACT_SEND_STOP | VRRP_ACT_DEL_VIPS;
+        f->timer_at = 0;
+        set_state(f, a, s, reason);
+}
+
+void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *ret) {
+        *ret = (VrrpActions) { .old_state = f->state, .new_state = f->state };
+        if (f->state == VRRP_STATE_STOP)
+                return;
+
+        switch (ev->type) {
+        case VRRP_EV_STARTUP:
+                if (f->state == VRRP_STATE_INIT) {
+                        start(f, now, ret);
+                        /* VIPs a crashed predecessor left behind. */
+                        if (f->state != VRRP_STATE_MASTER)
+                                ret->flags |= VRRP_ACT_DEL_VIPS;
+                }
+                break;
+        case VRRP_EV_SHUTDOWN:
+                leave(f, ret, VRRP_STATE_STOP, "shutdown");
+                break;
+        case VRRP_EV_ADVERT:
+                if (f->state == VRRP_STATE_BACKUP)
+                        backup_advert(f, ev, now);
+                else if (f->state == VRRP_STATE_MASTER)
+                        master_advert(f, ev, now, ret);
+                break;
+        case VRRP_EV_TIMER:
+                if (f->timer_at == 0 || now < f->timer_at)
+                        break;
+                if (f->state == VRRP_STATE_BACKUP)
+                        become_master(f, now, ret, "master down timer expired");
+                else if (f->state == VRRP_STATE_MASTER) {
+                        ret->flags |= VRRP_ACT_SEND_ADVERT;
+                        f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+                }
+                break;
+        case VRRP_EV_PRIORITY:
+                /* A master's next advertisement carries it; a backup's
+                 * Skew_Time follows from it at the next restart of its timer. */
+                f->priority = ev->priority;
+                break;
+        case VRRP_EV_FAULT:
+                f->fault = true;
+                if (f->state == VRRP_STATE_BACKUP || f->state == VRRP_STATE_MASTER)
+                        leave(f, ret, VRRP_STATE_FAULT, "fault");
+                break;
+        case VRRP_EV_FAULT_CLEARED:
+                f->fault = false;
+                if (f->state == VRRP_STATE_FAULT)
+                        start(f, now, ret);
+                break;
+        }
+}

@@ -1,0 +1,92 @@
+/* The VRRP state machine of RFC 5798 section 6.4 (and RFC 3768 for version
+ * 2), plus keepalived's FAULT state and a final STOP state.
+ *
+ * Pure: the caller passes "now" (CLOCK_MONOTONIC, microseconds) and one
+ * event at a time; the machine updates its RFC variables and returns what
+ * to do (send, add/remove VIPs, announce) and the new state. It has one
+ * timer deadline (`timer_at`), which is the Adver_Timer in MASTER and the
+ * Master_Down_Timer in BACKUP; the caller arms it and reports its expiry
+ * with VRRP_EV_TIMER. No I/O, no clock reads, no logging. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+typedef enum VrrpState {
+        VRRP_STATE_INIT,
+        VRRP_STATE_BACKUP,
+        VRRP_STATE_MASTER,
+        VRRP_STATE_FAULT,
+        VRRP_STATE_STOP,
+        _VRRP_STATE_MAX,
+} VrrpState;
+
+typedef enum VrrpEventType {
+        VRRP_EV_STARTUP,       /* leave INIT */
+        VRRP_EV_SHUTDOWN,      /* stop for good */
+        VRRP_EV_ADVERT,        /* a valid advertisement for this virtual router */
+        VRRP_EV_TIMER,         /* timer_at was reached */
+        VRRP_EV_PRIORITY,      /* the effective priority changed */
+        VRRP_EV_FAULT,         /* a fault began: link down, or a weight-0 probe DOWN */
+        VRRP_EV_FAULT_CLEARED, /* every fault is gone */
+} VrrpEventType;
+
+typedef struct VrrpEvent {
+        VrrpEventType type;
+        uint8_t priority;       /* ADVERT: the sender's; PRIORITY: our new one */
+        uint16_t adver_int_cs;  /* ADVERT: the sender's interval */
+        IpAddr src;             /* ADVERT: the sender's address */
+} VrrpEvent;
+
+enum {
+        VRRP_ACT_SEND_ADVERT = 1 << 0, /* an advertisement with our priority */
+        VRRP_ACT_SEND_STOP = 1 << 1,   /* an advertisement with priority 0 */
+        VRRP_ACT_ADD_VIPS = 1 << 2,
+        VRRP_ACT_DEL_VIPS = 1 << 3,
+        VRRP_ACT_ANNOUNCE = 1 << 4,    /* gratuitous ARP / unsolicited NA for the VIPs */
+        VRRP_ACT_SPLIT_BRAIN = 1 << 5, /* another master advertised and we stayed master */
+};
+
+typedef struct VrrpActions {
+        unsigned flags;      /* VRRP_ACT_*, to be performed in the order listed above */
+        VrrpState old_state;
+        VrrpState new_state; /* == old_state when nothing changed */
+        const char *reason;  /* why the state changed, or NULL */
+} VrrpActions;
+
+typedef struct VrrpFsmParams {
+        uint8_t version;         /* 2 or 3 */
+        uint8_t priority;        /* the configured priority; 255: address owner */
+        uint16_t adver_int_cs;   /* Advertisement_Interval */
+        bool preempt;            /* Preempt_Mode */
+        uint64_t preempt_delay_us;
+} VrrpFsmParams;
+
+typedef struct VrrpFsm {
+        VrrpFsmParams params;
+        VrrpState state;
+        uint8_t priority;             /* effective priority */
+        uint16_t master_adver_int_cs; /* Master_Adver_Interval (learned in v3) */
+        uint64_t timer_at;            /* deadline of the running timer; 0: none */
+        uint64_t preempt_at;          /* BACKUP: when a lower-priority master may be preempted; 0: not waiting */
+        bool fault;
+        IpAddr primary;               /* our address, for the tie-break */
+        bool master_known;
+        IpAddr master;                /* BACKUP: the current master's address */
+} VrrpFsm;
+
+void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primary);
+void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *ret);
+
+/* Skew_Time and Master_Down_Interval in microseconds: RFC 5798 (version 3,
+ * centisecond arithmetic) or RFC 3768 (version 2). */
+uint64_t vrrp_skew_time_us(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs);
+uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs);
+
+/* Negative when a < b, by value as unsigned numbers in network order. */
+int ip_addr_compare(const IpAddr *a, const IpAddr *b);
+
+/* "INIT", "BACKUP", "MASTER", "FAULT", "STOP" (keepalived's words). */
+const char *vrrp_state_to_string(VrrpState s);
