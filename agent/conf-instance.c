@@ -16,7 +16,8 @@
 static const char *const instance_keys[] = {
         "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
         "preempt_delay", "virtual_addresses", "unicast_peers", "source_address", "track",
-        "notify", "auth", "checksum_pseudo_header", NULL,
+        "notify", "auth", "checksum_pseudo_header", "garp_master_delay", "garp_master_repeat",
+        "garp_master_refresh", "garp_interval", NULL,
 };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
 static const char *const auth_keys[] = { "type", "password", NULL };
@@ -220,6 +221,7 @@ static void parse_track(ConfCtx *ctx, const config_setting_t *g, const Config *c
                         }
                 in->tracks[in->n_tracks++] = (TrackConfig) {
                         .probe = k,
+                        .probe_name = TAKE_PTR(name),
                         .weight = has_weight ? (int) w : c->probes[k].weight,
                 };
         next:;
@@ -281,6 +283,21 @@ static void parse_auth(ConfCtx *ctx, const config_setting_t *g, InstanceConfig *
         }
 }
 
+static void parse_announce(ConfCtx *ctx, const config_setting_t *s, InstanceConfig *in) {
+        long long v;
+
+        in->garp_master_repeat = 5;
+        if (conf_get_int(ctx, s, "garp_master_repeat", 1, 255, &v) > 0)
+                in->garp_master_repeat = (unsigned) v;
+        in->garp_master_delay_usec = 5 * USEC_PER_SEC;
+        (void) conf_get_seconds(ctx, s, "garp_master_delay", 0, 1000, &in->garp_master_delay_usec);
+        (void) conf_get_seconds(ctx, s, "garp_master_refresh", 0, 86400, &in->garp_master_refresh_usec);
+        (void) conf_get_seconds(ctx, s, "garp_interval", 0, 10, &in->garp_interval_usec);
+        if (in->garp_master_refresh_usec > 0 && in->garp_master_refresh_usec < USEC_PER_SEC)
+                conf_error(ctx, config_setting_get_member(s, "garp_master_refresh"),
+                           "'garp_master_refresh' must be 0 (off) or at least 1 second");
+}
+
 static void parse_numbers(ConfCtx *ctx, const config_setting_t *s, InstanceConfig *in) {
         long long v = 0;
         int r = conf_get_int(ctx, s, "vrid", 1, 255, &v);
@@ -336,6 +353,7 @@ int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c
         parse_track(ctx, s, c, in);
         parse_notify(ctx, s, in);
         parse_auth(ctx, s, in);
+        parse_announce(ctx, s, in);
 
         in->checksum_pseudo_header = true;
         r = conf_get_bool(ctx, s, "checksum_pseudo_header", &in->checksum_pseudo_header);
@@ -350,6 +368,8 @@ void conf_instance_free(InstanceConfig *in) {
         free(in->interface);
         free(in->vips);
         free(in->unicast_peers);
+        for (size_t k = 0; k < in->n_tracks; k++)
+                free(in->tracks[k].probe_name);
         free(in->tracks);
         argv_free(&in->notify.master);
         argv_free(&in->notify.backup);
@@ -357,4 +377,48 @@ void conf_instance_free(InstanceConfig *in) {
         argv_free(&in->notify.stop);
         argv_free(&in->notify.any);
         *in = (InstanceConfig) {};
+}
+
+static bool str_equal(const char *a, const char *b) {
+        return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool argv_equal(const Argv *a, const Argv *b) {
+        if (a->argc != b->argc)
+                return false;
+        for (size_t k = 0; k < a->argc; k++)
+                if (strcmp(a->argv[k], b->argv[k]) != 0)
+                        return false;
+        return true;
+}
+
+bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b) {
+        if (!str_equal(a->name, b->name) || !str_equal(a->interface, b->interface) || a->vrid != b->vrid ||
+            a->priority != b->priority || a->version != b->version || a->family != b->family ||
+            a->advert_interval_cs != b->advert_interval_cs || a->preempt != b->preempt ||
+            a->preempt_delay_usec != b->preempt_delay_usec || a->n_vips != b->n_vips ||
+            a->n_unicast_peers != b->n_unicast_peers || a->has_source_address != b->has_source_address ||
+            a->n_tracks != b->n_tracks || a->auth_type != b->auth_type ||
+            strcmp(a->auth_password, b->auth_password) != 0 ||
+            a->checksum_pseudo_header != b->checksum_pseudo_header ||
+            a->garp_master_repeat != b->garp_master_repeat || a->garp_interval_usec != b->garp_interval_usec ||
+            a->garp_master_delay_usec != b->garp_master_delay_usec ||
+            a->garp_master_refresh_usec != b->garp_master_refresh_usec ||
+            a->notify.timeout_usec != b->notify.timeout_usec)
+                return false;
+        if (a->has_source_address && !ip_addr_equal(&a->source_address, &b->source_address))
+                return false;
+        for (size_t k = 0; k < a->n_vips; k++)
+                if (!ip_addr_equal(&a->vips[k].addr, &b->vips[k].addr) || a->vips[k].prefixlen != b->vips[k].prefixlen)
+                        return false;
+        for (size_t k = 0; k < a->n_unicast_peers; k++)
+                if (!ip_addr_equal(&a->unicast_peers[k], &b->unicast_peers[k]))
+                        return false;
+        for (size_t k = 0; k < a->n_tracks; k++)
+                if (!str_equal(a->tracks[k].probe_name, b->tracks[k].probe_name) ||
+                    a->tracks[k].weight != b->tracks[k].weight)
+                        return false;
+        return argv_equal(&a->notify.master, &b->notify.master) && argv_equal(&a->notify.backup, &b->notify.backup) &&
+               argv_equal(&a->notify.fault, &b->notify.fault) && argv_equal(&a->notify.stop, &b->notify.stop) &&
+               argv_equal(&a->notify.any, &b->notify.any);
 }

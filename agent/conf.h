@@ -70,7 +70,8 @@ typedef struct ProbeConfig {
 } ProbeConfig;
 
 typedef struct TrackConfig {
-        size_t probe; /* index into Config.probes */
+        size_t probe;       /* index into Config.probes */
+        char *probe_name;
         int weight;
 } TrackConfig;
 
@@ -109,6 +110,14 @@ typedef struct InstanceConfig {
         AuthType auth_type;
         char auth_password[VRRP_AUTH_PASS_MAX + 1];
         bool checksum_pseudo_header; /* VRRPv3 over IPv4 only */
+        /* Announcements on becoming master (keepalived's meanings): a burst of
+         * garp_master_repeat rounds garp_interval apart, a second burst
+         * garp_master_delay later (0: none), then one round every
+         * garp_master_refresh (0: never). */
+        unsigned garp_master_repeat;
+        uint64_t garp_interval_usec;
+        uint64_t garp_master_delay_usec;
+        uint64_t garp_master_refresh_usec;
 } InstanceConfig;
 
 typedef struct GlobalConfig {
@@ -138,6 +147,9 @@ Config *conf_free(Config *c);
 void conf_freep(Config **c);
 
 void conf_errors_clear(ConfErrors *errs);
+
+/* Same settings (tracks compared by probe name and weight). */
+bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b);
 
 /* One line: "2 probes, 1 instance (prometheus: eth0 vrid 51 IPv4 v3)". */
 char *conf_summary(const Config *c);

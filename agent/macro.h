@@ -42,3 +42,11 @@ static inline void closep(int *fd) {
 
 #define USEC_PER_SEC 1000000ULL
 #define USEC_PER_MSEC 1000ULL
+
+/* Hand a file descriptor out of a cleanup scope: returns it and leaves -1 behind. */
+#define TAKE_FD(fd)                       \
+        ({                                \
+                int _fd_ = (fd);          \
+                (fd) = -1;                \
+                _fd_;                     \
+        })

@@ -9,12 +9,14 @@
 
 #include "log.h"
 #include "macro.h"
+#include "routers.h"
 
 struct Manager {
         sd_event *event;
         Config *config;
         char *config_path;
         char *summary;
+        Routers *routers;
         int cli_log_level;
         unsigned reloads;
         unsigned reload_failures;
@@ -90,6 +92,9 @@ static int manager_reload(Manager *m) {
                 return 0;
         }
 
+        r = routers_reload(m->routers, c);
+        if (r < 0)
+                log_error_errno(r, "applying the new configuration failed in part: %m");
         conf_free(m->config);
         m->config = c;
         free(m->summary);
@@ -114,7 +119,17 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         (void) s;
         log_info("received %s, stopping", strsignal((int) si->ssi_signo));
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        routers_stop(m->routers);
         return sd_event_exit(m->event, 0);
+}
+
+static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) s;
+        (void) si;
+        routers_dump(m->routers);
+        return 0;
 }
 
 int manager_new(Manager **ret, Config *config, const char *config_path, int cli_log_level) {
@@ -143,6 +158,7 @@ int manager_new(Manager **ret, Config *config, const char *config_path, int cli_
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
         sigaddset(&mask, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
                 r = log_error_errno(errno, "failed to block signals: %m");
@@ -156,7 +172,8 @@ int manager_new(Manager **ret, Config *config, const char *config_path, int cli_
         }
         if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m)) < 0 ||
-            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0) {
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGUSR1, on_sigusr1, m)) < 0) {
                 log_error_errno(r, "failed to watch signals: %m");
                 goto fail;
         }
@@ -166,6 +183,9 @@ int manager_new(Manager **ret, Config *config, const char *config_path, int cli_
                 log_error_errno(r, "failed to set up the watchdog: %m");
                 goto fail;
         }
+        r = routers_new(&m->routers, m->event, m->config);
+        if (r < 0)
+                goto fail;
         *ret = m;
         return 0;
 fail:
@@ -176,6 +196,7 @@ fail:
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        routers_free(m->routers);
         sd_event_unref(m->event);
         conf_free(m->config);
         free(m->config_path);
@@ -188,6 +209,7 @@ int manager_run(Manager *m) {
         int r;
 
         log_info("started with %s: %s", m->config_path, m->summary);
+        routers_start(m->routers);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s", m->summary);
         r = sd_event_loop(m->event);
         if (r < 0) {

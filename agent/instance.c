@@ -1,0 +1,383 @@
+#include "instance.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "log.h"
+#include "macro.h"
+
+/* sd-event's default accuracy (250 ms) would ruin failover timing. */
+#define TIMER_ACCURACY_USEC 100
+#define SPLIT_BRAIN_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+_printf_(3, 4) static void log_instance(const Instance *i, int level, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL, *f_name = NULL, *f_vrid = NULL, *f_if = NULL, *f_state = NULL;
+        va_list ap;
+
+        if (level > log_get_max_level())
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (!msg || asprintf(&f_name, "PROMVIP_INSTANCE=%s", i->cfg->name) < 0 ||
+            asprintf(&f_vrid, "VRRP_VRID=%u", i->cfg->vrid) < 0 ||
+            asprintf(&f_if, "INTERFACE=%s", i->cfg->interface) < 0 ||
+            asprintf(&f_state, "VRRP_STATE=%s", vrrp_state_to_string(i->fsm.state)) < 0) {
+                log_full(level, "instance '%s': %s", i->cfg->name, msg ? msg : "(out of memory)");
+                return;
+        }
+        log_struct(level, ((const char *const[]) { f_name, f_vrid, f_if, f_state, NULL }),
+                   "instance '%s': %s", i->cfg->name, msg);
+}
+
+static void arm(sd_event_source *s, uint64_t at) {
+        if (at == 0) {
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(s, at);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+/* ---- actions ---- */
+
+static void send_advert(Instance *i, uint8_t priority) {
+        const InstanceConfig *c = i->cfg;
+        uint8_t buf[VRRP_PKT_MAX_LEN];
+        VrrpAdvert adv = {
+                .version = c->version, .vrid = c->vrid, .priority = priority,
+                .naddr = (uint8_t) c->n_vips, .adver_int_cs = c->advert_interval_cs,
+                .family = c->family,
+        };
+        IpAddr group = vrrp_multicast_group(c->family);
+        const IpAddr *dsts = c->n_unicast_peers ? c->unicast_peers : &group;
+        size_t n_dsts = c->n_unicast_peers ? c->n_unicast_peers : 1;
+
+        if (c->auth_type == AUTH_PASS) {
+                adv.auth_type = VRRP_V2_AUTH_PASS;
+                /* Zero-padded, not NUL-terminated: 8 characters fill the field. */
+                memcpy(adv.auth_data, c->auth_password, strnlen(c->auth_password, sizeof(adv.auth_data)));
+        }
+        for (size_t k = 0; k < c->n_vips; k++)
+                adv.addrs[k] = c->vips[k].addr.u;
+
+        for (size_t k = 0; k < n_dsts; k++) {
+                int len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
+                int r = len < 0 ? len : -ENOTCONN;
+
+                if (len >= 0 && i->sock && i->have_source)
+                        r = vrrp_socket_send(i->sock, &i->source, &dsts[k], buf, (size_t) len);
+                if (r < 0) {
+                        i->counters.send_errors++;
+                        log_instance(i, LOG_DEBUG, "sending an advertisement failed: %s", strerror(-r));
+                } else
+                        i->counters.adverts_sent++;
+        }
+}
+
+static void set_vips(Instance *i, bool add) {
+        char buf[IP_PREFIX_STRLEN];
+
+        if (i->ifindex <= 0)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++) {
+                const IpPrefix *p = &i->cfg->vips[k];
+                int r = add ? netlink_addr_add(i->env->netlink, i->ifindex, p)
+                            : netlink_addr_del(i->env->netlink, i->ifindex, p);
+                if (r < 0)
+                        log_instance(i, LOG_ERR, "%s virtual address %s on %s failed: %s",
+                                     add ? "adding" : "removing", ip_prefix_to_string(p, buf),
+                                     i->cfg->interface, strerror(-r));
+        }
+}
+
+/* One gratuitous ARP or unsolicited NA for every VIP. */
+static void announce_round(Instance *i) {
+        uint8_t mac[6];
+        IpAddr ll;
+        int r;
+
+        if (i->ifindex <= 0 || netlink_link_mac(i->env->netlink, i->ifindex, mac) < 0)
+                return;
+        if (i->cfg->family == AF_INET6 &&
+            netlink_primary_addr(i->env->netlink, i->ifindex, AF_INET6, true, i->cfg->vips,
+                                 i->cfg->n_vips, &ll) < 0)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++) {
+                const IpAddr *a = &i->cfg->vips[k].addr;
+                r = a->family == AF_INET ? announce_garp(i->env->announcer, i->ifindex, mac, &a->u.in)
+                                         : announce_na(i->env->announcer, i->ifindex, mac, &ll.u.in6, &a->u.in6);
+                if (r < 0)
+                        log_instance(i, LOG_DEBUG, "announcing failed: %s", strerror(-r));
+        }
+}
+
+/* The next announcement: the rest of this burst, the second burst, or a refresh. */
+static void announce_next(Instance *i) {
+        const InstanceConfig *c = i->cfg;
+        uint64_t now = now_usec();
+
+        while (i->announce_rounds_left > 0) {
+                announce_round(i);
+                i->announce_rounds_left--;
+                if (i->announce_rounds_left > 0 && c->garp_interval_usec > 0) {
+                        arm(i->announce_timer, now + c->garp_interval_usec);
+                        return;
+                }
+        }
+        if (i->announce_second_burst) {
+                i->announce_second_burst = false;
+                i->announce_rounds_left = c->garp_master_repeat;
+                arm(i->announce_timer, now + c->garp_master_delay_usec);
+        } else if (c->garp_master_refresh_usec > 0) {
+                i->announce_rounds_left = 1;
+                arm(i->announce_timer, now + c->garp_master_refresh_usec);
+        } else
+                arm(i->announce_timer, 0);
+}
+
+static void announce_start(Instance *i) {
+        i->announce_rounds_left = i->cfg->garp_master_repeat;
+        i->announce_second_burst = i->cfg->garp_master_delay_usec > 0;
+        announce_next(i);
+}
+
+static int on_announce_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Instance *i = userdata;
+
+        (void) s;
+        (void) usec;
+        if (i->fsm.state == VRRP_STATE_MASTER)
+                announce_next(i);
+        return 0;
+}
+
+static void split_brain(Instance *i, const IpAddr *other) {
+        uint64_t now = now_usec();
+        char buf[IP_ADDR_STRLEN];
+
+        i->counters.split_brain++;
+        if (i->split_brain_logged_at && now - i->split_brain_logged_at < SPLIT_BRAIN_LOG_INTERVAL_USEC)
+                return;
+        i->split_brain_logged_at = now;
+        log_instance(i, LOG_WARNING,
+                     "split brain: %s advertises as master too (lower priority); staying master and announcing again (%" PRIu64 " so far)",
+                     ip_addr_to_string(other, buf), i->counters.split_brain);
+}
+
+static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
+        if (a->flags & VRRP_ACT_SEND_STOP)
+                send_advert(i, VRRP_PRIO_STOP);
+        if (a->flags & VRRP_ACT_DEL_VIPS)
+                set_vips(i, false);
+        if (a->flags & VRRP_ACT_ADD_VIPS)
+                set_vips(i, true);
+        if (a->flags & VRRP_ACT_SEND_ADVERT)
+                send_advert(i, i->fsm.priority);
+        if (a->flags & VRRP_ACT_SPLIT_BRAIN)
+                split_brain(i, peer);
+        if (a->new_state != a->old_state) {
+                i->counters.transitions++;
+                log_instance(i, LOG_INFO, "%s -> %s (%s)", vrrp_state_to_string(a->old_state),
+                             vrrp_state_to_string(a->new_state), a->reason ? a->reason : "");
+                if (a->old_state == VRRP_STATE_MASTER)
+                        arm(i->announce_timer, 0);
+        }
+        if (a->flags & VRRP_ACT_ANNOUNCE)
+                announce_start(i);
+}
+
+static void handle(Instance *i, const VrrpEvent *ev) {
+        VrrpActions a;
+
+        vrrp_fsm_handle(&i->fsm, ev, now_usec(), &a);
+        apply(i, &a, &ev->src);
+        arm(i->timer, i->fsm.timer_at);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) s;
+        (void) usec;
+        handle(userdata, &(VrrpEvent) { .type = VRRP_EV_TIMER });
+        return 0;
+}
+
+/* ---- link, source address, fault ---- */
+
+/* Reads the link and our sender address; returns why we cannot run, or NULL. */
+static const char *read_link(Instance *i) {
+        Netlink *nl = i->env->netlink;
+        const InstanceConfig *c = i->cfg;
+        int ifindex = netlink_ifindex(nl, c->interface);
+        bool link_local = c->family == AF_INET6 && c->n_unicast_peers == 0;
+
+        i->ifindex = ifindex > 0 ? ifindex : 0;
+        i->link_up = i->ifindex > 0 && netlink_link_is_up(nl, i->ifindex);
+        i->sock = i->ifindex > 0 ? i->env->socket_for(i->env->userdata, c->interface, i->ifindex, c->family) : NULL;
+        if (c->has_source_address) {
+                i->source = c->source_address;
+                i->have_source = i->ifindex > 0;
+        } else
+                i->have_source = i->ifindex > 0 &&
+                                 netlink_primary_addr(nl, i->ifindex, c->family, link_local, c->vips,
+                                                      c->n_vips, &i->source) >= 0;
+        if (i->ifindex == 0)
+                return "interface does not exist";
+        if (!i->link_up)
+                return "interface is down";
+        if (!i->sock)
+                return "no VRRP socket on the interface";
+        if (!i->have_source)
+                return c->family == AF_INET ? "interface has no IPv4 address"
+                                            : "interface has no usable IPv6 address";
+        return NULL;
+}
+
+void instance_refresh(Instance *i) {
+        const char *was = i->fault;
+
+        if (i->fsm.state == VRRP_STATE_STOP)
+                return;
+        i->fault = read_link(i);
+        if (i->have_source)
+                i->fsm.primary = i->source;
+        if (i->fault && !was) {
+                log_instance(i, LOG_WARNING, "fault: %s (%s)", i->fault, i->cfg->interface);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
+        } else if (!i->fault && was) {
+                log_instance(i, LOG_INFO, "fault cleared: %s is usable again", i->cfg->interface);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
+        }
+}
+
+/* ---- life cycle ---- */
+
+int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg) {
+        VrrpFsmParams params = {
+                .version = cfg->version, .priority = cfg->priority,
+                .adver_int_cs = cfg->advert_interval_cs, .preempt = cfg->preempt,
+                .preempt_delay_us = cfg->preempt_delay_usec,
+        };
+        Instance *i = calloc(1, sizeof(*i));
+        IpAddr none = { .family = cfg->family };
+        int r;
+
+        if (!i)
+                return -ENOMEM;
+        i->cfg = cfg;
+        i->env = env;
+        vrrp_fsm_init(&i->fsm, &params, &none);
+        r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC, on_timer, i);
+        if (r >= 0)
+                r = sd_event_add_time(env->event, &i->announce_timer, CLOCK_MONOTONIC, UINT64_MAX,
+                                      TIMER_ACCURACY_USEC, on_announce_timer, i);
+        if (r < 0) {
+                instance_free(i);
+                return r;
+        }
+        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(i->announce_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(i->timer, "vrrp-timer");
+        (void) sd_event_source_set_description(i->announce_timer, "vrrp-announce");
+        *ret = i;
+        return 0;
+}
+
+Instance *instance_free(Instance *i) {
+        if (!i)
+                return NULL;
+        sd_event_source_disable_unref(i->timer);
+        sd_event_source_disable_unref(i->announce_timer);
+        free(i);
+        return NULL;
+}
+
+void instance_start(Instance *i) {
+        i->fault = read_link(i);
+        if (i->have_source)
+                i->fsm.primary = i->source;
+        if (i->fault) {
+                log_instance(i, LOG_WARNING, "fault: %s (%s)", i->fault, i->cfg->interface);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
+        }
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_STARTUP });
+}
+
+void instance_stop(Instance *i) {
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_SHUTDOWN });
+        arm(i->announce_timer, 0);
+}
+
+void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
+        VrrpDrop d = vrrp_filter(i->cfg, ctx, adv);
+        char buf[IP_ADDR_STRLEN];
+
+        if (d != VRRP_DROP_NONE) {
+                i->counters.drops[d]++;
+                log_instance(i, LOG_DEBUG, "dropped an advertisement from %s: %s",
+                             ip_addr_to_string(&ctx->src, buf), vrrp_drop_to_string(d));
+                return;
+        }
+        i->counters.adverts_received++;
+        if (adv->family == AF_INET && adv->version == 3 && !adv->pseudo_header)
+                i->counters.rfc9568_checksums++;
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_ADVERT, .priority = adv->priority,
+                                 .adver_int_cs = adv->adver_int_cs, .src = ctx->src });
+}
+
+void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
+        char buf[IP_PREFIX_STRLEN];
+
+        if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++) {
+                const IpPrefix *p = &i->cfg->vips[k];
+                if (!ip_addr_equal(&p->addr, &addr->addr))
+                        continue;
+                log_instance(i, LOG_WARNING, "virtual address %s was removed from %s by someone else: adding it back",
+                             ip_prefix_to_string(p, buf), i->cfg->interface);
+                int r = netlink_addr_add(i->env->netlink, i->ifindex, p);
+                if (r < 0)
+                        log_instance(i, LOG_ERR, "adding %s back failed: %s", buf, strerror(-r));
+                announce_start(i);
+        }
+}
+
+void instance_dump(const Instance *i) {
+        _cleanup_free_ char *drops = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&drops, &len);
+        char master[IP_ADDR_STRLEN] = "-";
+
+        if (!f)
+                return;
+        for (int d = 1; d < _VRRP_DROP_MAX; d++)
+                if (i->counters.drops[d])
+                        fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);
+        if (fclose(f) != 0)
+                return;
+        if (i->fsm.state == VRRP_STATE_MASTER && i->have_source)
+                ip_addr_to_string(&i->source, master);
+        else if (i->fsm.master_known)
+                ip_addr_to_string(&i->fsm.master, master);
+        log_instance(i, LOG_INFO,
+                     "state=%s priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
+                     " transitions=%" PRIu64 " split_brain=%" PRIu64 " send_errors=%" PRIu64
+                     " rfc9568_checksums=%" PRIu64 "%s",
+                     vrrp_state_to_string(i->fsm.state), i->fsm.priority, master, i->counters.adverts_sent,
+                     i->counters.adverts_received, i->counters.transitions, i->counters.split_brain,
+                     i->counters.send_errors, i->counters.rfc9568_checksums, drops ? drops : "");
+}

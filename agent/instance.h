@@ -1,0 +1,70 @@
+/* One virtual router: runs its state machine (vrrp-fsm) against the world.
+ * It sends advertisements on its interface's VRRP socket, adds and removes
+ * its VIPs through netlink, announces them, keeps its one timer on the
+ * event loop, watches its link, and counts everything for the metrics. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "announce.h"
+#include "conf.h"
+#include "netlink.h"
+#include "vrrp-filter.h"
+#include "vrrp-fsm.h"
+#include "vrrp-socket.h"
+
+typedef struct InstanceEnv {
+        sd_event *event;
+        Netlink *netlink;
+        Announcer *announcer;
+        /* The shared VRRP socket for an interface and family, opened on demand. */
+        VrrpSocket *(*socket_for)(void *userdata, const char *ifname, int ifindex, int family);
+        void *userdata;
+} InstanceEnv;
+
+typedef struct InstanceCounters {
+        uint64_t adverts_sent;
+        uint64_t adverts_received;
+        uint64_t transitions;
+        uint64_t split_brain;
+        uint64_t send_errors;
+        uint64_t rfc9568_checksums; /* v3 IPv4 adverts whose checksum left out the pseudo-header */
+        uint64_t drops[_VRRP_DROP_MAX];
+} InstanceCounters;
+
+typedef struct Instance {
+        const InstanceConfig *cfg;
+        const InstanceEnv *env;
+        VrrpFsm fsm;
+        int ifindex;       /* 0: the interface does not exist */
+        bool link_up;
+        bool have_source;
+        IpAddr source;     /* sender address of our advertisements */
+        const char *fault; /* why we are in FAULT, or NULL */
+        VrrpSocket *sock;  /* borrowed from the environment */
+        sd_event_source *timer;
+        sd_event_source *announce_timer;
+        unsigned announce_rounds_left;
+        bool announce_second_burst;
+        uint64_t split_brain_logged_at;
+        InstanceCounters counters;
+} Instance;
+
+int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg);
+Instance *instance_free(Instance *i);
+
+/* Looks at the link and starts (INIT -> BACKUP, MASTER or FAULT). */
+void instance_start(Instance *i);
+/* Orderly stop: a master sends priority 0 and releases its VIPs. */
+void instance_stop(Instance *i);
+
+/* Re-reads the link, its state and our source address from the netlink
+ * caches; enters or leaves FAULT as needed. */
+void instance_refresh(Instance *i);
+/* An advertisement for our VRID arrived on our socket. */
+void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv);
+/* An address went away from an interface: a VIP of a master comes back. */
+void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr);
+
+/* One log line with the state and every counter (SIGUSR1). */
+void instance_dump(const Instance *i);

@@ -1,0 +1,280 @@
+#include "routers.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "announce.h"
+#include "instance.h"
+#include "log.h"
+#include "macro.h"
+#include "netlink.h"
+#include "vrrp-socket.h"
+
+/* A shared VRRP socket and the drops counted before a VRID was known. */
+typedef struct SocketEntry {
+        Routers *routers;
+        VrrpSocket *sock;
+        uint64_t received;
+        uint64_t drops[_VRRP_DROP_MAX];
+} SocketEntry;
+
+struct Routers {
+        sd_event *event;
+        Netlink *netlink;
+        Announcer *announcer;
+        InstanceEnv env;
+        Instance **instances;
+        size_t n_instances;
+        SocketEntry **sockets;
+        size_t n_sockets;
+};
+
+static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, const VrrpAdvert *adv,
+                      void *userdata) {
+        SocketEntry *e = userdata;
+        Routers *r = e->routers;
+
+        e->received++;
+        if (err != VRRP_PKT_OK) {
+                e->drops[err]++;
+                log_debug("%s: dropped a VRRP packet: %s", vrrp_socket_ifname(s), vrrp_pkt_error_to_string(err));
+                return;
+        }
+        (void) ctx;
+        for (size_t k = 0; k < r->n_instances; k++)
+                if (r->instances[k]->sock == s && r->instances[k]->cfg->vrid == adv->vrid) {
+                        instance_receive(r->instances[k], ctx, adv);
+                        return;
+                }
+        e->drops[VRRP_DROP_UNKNOWN_VRID]++;
+}
+
+static VrrpSocket *socket_for(void *userdata, const char *ifname, int ifindex, int family) {
+        Routers *r = userdata;
+        SocketEntry *e, **a;
+        int k;
+
+        for (size_t n = 0; n < r->n_sockets; n++) {
+                VrrpSocket *s = r->sockets[n]->sock;
+                if (vrrp_socket_ifindex(s) == ifindex && vrrp_socket_family(s) == family)
+                        return s;
+        }
+        a = realloc(r->sockets, (r->n_sockets + 1) * sizeof(*a));
+        e = calloc(1, sizeof(*e));
+        if (!a || !e) {
+                free(e);
+                if (a)
+                        r->sockets = a;
+                return NULL;
+        }
+        r->sockets = a;
+        e->routers = r;
+        k = vrrp_socket_open(&e->sock, r->event, ifname, ifindex, family, on_packet, e);
+        if (k < 0) {
+                log_error_errno(k, "%s: opening the %s VRRP socket failed: %m", ifname, ip_family_name(family));
+                free(e);
+                return NULL;
+        }
+        r->sockets[r->n_sockets++] = e;
+        return e->sock;
+}
+
+/* Closes the sockets that no instance uses any more (interface gone). */
+static void close_unused_sockets(Routers *r) {
+        size_t w = 0;
+
+        for (size_t n = 0; n < r->n_sockets; n++) {
+                bool used = false;
+                for (size_t k = 0; k < r->n_instances && !used; k++)
+                        used = r->instances[k]->sock == r->sockets[n]->sock;
+                if (used)
+                        r->sockets[w++] = r->sockets[n];
+                else {
+                        vrrp_socket_close(r->sockets[n]->sock);
+                        free(r->sockets[n]);
+                }
+        }
+        r->n_sockets = w;
+}
+
+static void refresh_all(Routers *r) {
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_refresh(r->instances[k]);
+        close_unused_sockets(r);
+}
+
+static void on_links_changed(Netlink *nl, void *userdata) {
+        (void) nl;
+        refresh_all(userdata);
+}
+
+static void on_addr_removed(Netlink *nl, int ifindex, const IpPrefix *addr, void *userdata) {
+        Routers *r = userdata;
+
+        (void) nl;
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_addr_removed(r->instances[k], ifindex, addr);
+        refresh_all(r);
+}
+
+static void on_resync(Netlink *nl, void *userdata) {
+        Routers *r = userdata;
+
+        (void) nl;
+        log_warning("netlink notifications were lost; re-read links and addresses");
+        refresh_all(r);
+}
+
+static int add_instance(Routers *r, const InstanceConfig *cfg, Instance **ret) {
+        Instance **a = realloc(r->instances, (r->n_instances + 1) * sizeof(*a));
+        int k;
+
+        if (!a)
+                return -ENOMEM;
+        r->instances = a;
+        k = instance_new(&a[r->n_instances], &r->env, cfg);
+        if (k < 0)
+                return k;
+        *ret = a[r->n_instances++];
+        return 0;
+}
+
+int routers_new(Routers **ret, sd_event *event, const Config *config) {
+        static const NetlinkCallbacks callbacks = {
+                .links_changed = on_links_changed,
+                .addr_removed = on_addr_removed,
+                .resync = on_resync,
+        };
+        Routers *r = calloc(1, sizeof(*r));
+        Instance *i;
+        int k;
+
+        if (!r)
+                return -ENOMEM;
+        r->event = event;
+        k = netlink_new(&r->netlink, event, &callbacks, r);
+        if (k < 0) {
+                log_error_errno(k, "netlink: %m");
+                goto fail;
+        }
+        k = announcer_new(&r->announcer);
+        if (k < 0) {
+                log_error_errno(k, "opening the ARP / neighbour discovery sockets failed: %m");
+                goto fail;
+        }
+        r->env = (InstanceEnv) { .event = event, .netlink = r->netlink, .announcer = r->announcer,
+                                 .socket_for = socket_for, .userdata = r };
+        for (size_t n = 0; n < config->n_instances; n++)
+                if ((k = add_instance(r, &config->instances[n], &i)) < 0)
+                        goto fail;
+        *ret = r;
+        return 0;
+fail:
+        routers_free(r);
+        return k;
+}
+
+Routers *routers_free(Routers *r) {
+        if (!r)
+                return NULL;
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_free(r->instances[k]);
+        free(r->instances);
+        r->n_instances = 0;
+        close_unused_sockets(r);
+        free(r->sockets);
+        announcer_free(r->announcer);
+        netlink_free(r->netlink);
+        free(r);
+        return NULL;
+}
+
+void routers_start(Routers *r) {
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_start(r->instances[k]);
+        close_unused_sockets(r);
+}
+
+void routers_stop(Routers *r) {
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_stop(r->instances[k]);
+}
+
+static Instance *find_instance(Routers *r, const char *name) {
+        for (size_t k = 0; k < r->n_instances; k++)
+                if (strcmp(r->instances[k]->cfg->name, name) == 0)
+                        return r->instances[k];
+        return NULL;
+}
+
+int routers_reload(Routers *r, const Config *config) {
+        Instance **keep = calloc(config->n_instances + 1, sizeof(*keep));
+        size_t n_old = r->n_instances;
+        Instance **old = r->instances;
+        int k = 0;
+
+        if (!keep)
+                return -ENOMEM;
+        /* Unchanged instances carry on, pointed at the new config. */
+        for (size_t n = 0; n < config->n_instances; n++) {
+                Instance *i = find_instance(r, config->instances[n].name);
+                if (i && conf_instance_equal(i->cfg, &config->instances[n])) {
+                        i->cfg = &config->instances[n];
+                        keep[n] = i;
+                }
+        }
+        for (size_t m = 0; m < n_old; m++) {
+                bool kept = false;
+                for (size_t n = 0; n < config->n_instances && !kept; n++)
+                        kept = keep[n] == old[m];
+                if (!kept) {
+                        log_info("instance '%s' was removed or changed: stopping it", old[m]->cfg->name);
+                        instance_stop(old[m]);
+                        instance_free(old[m]);
+                }
+        }
+        r->instances = NULL;
+        r->n_instances = 0;
+        free(old);
+        for (size_t n = 0; n < config->n_instances; n++) {
+                Instance *i = keep[n];
+                if (i) {
+                        Instance **a = realloc(r->instances, (r->n_instances + 1) * sizeof(*a));
+                        if (!a) {
+                                instance_stop(i);
+                                instance_free(i);
+                                k = -ENOMEM;
+                                continue;
+                        }
+                        r->instances = a;
+                        a[r->n_instances++] = i;
+                } else if (add_instance(r, &config->instances[n], &i) < 0)
+                        k = -ENOMEM;
+                else {
+                        log_info("instance '%s' is new: starting it", i->cfg->name);
+                        instance_start(i);
+                }
+        }
+        free(keep);
+        close_unused_sockets(r);
+        return k;
+}
+
+void routers_dump(const Routers *r) {
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_dump(r->instances[k]);
+        for (size_t n = 0; n < r->n_sockets; n++) {
+                const SocketEntry *e = r->sockets[n];
+                char drops[1024] = "";
+                size_t len = 0;
+
+                for (int d = 1; d < _VRRP_DROP_MAX; d++)
+                        if (e->drops[d] && len < sizeof(drops))
+                                len += (size_t) snprintf(drops + len, sizeof(drops) - len, " drop_%s=%" PRIu64,
+                                                         vrrp_drop_to_string((VrrpDrop) d), e->drops[d]);
+                log_info("socket %s %s: received=%" PRIu64 "%s", vrrp_socket_ifname(e->sock),
+                         ip_family_name(vrrp_socket_family(e->sock)), e->received, drops);
+        }
+}

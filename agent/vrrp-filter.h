@@ -1,0 +1,26 @@
+/* Which advertisements a virtual router accepts (RFC 5798 7.1, RFC 3768
+ * 7.1), and the names of every reason a packet is dropped.
+ *
+ * Pure: checks a decoded advertisement against an instance's configuration. */
+#pragma once
+
+#include "conf.h"
+#include "vrrp-packet.h"
+
+/* Drop reasons: the decoder's (VrrpPktError, 0 meaning accepted), then the
+ * ones decided against the configuration. */
+typedef enum VrrpDrop {
+        VRRP_DROP_NONE = VRRP_PKT_OK,
+        VRRP_DROP_UNKNOWN_VRID = _VRRP_PKT_ERROR_MAX, /* no instance for this VRID here */
+        VRRP_DROP_VERSION_MISMATCH,                   /* VRRP version other than configured */
+        VRRP_DROP_INTERVAL_MISMATCH,                  /* version 2: advertisement interval differs */
+        VRRP_DROP_ADDR_MISMATCH,                      /* virtual addresses differ from ours */
+        VRRP_DROP_UNKNOWN_PEER,                       /* unicast mode: sender not in unicast_peers */
+        _VRRP_DROP_MAX,
+} VrrpDrop;
+
+/* VRRP_DROP_NONE, or why `in` must drop the advertisement. */
+VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv);
+
+/* "bad_checksum", "unknown_vrid", ... (label values of the drop counters). */
+const char *vrrp_drop_to_string(VrrpDrop d);

@@ -1,0 +1,231 @@
+#include "vrrp-socket.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "macro.h"
+
+struct VrrpSocket {
+        int fd;
+        int ifindex;
+        int family;
+        char ifname[IF_NAMESIZE];
+        sd_event_source *io;
+        VrrpSocketHandler handler;
+        void *userdata;
+};
+
+IpAddr vrrp_multicast_group(int family) {
+        IpAddr a = { .family = family };
+
+        if (family == AF_INET6)
+                inet_pton(AF_INET6, "ff02::12", &a.u.in6);
+        else
+                inet_pton(AF_INET, "224.0.0.18", &a.u.in);
+        return a;
+}
+
+static int setopt(int fd, int level, int name, const void *v, socklen_t len) {
+        return setsockopt(fd, level, name, v, len) < 0 ? -errno : 0;
+}
+
+static int setup_ipv4(int fd, int ifindex) {
+        int ttl = VRRP_TTL, off = 0, r;
+        struct ip_mreqn mreq = { .imr_ifindex = ifindex };
+
+        mreq.imr_multiaddr = vrrp_multicast_group(AF_INET).u.in;
+        if ((r = setopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))) < 0 ||
+            (r = setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl))) < 0 ||
+            (r = setopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof(off))) < 0 ||
+            (r = setopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq))) < 0)
+                return r;
+        return setopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq));
+}
+
+static int setup_ipv6(int fd, int ifindex) {
+        int hops = VRRP_TTL, off = 0, on = 1, r;
+        struct ipv6_mreq mreq = { .ipv6mr_interface = (unsigned) ifindex };
+
+        mreq.ipv6mr_multiaddr = vrrp_multicast_group(AF_INET6).u.in6;
+        if ((r = setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops))) < 0 ||
+            (r = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops))) < 0 ||
+            (r = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off))) < 0 ||
+            (r = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex))) < 0 ||
+            (r = setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on))) < 0 ||
+            (r = setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on))) < 0)
+                return r;
+        return setopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof(mreq));
+}
+
+static void receive_ipv4(VrrpSocket *s, const uint8_t *buf, size_t len) {
+        VrrpPktCtx ctx = {};
+        VrrpAdvert adv;
+        VrrpPktError e = vrrp_pkt_parse_ipv4(buf, len, &ctx, &adv);
+
+        s->handler(s, e, &ctx, e == VRRP_PKT_OK ? &adv : NULL, s->userdata);
+}
+
+static void receive_ipv6(VrrpSocket *s, struct msghdr *mh, const struct sockaddr_in6 *from,
+                         const uint8_t *buf, size_t len) {
+        VrrpPktCtx ctx = { .family = AF_INET6, .ttl = -1 };
+        VrrpAdvert adv;
+        VrrpPktError e;
+
+        ctx.src = (IpAddr) { .family = AF_INET6, .u.in6 = from->sin6_addr };
+        ctx.dst.family = AF_INET6;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+                if (c->cmsg_level != IPPROTO_IPV6)
+                        continue;
+                if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int)))
+                        memcpy(&ctx.ttl, CMSG_DATA(c), sizeof(int));
+                else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+                        struct in6_pktinfo pi;
+                        memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                        ctx.dst.u.in6 = pi.ipi6_addr;
+                }
+        }
+        e = vrrp_pkt_parse(buf, len, &ctx, &adv);
+        s->handler(s, e, &ctx, e == VRRP_PKT_OK ? &adv : NULL, s->userdata);
+}
+
+static int on_readable(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        VrrpSocket *s = userdata;
+        /* Larger than any IP datagram the kernel delivers on a normal MTU;
+         * MSG_TRUNC reports a bigger one, which is then dropped as truncated. */
+        static uint8_t buf[65536];
+        union {
+                struct cmsghdr align;
+                uint8_t space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+                              CMSG_SPACE(sizeof(struct in_pktinfo))];
+        } control;
+
+        (void) src;
+        (void) revents;
+        /* Bounded: at most 64 datagrams per wake-up, so a flood cannot
+         * starve the timers. */
+        for (int i = 0; i < 64; i++) {
+                struct sockaddr_in6 from = {};
+                struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+                struct msghdr mh = {
+                        .msg_name = &from, .msg_namelen = sizeof(from),
+                        .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = &control, .msg_controllen = sizeof(control),
+                };
+                ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+
+                if (n < 0) {
+                        if (errno != EAGAIN && errno != EINTR)
+                                log_warning_errno(errno, "%s: receiving VRRP failed: %m", s->ifname);
+                        return 0;
+                }
+                if ((size_t) n > sizeof(buf) || (mh.msg_flags & MSG_TRUNC)) {
+                        s->handler(s, VRRP_PKT_TRUNCATED, &(VrrpPktCtx) { .family = s->family }, NULL,
+                                   s->userdata);
+                        continue;
+                }
+                if (s->family == AF_INET)
+                        receive_ipv4(s, buf, (size_t) n);
+                else
+                        receive_ipv6(s, &mh, &from, buf, (size_t) n);
+        }
+        return 0;
+}
+
+int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int ifindex, int family,
+                     VrrpSocketHandler handler, void *userdata) {
+        _cleanup_close_ int fd = -1;
+        VrrpSocket *s;
+        int r;
+
+        fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
+        if (fd < 0)
+                return -errno;
+        r = setopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t) strlen(ifname));
+        if (r < 0)
+                return r;
+        r = family == AF_INET ? setup_ipv4(fd, ifindex) : setup_ipv6(fd, ifindex);
+        if (r < 0)
+                return r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        *s = (VrrpSocket) { .fd = -1, .ifindex = ifindex, .family = family, .handler = handler,
+                            .userdata = userdata };
+        snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+        r = sd_event_add_io(event, &s->io, fd, EPOLLIN, on_readable, s);
+        if (r < 0) {
+                free(s);
+                return r;
+        }
+        (void) sd_event_source_set_description(s->io, "vrrp-socket");
+        s->fd = TAKE_FD(fd);
+        *ret = s;
+        return 0;
+}
+
+VrrpSocket *vrrp_socket_close(VrrpSocket *s) {
+        if (!s)
+                return NULL;
+        sd_event_source_disable_unref(s->io);
+        if (s->fd >= 0)
+                close(s->fd);
+        free(s);
+        return NULL;
+}
+
+int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len) {
+        union {
+                struct cmsghdr align;
+                uint8_t space[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        } control = {};
+        union {
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } to = {};
+        struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+        struct msghdr mh = { .msg_name = &to, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control };
+        struct cmsghdr *c = (struct cmsghdr *) &control;
+
+        if (s->family == AF_INET) {
+                struct in_pktinfo pi = { .ipi_ifindex = s->ifindex, .ipi_spec_dst = src->u.in };
+                to.in = (struct sockaddr_in) { .sin_family = AF_INET, .sin_addr = dst->u.in };
+                mh.msg_namelen = sizeof(to.in);
+                c->cmsg_level = IPPROTO_IP;
+                c->cmsg_type = IP_PKTINFO;
+                c->cmsg_len = CMSG_LEN(sizeof(pi));
+                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+                mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+        } else {
+                struct in6_pktinfo pi = { .ipi6_addr = src->u.in6, .ipi6_ifindex = (unsigned) s->ifindex };
+                to.in6 = (struct sockaddr_in6) { .sin6_family = AF_INET6, .sin6_addr = dst->u.in6,
+                                                 .sin6_scope_id = (uint32_t) s->ifindex };
+                mh.msg_namelen = sizeof(to.in6);
+                c->cmsg_level = IPPROTO_IPV6;
+                c->cmsg_type = IPV6_PKTINFO;
+                c->cmsg_len = CMSG_LEN(sizeof(pi));
+                memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+                mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+        }
+        if (sendmsg(s->fd, &mh, MSG_DONTWAIT) < 0)
+                return -errno;
+        return 0;
+}
+
+int vrrp_socket_ifindex(const VrrpSocket *s) {
+        return s->ifindex;
+}
+
+int vrrp_socket_family(const VrrpSocket *s) {
+        return s->family;
+}
+
+const char *vrrp_socket_ifname(const VrrpSocket *s) {
+        return s->ifname;
+}

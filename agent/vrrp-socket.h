@@ -1,0 +1,30 @@
+/* Raw VRRP sockets (IP protocol 112), one per interface and address family,
+ * shared by the instances there: bound to the interface, joined to
+ * 224.0.0.18 / ff02::12, TTL / hop limit 255 on send, multicast loop off.
+ * Received datagrams are decoded here (with the TTL / hop limit and the
+ * addresses the kernel reports) and handed on, valid or not. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "vrrp-packet.h"
+
+typedef struct VrrpSocket VrrpSocket;
+
+/* err is VRRP_PKT_OK for a valid advertisement (adv filled), else the reason. */
+typedef void (*VrrpSocketHandler)(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx,
+                                  const VrrpAdvert *adv, void *userdata);
+
+int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int ifindex, int family,
+                     VrrpSocketHandler handler, void *userdata);
+VrrpSocket *vrrp_socket_close(VrrpSocket *s);
+
+/* Sends one VRRP message from src to dst (a multicast group or a peer). */
+int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len);
+
+int vrrp_socket_ifindex(const VrrpSocket *s);
+int vrrp_socket_family(const VrrpSocket *s);
+const char *vrrp_socket_ifname(const VrrpSocket *s);
+
+/* The VRRP multicast group of a family. */
+IpAddr vrrp_multicast_group(int family);
