@@ -9,7 +9,6 @@ attached to the root namespace. Addresses: 10.99.<lab>.0/24 and
 Stdlib only: used by pytest (tests/integration) and by scripts/demo.
 """
 
-import itertools
 import os
 import shutil
 import signal
@@ -24,7 +23,42 @@ PREFIXES = ("pvt-", "pvd-")  # tests, demo: every namespace name starts so
 _SCRUB_ENV = ("NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID",
               "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "INVOCATION_ID")
 
-_lab_numbers = itertools.count(1)
+# Who owns which lab: /run/promvip-labs/<prefix><number> holds the PID of the
+# test run that built it, so that concurrent runs neither reuse a number in
+# use nor remove each other's labs as "stale".
+OWNERS = "/run/promvip-labs"
+
+
+def _owner_alive(base):
+    try:
+        with open(os.path.join(OWNERS, base)) as f:
+            pid = int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return False
+    return pid != os.getpid() and pid > 0 and _running(pid)
+
+
+def _claim_number(prefix):
+    """The lowest lab number free on this machine, claimed for this process."""
+    os.makedirs(OWNERS, exist_ok=True)
+    used = {ns.split("-")[1] for ns in list_namespaces(prefix)}
+    for n in range(1, 256):
+        base = f"{prefix}{n}"
+        if str(n) in used or _owner_alive(base):
+            continue
+        path = os.path.join(OWNERS, base)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return n
+    raise RuntimeError(f"no free lab number for {prefix}")
 
 
 def wait_for(predicate, timeout, interval=0.05, what="condition"):
@@ -96,7 +130,8 @@ def delete_namespace(ns):
 def cleanup_stale(prefix):
     """Remove namespaces left by a crashed run; returns their names."""
     assert prefix in PREFIXES, prefix
-    stale = list_namespaces(prefix)
+    stale = [ns for ns in list_namespaces(prefix)
+             if not _owner_alive(ns.rsplit("-", 1)[0])]
     for ns in stale:
         delete_namespace(ns)
     return stale
@@ -250,7 +285,7 @@ class Lab:
     def __init__(self, n_hosts, prefix="pvt-", workdir=None, number=None):
         assert prefix in PREFIXES, prefix
         assert 1 <= n_hosts <= 50, n_hosts
-        self.number = number if number is not None else next(_lab_numbers)
+        self.number = number if number is not None else _claim_number(prefix)
         assert 1 <= self.number <= 255, self.number
         self.prefix = prefix
         base = f"{prefix}{self.number}"
@@ -351,6 +386,10 @@ class Lab:
         for ns in reversed(self.namespaces):
             delete_namespace(ns)
         self.namespaces = []
+        try:
+            os.unlink(os.path.join(OWNERS, f"{self.prefix}{self.number}"))
+        except FileNotFoundError:
+            pass
         for sock in self._sockets:
             sock.close()
         self._sockets = []
@@ -363,3 +402,25 @@ class Lab:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# -- helpers for the VRRP tests (keepalived.py, packets.py, test_tools.py) --
+def addresses(net, ns, iface="eth0"):
+    """The addresses on `iface` in namespace `ns` (a name or a Node) of lab
+    `net`, as text without prefix length, e.g. ["10.99.1.11", "10.99.1.100",
+    "2001:db8:1::11", "fe80::..."]."""
+    ns = getattr(ns, "ns", ns)
+    out = net.run(ns, ["ip", "-o", "addr", "show", "dev", iface], check=True).stdout
+    found = []
+    for line in out.splitlines():
+        words = line.split()
+        for i, word in enumerate(words[:-1]):
+            if word in ("inet", "inet6"):
+                found.append(words[i + 1].split("/")[0])
+    return found
+
+
+def has_address(net, ns, addr, iface="eth0"):
+    """Whether `addr` ("10.99.1.100" or "10.99.1.100/24") is on `iface` in
+    namespace `ns` (a name or a Node) of lab `net`."""
+    return addr.split("/")[0] in addresses(net, ns, iface)
