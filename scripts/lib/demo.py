@@ -1,8 +1,9 @@
 """The demo run by scripts/demo: promvipd in a lab of network namespaces.
 
-Two hosts (namespaces pvd-1-h1, pvd-1-h2) on a bridge; each runs promvipd
-with a config adapted from conf/promvip.conf. The demo
-shows each daemon's readiness, a reload (SIGHUP) and a clean stop (SIGTERM).
+Two hosts (namespaces pvd-1-h1, pvd-1-h2) and a client on a bridge; each
+host runs a small web server and promvipd with a config adapted from
+conf/promvip.conf. A client keeps asking who answers on the VIP while the
+master's promvipd is killed and comes back.
 Usage: demo.py [--promvipd PATH] | demo.py --cleanup
 """
 
@@ -16,9 +17,11 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 import lab as labmod  # noqa: E402
+import vrrp  # noqa: E402
 
 TIME_LIMIT = 60  # seconds for the whole demo
 STEP = 10        # seconds for any one step
+INSTANCE = "prometheus"  # the instance of conf/promvip.conf
 
 def say(text):
     print(f"[demo] {text}", flush=True)
@@ -55,46 +58,72 @@ def config_for(net, host, promvipd):
 def demo(promvipd):
     with labmod.Lab(2, prefix="pvd-", number=1) as net:
         try:
-            run_daemons(net, promvipd)
+            failover(net, promvipd)
         finally:
             for name, out in net.logs():
-                print(f"----- output of {name} -----\n{out.rstrip()}", flush=True)
+                if name.startswith("promvipd"):
+                    print(f"----- log of {name} -----\n{out.rstrip()}", flush=True)
 
 
-def run_daemons(net, promvipd):
+def show_holder(net):
+    who = vrrp.holders(net, vrrp.vip4(net))
+    say(f"VIP {vrrp.vip4(net)} is on: {', '.join(who) or 'nobody'}")
+
+
+def failover(net, promvipd):
+    h1, h2 = net.hosts
+    vip = vrrp.vip4(net)
     say(f"lab: bridge in {net.bridge_ns}, client {net.client.ns} {net.client.addr4}")
     for h in net.hosts:
-        say(f"  {h.name}: namespace {h.ns}, eth0 {h.addr4}/24 {h.addr6}/64")
-    daemons = []
+        say(f"  {h.name}: namespace {h.ns}, eth0 {h.addr4}/24; a web server on :{vrrp.WEB_PORT} "
+            f"answers /whoami with '{h.name}'")
+        vrrp.start_web(net, h)
+
+    agents = {}
     for h in net.hosts:
         path = config_for(net, h, promvipd)
-        sock = net.notify_socket(h.name)
-        proc = net.spawn(h.ns, [promvipd, "-f", path], env=sock.env(), name="promvipd")
-        daemons.append((h, proc, sock))
-        say(f"{h.name}: started promvipd (pid {proc.pid}) in {h.ns}")
-    for h, proc, sock in daemons:
-        sock.wait_for("READY=1", STEP)
-        say(f"{h.name}: READY=1, STATUS={sock.status()}")
+        with open(path) as f:
+            agents[h.name] = vrrp.Agent(net, h, promvipd, f.read())
+        say(f"{h.name}: promvipd running (pid {agents[h.name].proc.pid}), "
+            f"STATUS={agents[h.name].sock.status()}")
+    agents["h1"].wait_state("MASTER", STEP, instance=INSTANCE)
+    agents["h2"].wait_state("BACKUP", STEP, instance=INSTANCE)
+    say("h1 is MASTER (priority 150), h2 is BACKUP (priority 100)")
+    show_holder(net)
 
-    for h, proc, sock in daemons:
-        mark = len(sock.messages())
-        say(f"{h.name}: sending SIGHUP (reload)")
-        proc.signal(signal.SIGHUP)
-        sock.wait_for("RELOADING=1", STEP, since=mark)
-        sock.wait_for("READY=1", STEP, since=mark)
-        labmod.wait_for(lambda: "(reloaded)" in (sock.status() or ""), STEP,
-                        what=f"{h.name}: STATUS with (reloaded)")
-        say(f"{h.name}: RELOADING=1 then READY=1, STATUS={sock.status()}")
+    client = vrrp.Client(net, vip, interval=0.02, timeout=0.2, duration=TIME_LIMIT)
+    client.wait_answer("h1", STEP)
+    say(f"client polls http://{vip}:{vrrp.WEB_PORT}/whoami every 20 ms: h1 answers")
 
-    for h, proc, sock in daemons:
-        mark = len(sock.messages())
-        say(f"{h.name}: sending SIGTERM")
-        proc.signal(signal.SIGTERM)
-        sock.wait_for("STOPPING=1", STEP, since=mark)
-        code = proc.wait(STEP)
-        say(f"{h.name}: STOPPING=1, exit code {code}")
+    say("kill -9 of promvipd on h1 (its VIP and web server stay, as after a crash)")
+    killed = time.monotonic()
+    agents["h1"].stop(signal.SIGKILL)
+    agents["h2"].wait_state("MASTER", STEP, instance=INSTANCE)
+    say(f"h2 became MASTER after {1000 * (time.monotonic() - killed):.0f} ms "
+        "(Master_Down_Interval 3.6 s at 1 s adverts, less the time since the last advert)")
+    client.wait_answer("h2", STEP, after=killed)
+    gap, failed = vrrp.outage(client.samples(), "h1", "h2")
+    say(f"client now answered by h2 (gratuitous ARP moved it): "
+        f"{1000 * gap:.0f} ms from h1's last answer, {failed} failed requests")
+
+    say("promvipd on h1 starts again: it removes the stale VIP, and preempts with priority 150")
+    back = time.monotonic()
+    with open(agents["h1"].path) as f:
+        agents["h1"] = vrrp.Agent(net, h1, promvipd, f.read(), name="promvipd-2")
+    agents["h1"].wait_state("MASTER", STEP, instance=INSTANCE)
+    client.wait_answer("h1", STEP, after=back)
+    gap, failed = vrrp.outage(client.samples(), "h2", "h1")
+    say(f"h1 is MASTER again; client moved back with {1000 * gap:.0f} ms between answers, "
+        f"{failed} failed requests")
+    show_holder(net)
+    client.stop()
+
+    for name in ("h1", "h2"):
+        code = agents[name].stop()
+        say(f"{name}: SIGTERM, exit code {code}")
         if code != 0:
-            raise RuntimeError(f"{h.name}: promvipd exited with {code}, expected 0")
+            raise RuntimeError(f"{name}: promvipd exited with {code}, expected 0")
+    show_holder(net)
 
 
 def main():
