@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "keepalived-vectors.h"
 #include "vrrp-packet.h"
 
 static IpAddr addr(const char *s) {
@@ -246,6 +247,53 @@ static void test_parse_ipv4(void **state) {
         assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, &got_ctx, &got), VRRP_PKT_BAD_IP_HEADER);
 }
 
+/* keepalived's packets decode to what its configuration said, pass the
+ * authentication it was given, and our encoder produces the same bytes. */
+static void test_keepalived_vectors(void **state) {
+        (void) state;
+        for (size_t v = 0; v < sizeof(keepalived_vectors) / sizeof(keepalived_vectors[0]); v++) {
+                const KeepalivedVector *k = &keepalived_vectors[v];
+                const uint8_t *vrrp = k->data;
+                size_t len = k->len;
+                uint8_t buf[VRRP_PKT_MAX_LEN];
+                VrrpPktCtx c;
+                VrrpAdvert a;
+                int n;
+
+                print_message("# vector %s\n", k->name);
+                if (k->family == AF_INET) {
+                        assert_int_equal(vrrp_pkt_parse_ipv4(k->data, k->len, &c, &a), VRRP_PKT_OK);
+                        vrrp += 20;
+                        len -= 20;
+                        IpAddr src = addr(k->src);
+                        assert_true(ip_addr_equal(&c.src, &src));
+                } else {
+                        c = (VrrpPktCtx) { .family = AF_INET6, .src = addr(k->src), .dst = addr(k->dst),
+                                           .ttl = k->hop_limit };
+                        assert_int_equal(vrrp_pkt_parse(k->data, k->len, &c, &a), VRRP_PKT_OK);
+                }
+                assert_int_equal(a.version, k->version);
+                assert_int_equal(a.vrid, k->vrid);
+                assert_int_equal(a.priority, k->priority);
+                assert_int_equal(a.naddr, k->naddr);
+                assert_int_equal(a.adver_int_cs, k->adver_int_cs);
+                assert_int_equal(a.pseudo_header, k->version == 3 && k->pseudo_header);
+                for (size_t i = 0; i < k->naddr; i++) {
+                        IpAddr want = addr(k->addrs[i]);
+                        assert_memory_equal(&a.addrs[i], &want.u, k->family == AF_INET ? 4 : 16);
+                }
+                if (k->version == 2) {
+                        assert_int_equal(a.auth_type, k->auth_type);
+                        assert_int_equal(vrrp_pkt_check_auth(&a, k->auth_type, k->auth_pass), VRRP_PKT_OK);
+                        assert_int_equal(vrrp_pkt_check_auth(&a, k->auth_type, "wrong"),
+                                         k->auth_type == VRRP_V2_AUTH_PASS ? VRRP_PKT_BAD_AUTH : VRRP_PKT_OK);
+                }
+                n = vrrp_pkt_build(buf, sizeof(buf), &a, &c.src, &c.dst, a.pseudo_header);
+                assert_int_equal(n, (int) len);
+                assert_memory_equal(buf, vrrp, len);
+        }
+}
+
 static void test_error_names(void **state) {
         (void) state;
         for (int e = 0; e < _VRRP_PKT_ERROR_MAX; e++) {
@@ -265,6 +313,7 @@ int main(void) {
                 cmocka_unit_test(test_build_rejects),
                 cmocka_unit_test(test_parse_rejects),
                 cmocka_unit_test(test_parse_ipv4),
+                cmocka_unit_test(test_keepalived_vectors),
                 cmocka_unit_test(test_error_names),
         };
         return cmocka_run_group_tests_name("vrrp-packet", tests, NULL, NULL);
