@@ -338,22 +338,33 @@ void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv)
                                  .adver_int_cs = adv->adver_int_cs, .src = ctx->src });
 }
 
-void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
+static void restore_vip(Instance *i, const IpPrefix *p) {
         char buf[IP_PREFIX_STRLEN];
+        int r;
 
+        log_instance(i, LOG_WARNING, "virtual address %s was removed from %s by someone else: adding it back",
+                     ip_prefix_to_string(p, buf), i->cfg->interface);
+        r = netlink_addr_add(i->env->netlink, i->ifindex, p);
+        if (r < 0)
+                log_instance(i, LOG_ERR, "adding %s back failed: %s", buf, strerror(-r));
+        announce_start(i);
+}
+
+void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
         if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
                 return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++) {
-                const IpPrefix *p = &i->cfg->vips[k];
-                if (!ip_addr_equal(&p->addr, &addr->addr))
-                        continue;
-                log_instance(i, LOG_WARNING, "virtual address %s was removed from %s by someone else: adding it back",
-                             ip_prefix_to_string(p, buf), i->cfg->interface);
-                int r = netlink_addr_add(i->env->netlink, i->ifindex, p);
-                if (r < 0)
-                        log_instance(i, LOG_ERR, "adding %s back failed: %s", buf, strerror(-r));
-                announce_start(i);
-        }
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (ip_addr_equal(&i->cfg->vips[k].addr, &addr->addr))
+                        restore_vip(i, &i->cfg->vips[k]);
+}
+
+void instance_resync(Instance *i) {
+        instance_refresh(i);
+        if (i->fsm.state != VRRP_STATE_MASTER)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
+                        restore_vip(i, &i->cfg->vips[k]);
 }
 
 void instance_dump(const Instance *i) {

@@ -66,5 +66,9 @@ void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv)
 /* An address went away from an interface: a VIP of a master comes back. */
 void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr);
 
+/* After lost netlink notifications: refresh, and a master puts back any VIP
+ * that went missing meanwhile. */
+void instance_resync(Instance *i);
+
 /* One log line with the state and every counter (SIGUSR1). */
 void instance_dump(const Instance *i);

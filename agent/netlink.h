@@ -17,7 +17,8 @@
 typedef struct Netlink Netlink;
 
 typedef struct NetlinkCallbacks {
-        /* Some link appeared, changed (up/down, flags) or disappeared. */
+        /* Some link appeared, changed (up/down, flags) or disappeared, or an
+         * address appeared or changed: re-read what depends on them. */
         void (*links_changed)(Netlink *nl, void *userdata);
         /* An address was deleted from interface ifindex (by anyone, us included). */
         void (*addr_removed)(Netlink *nl, int ifindex, const IpPrefix *addr, void *userdata);

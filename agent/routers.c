@@ -124,7 +124,9 @@ static void on_resync(Netlink *nl, void *userdata) {
 
         (void) nl;
         log_warning("netlink notifications were lost; re-read links and addresses");
-        refresh_all(r);
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_resync(r->instances[k]);
+        close_unused_sockets(r);
 }
 
 static int add_instance(Routers *r, const InstanceConfig *cfg, Instance **ret) {
