@@ -3,7 +3,7 @@
  * tests/unit/vectors/capture-keepalived.sh (as root: it builds throw-away pvk-
  * network namespaces); regenerate with
  *   tests/unit/vectors/capture-keepalived.sh > tests/unit/keepalived-vectors.h
- * (the IPv4 identification and header checksum may then differ).
+ * (same bytes again: fixed MACs, IPv4 identification counting from 1).
  *
  * How they were captured:
  *   Keepalived v2.2.7 (01/16,2022) (Debian 12 package), run in a namespace of its own as
@@ -24,6 +24,7 @@
  *     v2-ipv4: version 2, vrid 53, priority 100, advert_int 1, no authentication, VIP 10.99.250.103/24
  *     v2-ipv4-pass: version 2, vrid 54, priority 100, advert_int 1, auth_type PASS, auth_pass secret, VIP 10.99.250.104/24
  *     v3-ipv6: version 3, vrid 55, priority 100, advert_int 1, VIP 2001:db8:250::100/64
+ *     v3-ipv4-unicast: version 3, vrid 56, priority 100, advert_int 1, VIP 10.99.250.105/24, unicast_src_ip 10.99.250.11, unicast_peer 10.99.250.2 (the capturing namespace)
  *     v3-ipv4-stop: the priority-0 advertisement of case v3-ipv4's keepalived on SIGTERM as master
  *
  * Verified when generated: IPv4 header checksum, TTL / hop limit 255, the
@@ -31,9 +32,10 @@
  * message only; v3 over IPv6 with the IPv6 pseudo-header; v3 over IPv4
  * WITH the IPv4 pseudo-header (src, dst, 0, 112, VRRP length): it
  * matches only with it. RFC 5798 section 5.2.8 includes the
- * pseudo-header (keepalived's default; its old_unicast_checksum option
- * drops it for unicast peers only); some other implementations leave it
- * out, see DESIGN.md.
+ * pseudo-header; some other implementations leave it out, see DESIGN.md.
+ * Unicast (v3-ipv4-unicast): the pseudo-header holds the real unicast
+ * destination, not 224.0.0.18 (which old keepalived versions used, and
+ * which keepalived's old_unicast_checksum option brings back).
  * Cross-checked with tshark 4.0.17: vrrp.checksum.status is 1 (good) for every
  * vector with -o vrrp.v3_checksum_as_in_v2:FALSE (the default), and 0 (bad)
  * for the v3 IPv4 ones with -o vrrp.v3_checksum_as_in_v2:TRUE.
@@ -102,6 +104,13 @@ static const uint8_t keepalived_v2_ipv4_pass[] = {
 static const uint8_t keepalived_v3_ipv6[] = {
         0x31, 0x37, 0x64, 0x01, 0x00, 0x64, 0x41, 0x91, 0x20, 0x01, 0x0d, 0xb8,
         0x02, 0x50, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+};
+
+/* v3-ipv4-unicast: version 3, vrid 56, priority 100, advert_int 1, VIP 10.99.250.105/24, unicast_src_ip 10.99.250.11, unicast_peer 10.99.250.2 (the capturing namespace). */
+static const uint8_t keepalived_v3_ipv4_unicast[] = {
+        0x45, 0xc0, 0x00, 0x20, 0x00, 0x01, 0x00, 0x00, 0xff, 0x70, 0xb1, 0xd8,
+        0x0a, 0x63, 0xfa, 0x0b, 0x0a, 0x63, 0xfa, 0x02, 0x31, 0x38, 0x64, 0x01,
+        0x00, 0x64, 0x5c, 0x44, 0x0a, 0x63, 0xfa, 0x69,
 };
 
 /* v3-ipv4-stop: the priority-0 advertisement of case v3-ipv4's keepalived on SIGTERM as master. */
@@ -198,6 +207,24 @@ static const KeepalivedVector keepalived_vectors[] = {
                 .naddr = 1,
                 .adver_int_cs = 100,
                 .addrs = { "2001:db8:250::100" },
+                .auth_type = 0,
+                .auth_pass = NULL,
+                .pseudo_header = true,
+        },
+        {
+                .name = "v3-ipv4-unicast",
+                .family = AF_INET,
+                .data = keepalived_v3_ipv4_unicast,
+                .len = sizeof(keepalived_v3_ipv4_unicast),
+                .src = "10.99.250.11",
+                .dst = "10.99.250.2",
+                .hop_limit = 255,
+                .version = 3,
+                .vrid = 56,
+                .priority = 100,
+                .naddr = 1,
+                .adver_int_cs = 100,
+                .addrs = { "10.99.250.105" },
                 .auth_type = 0,
                 .auth_pass = NULL,
                 .pseudo_header = true,

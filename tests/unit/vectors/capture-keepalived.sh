@@ -73,11 +73,12 @@ for n in ka cap; do
 done
 
 # -- the cases --------------------------------------------------------------
-# conf NAME VERSION VRID PRIORITY ADVERT_INT AUTH VIP...: a minimal
-# keepalived.conf with one instance; AUTH is "-" or a PASS password.
+# conf NAME VERSION VRID PRIORITY ADVERT_INT AUTH PEER VIP...: a minimal
+# keepalived.conf with one instance; AUTH is "-" or a PASS password, PEER
+# "-" (multicast) or the address of a unicast peer.
 conf() {
-        local name=$1 version=$2 vrid=$3 prio=$4 adv=$5 auth=$6
-        shift 6
+        local name=$1 version=$2 vrid=$3 prio=$4 adv=$5 auth=$6 peer=$7
+        shift 7
         {
                 echo "global_defs {"
                 echo "    router_id pvk-capture"
@@ -94,6 +95,12 @@ conf() {
                         echo "    authentication {"
                         echo "        auth_type PASS"
                         echo "        auth_pass $auth"
+                        echo "    }"
+                fi
+                if [ "$peer" != - ]; then
+                        echo "    unicast_src_ip 10.99.250.${OCTET[ka]}"
+                        echo "    unicast_peer {"
+                        echo "        $peer"
                         echo "    }"
                 fi
                 echo "    virtual_ipaddress {"
@@ -149,17 +156,19 @@ capture() {
         grep -E "Entering|sent 0 priority|WARNING|error" "$WORK/$name.keepalived.log" >&2 || true
 }
 
-conf VI_A 3 51 150 1 - 10.99.250.100/24
-conf VI_B 3 52 100 0.5 - 10.99.250.101/24 10.99.250.102/24
-conf VI_C 2 53 100 1 - 10.99.250.103/24
-conf VI_D 2 54 100 1 secret 10.99.250.104/24
-conf VI_E 3 55 100 1 - 2001:db8:250::100/64
-for name in VI_A VI_B VI_C VI_D VI_E; do
+conf VI_A 3 51 150 1 - - 10.99.250.100/24
+conf VI_B 3 52 100 0.5 - - 10.99.250.101/24 10.99.250.102/24
+conf VI_C 2 53 100 1 - - 10.99.250.103/24
+conf VI_D 2 54 100 1 secret - 10.99.250.104/24
+conf VI_E 3 55 100 1 - - 2001:db8:250::100/64
+conf VI_G 3 56 100 1 - "10.99.250.${OCTET[cap]}" 10.99.250.105/24
+CASES="VI_A VI_B VI_C VI_D VI_E VI_G"
+for name in $CASES; do
         capture "$name"
 done
 
 # -- tshark's view, to cross-check the checksums ----------------------------
-for name in VI_A VI_B VI_C VI_D VI_E; do
+for name in $CASES; do
         tshark -r "$WORK/$name.pcap" -o vrrp.v3_checksum_as_in_v2:FALSE -T fields \
                 -e frame.number -e vrrp.version -e vrrp.virt_rtr_id -e vrrp.prio \
                 -e vrrp.checksum.status >"$WORK/$name.tshark" 2>/dev/null
@@ -262,8 +271,15 @@ def decode(frame):
         assert pseudo_ok, "v3 IPv6 checksum"
         pseudo_header = True
     else:
+        # Exactly one variant must match. Older keepalived versions put
+        # 224.0.0.18 into the pseudo-header even when sending unicast
+        # (old_unicast_checksum): rule that out too.
+        mcast = src.packed + bytes([224, 0, 0, 18]) + pseudo[8:]
+        assert not (dst.packed != mcast[4:8] and csum(mcast + vrrp) == 0), \
+            "pseudo-header with 224.0.0.18 for a unicast destination"
         assert plain_ok != pseudo_ok, "v3 IPv4 checksum: exactly one variant must match"
         pseudo_header = pseudo_ok
+    assert ttl == 255, f"TTL / hop limit {ttl}"
     return dict(family=family, datagram=datagram, vrrp=vrrp, src=str(src), dst=str(dst),
                 ttl=ttl, version=version, vrid=vrid, prio=prio, naddr=naddr,
                 adv_cs=adv_cs, addrs=addrs, auth_type=auth_type, auth_data=auth_data,
@@ -298,6 +314,9 @@ cases = [
      "VIP 10.99.250.104/24"),
     ("v3-ipv6", "VI_E", False,
      "version 3, vrid 55, priority 100, advert_int 1, VIP 2001:db8:250::100/64"),
+    ("v3-ipv4-unicast", "VI_G", False,
+     "version 3, vrid 56, priority 100, advert_int 1, VIP 10.99.250.105/24, "
+     "unicast_src_ip 10.99.250.11, unicast_peer 10.99.250.2 (the capturing namespace)"),
     ("v3-ipv4-stop", "VI_A", True,
      "the priority-0 advertisement of case v3-ipv4's keepalived on SIGTERM as master"),
 ]
@@ -334,7 +353,7 @@ w(f"""/* VRRP advertisements captured from Debian's keepalived: committed test d
  * tests/unit/vectors/capture-keepalived.sh (as root: it builds throw-away pvk-
  * network namespaces); regenerate with
  *   tests/unit/vectors/capture-keepalived.sh > tests/unit/keepalived-vectors.h
- * (the IPv4 identification and header checksum may then differ).
+ * (same bytes again: fixed MACs, IPv4 identification counting from 1).
  *
  * How they were captured:
  *   {ka_version} (Debian 12 package), run in a namespace of its own as
@@ -358,9 +377,10 @@ w(f""" *
  * message only; v3 over IPv6 with the IPv6 pseudo-header; v3 over IPv4
  * {"WITH" if pseudo else "WITHOUT"} the IPv4 pseudo-header (src, dst, 0, 112, VRRP length): it
  * matches {"only with" if pseudo else "only without"} it. RFC 5798 section 5.2.8 includes the
- * pseudo-header (keepalived's default; its old_unicast_checksum option
- * drops it for unicast peers only); some other implementations leave it
- * out, see DESIGN.md.
+ * pseudo-header; some other implementations leave it out, see DESIGN.md.
+ * Unicast (v3-ipv4-unicast): the pseudo-header holds the real unicast
+ * destination, not 224.0.0.18 (which old keepalived versions used, and
+ * which keepalived's old_unicast_checksum option brings back).
  * Cross-checked with tshark {tshark_version.split()[2]}: vrrp.checksum.status is 1 (good) for every
  * vector with -o vrrp.v3_checksum_as_in_v2:FALSE (the default), and 0 (bad)
  * for the v3 IPv4 ones with -o vrrp.v3_checksum_as_in_v2:TRUE.
