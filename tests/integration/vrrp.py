@@ -51,17 +51,17 @@ class Agent:
 
     def counters(self, timeout=5):
         """The SIGUSR1 dump as {'instance NAME' or 'socket IF FAM': {key: value}}."""
-        mark = self.proc.output().count("state=")
+        before = len(self.proc.output())
         self.proc.signal(signal.SIGUSR1)
-        wait_for(lambda: self.proc.output().count("state=") > mark, timeout, what="SIGUSR1 dump")
-        wait_for(lambda: "socket " in self.proc.output().rsplit("state=", 1)[1], timeout,
-                 what="SIGUSR1 socket lines")
+        wait_for(lambda: "state=" in self.proc.output()[before:], timeout, what="SIGUSR1 dump")
+        # The dump is written in one go: wait until the log stops growing.
+        sizes = []
+        wait_for(lambda: sizes.append(len(self.proc.output())) or sizes[-2:] == sizes[-1:] * 2,
+                 timeout, interval=0.1, what="the end of the SIGUSR1 dump")
         out = {}
-        tail = self.proc.output()
-        tail = tail[tail.rfind("instance", 0, tail.rfind("state=")):]
-        for line in tail.splitlines():
-            m = re.search(r"(instance '[^']+'|socket \S+ \S+): (.*)", line)
-            if m and "=" in m.group(2):
+        for line in self.proc.output()[before:].splitlines():
+            m = re.search(r"(instance '[^']+'|socket \S+ \S+): (\S+=.*)", line)
+            if m:
                 out[m.group(1).replace("'", "")] = dict(kv.split("=", 1) for kv in m.group(2).split())
         return out
 

@@ -1,0 +1,76 @@
+"""Malformed advertisements injected from another namespace are counted by
+reason, dropped, and do not disturb the master; a valid one still acts."""
+
+import time
+
+import packets
+from lab import wait_for
+from vrrp import Agent, vip4
+
+# kind crafted by packets.py -> the drop counter it must raise, and where.
+EXPECTED = {
+    "bad_checksum": ("socket", "drop_bad_checksum"),
+    "ttl_254": ("socket", "drop_bad_ttl"),
+    "version_4": ("socket", "drop_bad_version"),
+    "bad_type": ("socket", "drop_bad_type"),
+    "truncated": ("socket", "drop_bad_addr_count"),
+    "zero_interval": ("socket", "drop_bad_adver_int"),
+    "wrong_vrid": ("socket", "drop_unknown_vrid"),
+    "version_2": ("instance", "drop_version_mismatch"),
+}
+
+
+def two_instances(net, promvipd):
+    """vrid 51 (v3) and vrid 52 (v2 with a password) on h1."""
+    text = (f'instances = ( {{ name = "prom"; interface = "eth0"; vrid = 51; priority = 100;\n'
+            f'  advert_interval = 0.5; virtual_addresses = ( "{vip4(net)}/24" ); }},\n'
+            f'  {{ name = "v2"; interface = "eth0"; vrid = 52; priority = 100; version = 2;\n'
+            f'  advert_interval = 1; auth = {{ type = "pass"; password = "secret"; }};\n'
+            f'  virtual_addresses = ( "10.99.{net.number}.101/24" ); }} );\n')
+    agent = Agent(net, net.hosts[0], promvipd, text)
+    agent.wait_state("MASTER", 5, instance="prom")
+    agent.wait_state("MASTER", 6, instance="v2")
+    return agent
+
+
+def test_malformed_counted_and_dropped(lab, promvipd):
+    net = lab(2)
+    agent = two_instances(net, promvipd)
+    h2 = net.hosts[1]
+    vip = [vip4(net)]
+    for kind in EXPECTED:
+        # wrong_vrid adds one to the VRID: 99 -> 100, which nobody here runs.
+        packets.send(net, h2, kind, addrs=vip, vrid=99 if kind == "wrong_vrid" else 51, prio=200)
+    packets.send(net, h2, "v2_bad_auth", addrs=[f"10.99.{net.number}.101"], vrid=52, prio=200,
+                 auth_pass="secret", wrong_pass="guess")
+    time.sleep(0.5)
+    c = agent.counters()
+    sock, inst, v2 = c["socket eth0 IPv4"], c["instance prom"], c["instance v2"]
+    for kind, (where, counter) in EXPECTED.items():
+        got = sock if where == "socket" else inst
+        assert int(got.get(counter, 0)) >= 1, (kind, counter, c)
+    assert int(v2.get("drop_bad_auth", 0)) == 1, c
+    # Priority 200 in every one of them, yet nothing moved.
+    assert agent.state("prom") == "MASTER" and agent.state("v2") == "MASTER"
+    assert int(inst["adverts_received"]) == 0
+
+    # The same path does deliver a valid advert: priority 200 takes over.
+    packets.send(net, h2, "valid", addrs=vip, vrid=51, prio=200)
+    agent.wait_state("BACKUP", 3, instance="prom")
+
+
+def test_split_brain_and_rfc9568_checksum(lab, promvipd):
+    """Another master of lower priority (that did not hear us) is counted as
+    split brain; we stay master and advertise at once. Its checksum leaves
+    out the pseudo-header (RFC 9568): accepted and counted."""
+    net = lab(2)
+    agent = two_instances(net, promvipd)
+    sender = packets.spawn_sender(net, net.hosts[1], "valid_no_pseudo", addrs=[vip4(net)],
+                                  vrid=51, prio=50, count=3, interval=0.3)
+    wait_for(lambda: packets.sent_count(sender) == 3, 10, what="3 adverts sent")
+    time.sleep(0.3)
+    c = agent.counters()["instance prom"]
+    assert int(c["split_brain"]) >= 3, c
+    assert int(c["rfc9568_checksums"]) >= 3, c
+    assert agent.state("prom") == "MASTER"
+    assert "split brain" in agent.proc.output()
