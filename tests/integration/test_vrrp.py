@@ -191,3 +191,16 @@ def test_pair_variants(lab, promvipd, kind):
     assert a[0].stop(signal.SIGKILL) == -signal.SIGKILL
     wait_for(lambda: has_vip(net, net.hosts[1], vip), (3 if kind == "version2" else 1) * 4 + 2,
              what="VIP on h2 after the master was killed")
+
+
+def test_no_address_is_a_fault_until_one_appears(lab, promvipd):
+    net = lab(1)
+    h1 = net.hosts[0]
+    net.run(h1.ns, ["ip", "-4", "addr", "flush", "dev", "eth0"], check=True)
+    a = Agent(net, h1, promvipd, config(priority=150, vips=[vip4(net) + "/24"], interval=INTERVAL))
+    a.wait_state("FAULT", 5)
+    assert "interface has no IPv4 address" in a.proc.output()
+    assert not has_vip(net, h1, vip4(net))
+    net.run(h1.ns, ["ip", "addr", "add", h1.addr4 + "/24", "dev", "eth0"], check=True)
+    a.wait_state("MASTER", 5)
+    wait_holder(net, vip4(net), "h1", 5)
