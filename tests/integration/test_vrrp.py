@@ -204,3 +204,25 @@ def test_no_address_is_a_fault_until_one_appears(lab, promvipd):
     net.run(h1.ns, ["ip", "addr", "add", h1.addr4 + "/24", "dev", "eth0"], check=True)
     a.wait_state("MASTER", 5)
     wait_holder(net, vip4(net), "h1", 5)
+
+
+def test_reload_keeps_unchanged_and_restarts_changed(lab, promvipd):
+    net = lab(1)
+    h1 = net.hosts[0]
+    a = Agent(net, h1, promvipd, config(priority=150, vips=[vip4(net) + "/24"], interval=INTERVAL))
+    a.wait_state("MASTER", 5)
+    before = list(a.transitions())
+    mark = len(a.sock.messages())
+    a.proc.signal(signal.SIGHUP)
+    a.sock.wait_for("READY=1", 5, since=mark)
+    time.sleep(3 * INTERVAL)
+    assert a.transitions() == before  # unchanged: no transition, VIP kept
+    assert has_vip(net, h1, vip4(net))
+
+    with open(a.path, "w") as f:
+        f.write(config(priority=150, vips=[f"10.99.{net.number}.101/24"], interval=INTERVAL))
+    mark = len(a.sock.messages())
+    a.proc.signal(signal.SIGHUP)
+    a.sock.wait_for("READY=1", 5, since=mark)
+    wait_for(lambda: has_vip(net, h1, f"10.99.{net.number}.101"), 5, what="new VIP")
+    assert not has_vip(net, h1, vip4(net))
