@@ -224,3 +224,31 @@ void conf_probe_free(ProbeConfig *p) {
         argv_free(&p->command);
         *p = (ProbeConfig) {};
 }
+
+static bool str_eq(const char *a, const char *b) {
+        return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool strv_eq(char **a, size_t na, char **b, size_t nb) {
+        if (na != nb)
+                return false;
+        for (size_t k = 0; k < na; k++)
+                if (strcmp(a[k], b[k]) != 0)
+                        return false;
+        return true;
+}
+
+bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b) {
+        const HttpConfig *x = &a->http, *y = &b->http;
+
+        /* The weight belongs to the tracks, not to how the probe runs. */
+        return str_eq(a->name, b->name) && a->kind == b->kind && a->interval_usec == b->interval_usec &&
+               a->timeout_usec == b->timeout_usec && a->fall == b->fall && a->rise == b->rise &&
+               str_eq(x->url, y->url) && str_eq(x->ca_file, y->ca_file) && str_eq(x->cert_file, y->cert_file) &&
+               str_eq(x->key_file, y->key_file) && x->tls_skip_verify == y->tls_skip_verify &&
+               str_eq(x->username, y->username) && str_eq(x->password, y->password) &&
+               str_eq(x->bearer_token_file, y->bearer_token_file) &&
+               strv_eq(x->headers, x->n_headers, y->headers, y->n_headers) && str_eq(a->query, b->query) &&
+               memcmp(&a->min, &b->min, sizeof(a->min)) == 0 && memcmp(&a->max, &b->max, sizeof(a->max)) == 0 &&
+               strv_eq(a->command.argv, a->command.argc, b->command.argv, b->command.argc);
+}

@@ -148,6 +148,9 @@ void conf_freep(Config **c);
 
 void conf_errors_clear(ConfErrors *errs);
 
+/* How the probe runs is the same (its weight may differ). */
+bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b);
+
 /* Same settings (tracks compared by probe name and weight). */
 bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b);
 

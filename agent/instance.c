@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "priority.h"
 
 /* sd-event's default accuracy (250 ms) would ruin failover timing. */
 #define TIMER_ACCURACY_USEC 100
@@ -246,21 +247,63 @@ static const char *read_link(Instance *i) {
         return NULL;
 }
 
-void instance_refresh(Instance *i) {
-        const char *was = i->fault;
+/* Tells the state machine when the instance enters or leaves FAULT. */
+static void update_fault(Instance *i) {
+        bool faulted = i->link_fault || i->probe_fault;
+
+        if (faulted == i->faulted)
+                return;
+        i->faulted = faulted;
+        if (faulted) {
+                if (i->link_fault)
+                        log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
+                else
+                        log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
+        } else {
+                log_instance(i, LOG_INFO, "fault cleared");
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
+        }
+}
+
+/* The effective priority from the tracked probes; notes a weight-0 probe DOWN. */
+static uint8_t tracked_priority(Instance *i) {
+        const InstanceConfig *c = i->cfg;
+        TrackState t[c->n_tracks + 1];
+        bool fault;
+        uint8_t p;
+
+        for (size_t k = 0; k < c->n_tracks; k++)
+                t[k] = (TrackState) { .weight = c->tracks[k].weight,
+                                      .up = probes_is_up(i->env->probes, c->tracks[k].probe_name) };
+        p = priority_effective(c->priority, t, c->n_tracks, &fault);
+        i->probe_fault = NULL;
+        for (size_t k = 0; fault && k < c->n_tracks && !i->probe_fault; k++)
+                if (t[k].weight == 0 && !t[k].up)
+                        i->probe_fault = c->tracks[k].probe_name;
+        return p;
+}
+
+void instance_probes_changed(Instance *i) {
+        uint8_t p;
 
         if (i->fsm.state == VRRP_STATE_STOP)
                 return;
-        i->fault = read_link(i);
+        p = tracked_priority(i);
+        if (p != i->fsm.priority) {
+                log_instance(i, LOG_INFO, "effective priority %u -> %u", i->fsm.priority, p);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
+        }
+        update_fault(i);
+}
+
+void instance_refresh(Instance *i) {
+        if (i->fsm.state == VRRP_STATE_STOP)
+                return;
+        i->link_fault = read_link(i);
         if (i->have_source)
                 i->fsm.primary = i->source;
-        if (i->fault && !was) {
-                log_instance(i, LOG_WARNING, "fault: %s (%s)", i->fault, i->cfg->interface);
-                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
-        } else if (!i->fault && was) {
-                log_instance(i, LOG_INFO, "fault cleared: %s is usable again", i->cfg->interface);
-                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
-        }
+        update_fault(i);
 }
 
 /* ---- life cycle ---- */
@@ -306,13 +349,17 @@ Instance *instance_free(Instance *i) {
 }
 
 void instance_start(Instance *i) {
-        i->fault = read_link(i);
+        uint8_t p = tracked_priority(i);
+
+        /* Probes start DOWN: the first state already counts their weights. */
+        if (p != i->fsm.priority) {
+                log_instance(i, LOG_INFO, "effective priority %u -> %u (probes start DOWN)", i->fsm.priority, p);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
+        }
+        i->link_fault = read_link(i);
         if (i->have_source)
                 i->fsm.primary = i->source;
-        if (i->fault) {
-                log_instance(i, LOG_WARNING, "fault: %s (%s)", i->fault, i->cfg->interface);
-                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
-        }
+        update_fault(i);
         handle(i, &(VrrpEvent) { .type = VRRP_EV_STARTUP });
 }
 
@@ -385,10 +432,11 @@ void instance_dump(const Instance *i) {
         else if (i->fsm.master_known)
                 ip_addr_to_string(&i->fsm.master, master);
         log_instance(i, LOG_INFO,
-                     "state=%s priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
+                     "state=%s priority=%u base_priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
                      " transitions=%" PRIu64 " split_brain=%" PRIu64 " send_errors=%" PRIu64
                      " rfc9568_checksums=%" PRIu64 "%s",
-                     vrrp_state_to_string(i->fsm.state), i->fsm.priority, master, i->counters.adverts_sent,
+                     vrrp_state_to_string(i->fsm.state), i->fsm.priority, i->cfg->priority, master,
+                     i->counters.adverts_sent,
                      i->counters.adverts_received, i->counters.transitions, i->counters.split_brain,
                      i->counters.send_errors, i->counters.rfc9568_checksums, drops ? drops : "");
 }

@@ -9,6 +9,7 @@
 #include "announce.h"
 #include "conf.h"
 #include "netlink.h"
+#include "probes.h"
 #include "vrrp-filter.h"
 #include "vrrp-fsm.h"
 #include "vrrp-socket.h"
@@ -17,6 +18,7 @@ typedef struct InstanceEnv {
         sd_event *event;
         Netlink *netlink;
         Announcer *announcer;
+        const Probes *probes;
         /* The shared VRRP socket for an interface and family, opened on demand. */
         VrrpSocket *(*socket_for)(void *userdata, const char *ifname, int ifindex, int family);
         void *userdata;
@@ -40,7 +42,9 @@ typedef struct Instance {
         bool link_up;
         bool have_source;
         IpAddr source;     /* sender address of our advertisements */
-        const char *fault; /* why we are in FAULT, or NULL */
+        const char *link_fault;  /* why the interface is unusable, or NULL */
+        const char *probe_fault; /* a tracked weight-0 probe that is DOWN, or NULL */
+        bool faulted;            /* what the state machine was last told */
         VrrpSocket *sock;  /* borrowed from the environment */
         sd_event_source *timer;
         sd_event_source *announce_timer;
@@ -61,6 +65,9 @@ void instance_stop(Instance *i);
 /* Re-reads the link, its state and our source address from the netlink
  * caches; enters or leaves FAULT as needed. */
 void instance_refresh(Instance *i);
+/* Some probe changed between UP and DOWN: recompute the effective priority
+ * and the probe fault. */
+void instance_probes_changed(Instance *i);
 /* An advertisement for our VRID arrived on our socket. */
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv);
 /* An address went away from an interface: a VIP of a master comes back. */

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "netlink.h"
+#include "probes.h"
 #include "vrrp-socket.h"
 
 /* A shared VRRP socket and the drops counted before a VRID was known. */
@@ -24,6 +25,7 @@ struct Routers {
         sd_event *event;
         Netlink *netlink;
         Announcer *announcer;
+        Probes *probes;
         InstanceEnv env;
         Instance **instances;
         size_t n_instances;
@@ -129,6 +131,13 @@ static void on_resync(Netlink *nl, void *userdata) {
         close_unused_sockets(r);
 }
 
+static void on_probes_changed(void *userdata) {
+        Routers *r = userdata;
+
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_probes_changed(r->instances[k]);
+}
+
 static int add_instance(Routers *r, const InstanceConfig *cfg, Instance **ret) {
         Instance **a = realloc(r->instances, (r->n_instances + 1) * sizeof(*a));
         int k;
@@ -166,8 +175,11 @@ int routers_new(Routers **ret, sd_event *event, const Config *config) {
                 log_error_errno(k, "opening the ARP / neighbour discovery sockets failed: %m");
                 goto fail;
         }
+        k = probes_new(&r->probes, event, config, on_probes_changed, r);
+        if (k < 0)
+                goto fail;
         r->env = (InstanceEnv) { .event = event, .netlink = r->netlink, .announcer = r->announcer,
-                                 .socket_for = socket_for, .userdata = r };
+                                 .probes = r->probes, .socket_for = socket_for, .userdata = r };
         for (size_t n = 0; n < config->n_instances; n++)
                 if ((k = add_instance(r, &config->instances[n], &i)) < 0)
                         goto fail;
@@ -187,6 +199,7 @@ Routers *routers_free(Routers *r) {
         r->n_instances = 0;
         close_unused_sockets(r);
         free(r->sockets);
+        probes_free(r->probes);
         announcer_free(r->announcer);
         netlink_free(r->netlink);
         free(r);
@@ -194,6 +207,7 @@ Routers *routers_free(Routers *r) {
 }
 
 void routers_start(Routers *r) {
+        probes_start(r->probes);
         for (size_t k = 0; k < r->n_instances; k++)
                 instance_start(r->instances[k]);
         close_unused_sockets(r);
@@ -219,6 +233,8 @@ int routers_reload(Routers *r, const Config *config) {
 
         if (!keep)
                 return -ENOMEM;
+        if (probes_reload(r->probes, config) < 0)
+                k = -ENOMEM;
         /* Unchanged instances carry on, pointed at the new config. */
         for (size_t n = 0; n < config->n_instances; n++) {
                 Instance *i = find_instance(r, config->instances[n].name);
@@ -261,12 +277,15 @@ int routers_reload(Routers *r, const Config *config) {
         }
         free(keep);
         close_unused_sockets(r);
+        /* Kept instances may track probes that are new or gone. */
+        on_probes_changed(r);
         return k;
 }
 
 void routers_dump(const Routers *r) {
         for (size_t k = 0; k < r->n_instances; k++)
                 instance_dump(r->instances[k]);
+        probes_dump(r->probes);
         for (size_t n = 0; n < r->n_sockets; n++) {
                 const SocketEntry *e = r->sockets[n];
                 char drops[1024] = "";
