@@ -72,7 +72,7 @@ static void become_backup(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *
 }
 
 /* RFC 5798 6.4.1, also used when a fault clears. */
-static void start(VrrpFsm *f, uint64_t now, VrrpActions *a) {
+static void start(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *reason) {
         if (f->fault) {
                 f->timer_at = 0;
                 set_state(f, a, VRRP_STATE_FAULT, "fault at start");
@@ -83,7 +83,7 @@ static void start(VrrpFsm *f, uint64_t now, VrrpActions *a) {
                 return;
         }
         f->master_adver_int_cs = f->params.adver_int_cs;
-        become_backup(f, now, a, "start");
+        become_backup(f, now, a, reason);
 }
 
 /* Accept the sender as master: learn its interval (v3) and restart the
@@ -154,7 +154,7 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
         switch (ev->type) {
         case VRRP_EV_STARTUP:
                 if (f->state == VRRP_STATE_INIT) {
-                        start(f, now, ret);
+                        start(f, now, ret, "start");
                         /* VIPs a crashed predecessor left behind. */
                         if (f->state != VRRP_STATE_MASTER)
                                 ret->flags |= VRRP_ACT_DEL_VIPS;
@@ -192,7 +192,7 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
         case VRRP_EV_FAULT_CLEARED:
                 f->fault = false;
                 if (f->state == VRRP_STATE_FAULT)
-                        start(f, now, ret);
+                        start(f, now, ret, "fault cleared");
                 break;
         }
 }
