@@ -1,19 +1,18 @@
-/* HTTP probes: libcurl's multi interface driven by sd-event (see
- * probe-http.h and STYLE.md section 4).
+/* HTTP probes (kinds http and promql): the check itself (see
+ * probe-http.h). A check owns an easy handle that is configured once and
+ * handed to the curl glue (curl-glue.h) for each run, so curl's connection
+ * cache, which belongs to the glue's multi handle, carries keep-alive
+ * connections from one run to the next. This file sets up the easy handle,
+ * collects the answer, reads the bearer token file and maps the outcome to
+ * a ProbeResult.
  *
- * The runner owns the multi handle and the glue: one io source per socket
- * curl wants watched (attached to curl's socket with curl_multi_assign and
- * kept in a small fd map), one timer for curl's timeout and one defer
- * source that hands finished transfers out one per loop pass. A check owns
- * an easy handle that is configured once and added to the multi handle
- * for each run, so curl's connection cache (which belongs to the multi
- * handle) carries keep-alive connections from one run to the next.
- *
- * done() is only ever called from an event source, and nothing of the
- * runner or the check is touched after it returns, so done() may start the
- * check again or free it. This module logs at debug level only; the caller
- * logs the result. CURLcode becomes errno or a ProbeFailure here, and
- * nowhere else. */
+ * It must not drive curl's sockets or timers (the glue does) nor call
+ * done() from anywhere but an event source: done() comes from the loop,
+ * and nothing of the runner or the check is touched after it returns, so
+ * done() may start the check again or free it. This module logs at debug
+ * level only; the caller logs the result. A transfer's or an option's
+ * CURLcode becomes errno or a ProbeFailure here, and nowhere else (the glue
+ * only maps curl_global_init() failing). */
 #include "probe-http.h"
 
 #include <curl/curl.h>
@@ -24,31 +23,26 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 
 #include "config.h"
+#include "curl-glue.h"
 #include "log.h"
 #include "macro.h"
 #include "promql.h"
 
 #define HTTP_USER_AGENT "promvip/" PROMVIP_VERSION
-#define HTTP_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 #define HTTP_PROMQL_BODY_MAX (1024 * 1024)
 #define HTTP_TOKEN_MAX 8192
 #define HTTP_AUTH_PREFIX "Authorization: Bearer "
 
+/* A thin wrapper: the glue does the work. */
 struct HttpRunner {
-        sd_event *event;
-        CURLM *multi;
-        sd_event_source *timer; /* curl's timeout */
-        sd_event_source *defer; /* more finished transfers to hand out */
-        sd_event_source **ios;  /* the fd map: one io source per watched socket */
-        size_t n_ios;
-        size_t n_ios_alloc;
+        CurlGlue *glue;
 };
 
 struct HttpCheck {
+        CurlGlueTransfer transfer; /* first: CURLOPT_PRIVATE points here */
         HttpRunner *runner;
         const ProbeConfig *probe;
         ProbeDone done;
@@ -72,10 +66,6 @@ struct HttpCheck {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpRunner *, http_runner_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpCheck *, http_check_free);
-
-static bool loop_finished(HttpRunner *h) {
-        return sd_event_get_state(h->event) == SD_EVENT_FINISHED;
-}
 
 /* The one place where CURLcode becomes errno (STYLE.md 3.5). */
 static int errno_from_curl(CURLcode cc) {
@@ -135,249 +125,18 @@ static ProbeFailure failure_from_curl(CURLcode cc) {
         }
 }
 
-/* The fd map. curl announces a socket again after CURL_POLL_REMOVE (a
- * pooled connection) and, with old versions, may close one without
- * removing it first, so an fd can have a stale entry to replace. */
-static sd_event_source *runner_find_io(HttpRunner *h, int fd) {
-        for (size_t i = 0; i < h->n_ios; i++)
-                if (sd_event_source_get_io_fd(h->ios[i]) == fd)
-                        return h->ios[i];
-        return NULL;
-}
-
-static void runner_drop_io(HttpRunner *h, sd_event_source *s) {
-        for (size_t i = 0; i < h->n_ios; i++)
-                if (h->ios[i] == s) {
-                        h->ios[i] = h->ios[--h->n_ios];
-                        break;
-                }
-        /* Never closes the fd: it is curl's. */
-        (void) sd_event_source_disable_unref(s);
-}
-
-static int runner_reserve_io(HttpRunner *h) {
-        sd_event_source **a;
-        size_t n;
-
-        if (h->n_ios < h->n_ios_alloc)
-                return 0;
-        n = h->n_ios_alloc ? h->n_ios_alloc * 2 : 8;
-        a = reallocarray(h->ios, n, sizeof(a[0]));
-        if (!a)
-                return -ENOMEM;
-        h->ios = a;
-        h->n_ios_alloc = n;
-        return 0;
-}
-
-static void runner_schedule(HttpRunner *h) {
-        int r = sd_event_source_set_enabled(h->defer, SD_EVENT_ONESHOT);
-
-        if (r < 0)
-                log_internal(LOG_DEBUG, r, NULL, "http: cannot arm the dispatch source: %m");
-}
-
-static void http_check_finish(HttpCheck *c, CURLcode cc);
-
-/* Hands out one finished transfer; the defer source brings the next one in
- * a later loop pass, so that done() may free anything (systemd does the
- * same). Nothing of h is touched after http_check_finish(). */
-static void runner_drain(HttpRunner *h) {
-        char *p = NULL;
-        HttpCheck *c;
-        CURLMsg *msg;
-        CURLcode cc;
-        int left = 0, code;
-
-        if (loop_finished(h) || sd_event_get_exit_code(h->event, &code) >= 0)
-                return;
-        msg = curl_multi_info_read(h->multi, &left);
-        if (!msg)
-                return;
-        if (left > 0)
-                runner_schedule(h);
-        if (msg->msg != CURLMSG_DONE)
-                return;
-        cc = msg->data.result;
-        if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p) != CURLE_OK || !p)
-                return;
-        c = (HttpCheck *) p;
-        if (!c->running)
-                return;
-        http_check_finish(c, cc);
-}
-
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        HttpRunner *h = userdata;
-        int mask = 0, running;
-        CURLMcode mc;
-
-        (void) s;
-        if (revents & EPOLLIN)
-                mask |= CURL_CSELECT_IN;
-        if (revents & EPOLLOUT)
-                mask |= CURL_CSELECT_OUT;
-        if (revents & (EPOLLERR | EPOLLHUP))
-                mask |= CURL_CSELECT_ERR;
-        mc = curl_multi_socket_action(h->multi, fd, mask, &running);
-        if (mc != CURLM_OK)
-                log_debug("http: curl_multi_socket_action(%d): %s", fd, curl_multi_strerror(mc));
-        runner_drain(h);
-        return 0;
-}
-
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        HttpRunner *h = userdata;
-        int running;
-        CURLMcode mc;
-
-        (void) s;
-        (void) usec;
-        mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-        if (mc != CURLM_OK)
-                log_debug("http: curl_multi_socket_action(timeout): %s", curl_multi_strerror(mc));
-        runner_drain(h);
-        return 0;
-}
-
-static int on_defer(sd_event_source *s, void *userdata) {
-        (void) s;
-        runner_drain(userdata);
-        return 0;
-}
-
-/* CURLMOPT_SOCKETFUNCTION: only maps sockets to io sources; calls nothing
- * of curl but curl_multi_assign(). */
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
-        HttpRunner *h = userp;
-        sd_event_source *s = socketp, *stale;
-        uint32_t events;
-        int r;
-
-        (void) easy;
-        if (loop_finished(h))
-                return 0;
-
-        if (what == CURL_POLL_REMOVE) {
-                if (!s)
-                        s = runner_find_io(h, fd);
-                if (s)
-                        runner_drop_io(h, s);
-                return 0;
-        }
-
-        events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-        if (s) {
-                r = sd_event_source_set_io_events(s, events);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(s, SD_EVENT_ON);
-                if (r < 0) {
-                        log_internal(LOG_DEBUG, r, NULL, "http: cannot watch socket %d: %m", fd);
-                        return -1;
-                }
-                return 0;
-        }
-
-        stale = runner_find_io(h, fd);
-        if (stale)
-                runner_drop_io(h, stale);
-        r = runner_reserve_io(h);
-        if (r >= 0)
-                r = sd_event_add_io(h->event, &s, fd, events, on_io, h);
-        if (r < 0) {
-                log_internal(LOG_DEBUG, r, NULL, "http: cannot watch socket %d: %m", fd);
-                return -1;
-        }
-        (void) sd_event_source_set_description(s, "http-io");
-        if (curl_multi_assign(h->multi, fd, s) != CURLM_OK) {
-                (void) sd_event_source_disable_unref(s);
-                return -1;
-        }
-        h->ios[h->n_ios++] = s;
-        return 0;
-}
-
-/* CURLMOPT_TIMERFUNCTION: arms (or stops) the one timer; curl must not be
- * called from here. */
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp) {
-        HttpRunner *h = userp;
-        int r;
-
-        (void) multi;
-        if (loop_finished(h))
-                return 0;
-        if (timeout_ms < 0) {
-                (void) sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
-                return 0;
-        }
-        /* 0 ms too: the timer source runs curl from the loop, not from here. */
-        r = sd_event_source_set_time_relative(h->timer, (uint64_t) timeout_ms * USEC_PER_MSEC);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
-        if (r < 0) {
-                log_internal(LOG_DEBUG, r, NULL, "http: cannot arm the curl timer: %m");
-                return -1;
-        }
-        return 0;
-}
-
-/* Once per process; the daemon has one thread. */
-static int http_global_init(void) {
-        static bool done = false;
-        CURLcode cc;
-
-        if (done)
-                return 0;
-        cc = curl_global_init(CURL_GLOBAL_DEFAULT);
-        if (cc != CURLE_OK) {
-                log_debug("http: curl_global_init: %s", curl_easy_strerror(cc));
-                return errno_from_curl(cc) == -ENOMEM ? -ENOMEM : -EIO;
-        }
-        done = true;
-        return 0;
-}
-
 int http_runner_new(HttpRunner **ret, sd_event *event) {
         _cleanup_(http_runner_freep) HttpRunner *h = NULL;
         int r;
 
         if (!ret || !event)
                 return -EINVAL;
-        r = http_global_init();
-        if (r < 0)
-                return r;
-
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
-        h->event = sd_event_ref(event);
-
-        r = sd_event_add_time_relative(event, &h->timer, CLOCK_MONOTONIC, 0, HTTP_TIMER_ACCURACY_USEC, on_timer,
-                                       h);
+        r = curl_glue_new(&h->glue, event);
         if (r < 0)
                 return r;
-        (void) sd_event_source_set_description(h->timer, "http-timer");
-        r = sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
-        if (r < 0)
-                return r;
-
-        r = sd_event_add_defer(event, &h->defer, on_defer, h);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_description(h->defer, "http-dispatch");
-        r = sd_event_source_set_enabled(h->defer, SD_EVENT_OFF);
-        if (r < 0)
-                return r;
-
-        h->multi = curl_multi_init();
-        if (!h->multi)
-                return -ENOMEM;
-        if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
-            curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
-            curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-            curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK)
-                return -EINVAL;
-
         *ret = TAKE_PTR(h);
         return 0;
 }
@@ -385,17 +144,7 @@ int http_runner_new(HttpRunner **ret, sd_event *event) {
 HttpRunner *http_runner_free(HttpRunner *h) {
         if (!h)
                 return NULL;
-        /* curl may still announce CURL_POLL_REMOVE for pooled connections
-         * here: the glue stays whole until it returns. */
-        if (h->multi)
-                (void) curl_multi_cleanup(h->multi);
-        h->multi = NULL;
-        while (h->n_ios > 0)
-                runner_drop_io(h, h->ios[h->n_ios - 1]);
-        free(h->ios);
-        (void) sd_event_source_disable_unref(h->timer);
-        (void) sd_event_source_disable_unref(h->defer);
-        sd_event_unref(h->event);
+        (void) curl_glue_free(h->glue);
         free(h);
         return NULL;
 }
@@ -475,9 +224,18 @@ static void http_check_finish(HttpCheck *c, CURLcode cc) {
         ProbeResult result;
 
         http_check_result(c, cc, &result);
-        (void) curl_multi_remove_handle(c->runner->multi, c->easy);
+        (void) curl_glue_remove(c->runner->glue, c->easy);
         c->running = false;
         c->done(c->userdata, &result);
+}
+
+/* CurlGlueDone: the transfer of c is over. */
+static void on_transfer_done(CurlGlueTransfer *t, CURLcode cc) {
+        HttpCheck *c = (HttpCheck *) t;
+
+        if (!c->running)
+                return;
+        http_check_finish(c, cc);
 }
 
 static int on_fail(sd_event_source *s, void *userdata) {
@@ -613,7 +371,7 @@ int http_check_start(HttpCheck *c) {
                         return r; /* 0: the failure is reported through done() */
         }
 
-        mc = curl_multi_add_handle(c->runner->multi, c->easy);
+        mc = curl_glue_add(c->runner->glue, c->easy);
         if (mc != CURLM_OK)
                 return http_check_fail(c, PROBE_FAIL_ERROR, "cannot start: %s", curl_multi_strerror(mc));
         c->running = true;
@@ -668,7 +426,7 @@ static int http_check_setup(HttpCheck *c) {
                         return r;
         }
         EASY_SETOPT(c, CURLOPT_URL, url ?: hc->url);
-        EASY_SETOPT(c, CURLOPT_PRIVATE, c);
+        EASY_SETOPT(c, CURLOPT_PRIVATE, &c->transfer);
         EASY_SETOPT(c, CURLOPT_NOSIGNAL, 1L);
         EASY_SETOPT(c, CURLOPT_TIMEOUT_MS, ms);
         EASY_SETOPT(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
@@ -733,9 +491,10 @@ int http_check_new(HttpCheck **ret, HttpRunner *h, const ProbeConfig *probe, Pro
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        *c = (HttpCheck) { .runner = h, .probe = probe, .done = done, .userdata = userdata };
+        *c = (HttpCheck) { .transfer.done = on_transfer_done, .runner = h, .probe = probe, .done = done,
+                           .userdata = userdata };
 
-        r = sd_event_add_defer(h->event, &c->fail_source, on_fail, c);
+        r = sd_event_add_defer(curl_glue_get_event(h->glue), &c->fail_source, on_fail, c);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(c->fail_source, "http-check-fail");
@@ -760,7 +519,7 @@ HttpCheck *http_check_free(HttpCheck *c) {
         /* Out of the multi handle first: that also drops a finished
          * transfer's message that was not handed out yet. */
         if (c->running)
-                (void) curl_multi_remove_handle(c->runner->multi, c->easy);
+                (void) curl_glue_remove(c->runner->glue, c->easy);
         if (c->easy)
                 curl_easy_cleanup(c->easy);
         curl_slist_free_all(c->headers);
