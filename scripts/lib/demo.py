@@ -1,9 +1,13 @@
 """The demo run by scripts/demo: promvipd in a lab of network namespaces.
 
 Two hosts (namespaces pvd-1-h1, pvd-1-h2) and a client on a bridge; each
-host runs a small web server and promvipd with a config adapted from
-conf/promvip.conf. A client keeps asking who answers on the VIP while the
-master's promvipd is killed and comes back.
+host runs a small web server, a real Prometheus (Debian's package, on :9090
+of its namespace) and promvipd with a config adapted from
+conf/promvip.conf, whose probes (ready, fresh) check that Prometheus. A
+client keeps asking who answers on the VIP while the master's promvipd is
+killed and comes back, and then while the master's Prometheus is stopped
+(its probe goes DOWN, its priority drops, the VIP moves) and started again
+(the VIP comes back after `rise` successes).
 Usage: demo.py [--promvipd PATH] | demo.py --cleanup
 """
 
@@ -17,10 +21,16 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 import lab as labmod  # noqa: E402
+import prometheus  # noqa: E402
 import vrrp  # noqa: E402
 
-TIME_LIMIT = 60  # seconds for the whole demo
-STEP = 10        # seconds for any one step
+TIME_LIMIT = 120  # seconds for the whole demo
+STEP = 10         # seconds for any one step
+# conf/promvip.conf's probes: ready (every 1 s, fall 3, rise 2, weight -60)
+# and fresh (every 5 s, fall 2, rise 2, weight -20): a probe is UP within
+# rise intervals of a healthy start; fresh needs Prometheus's first scrape
+# (up to ~6 s after it starts) and then two runs 5 s apart.
+PROBE_STEP = 20
 INSTANCE = "prometheus"  # the instance of conf/promvip.conf
 
 def say(text):
@@ -70,6 +80,51 @@ def show_holder(net):
     say(f"VIP {vrrp.vip4(net)} is on: {', '.join(who) or 'nobody'}")
 
 
+def priorities(agent):
+    """(effective, base) priority of the instance from the SIGUSR1 dump."""
+    c = vrrp.probe_counters(agent).get(f"instance {INSTANCE}", {})
+    return c.get("priority", "?"), c.get("base_priority", "?")
+
+
+def show_priorities(agents):
+    for name, a in agents.items():
+        eff, base = priorities(a)
+        probes = ", ".join(f"{p} {vrrp.probe_state(a, p)}" for p in ("ready", "fresh"))
+        say(f"{name}: {a.state(INSTANCE)}, effective priority {eff} (base {base}); probes: {probes}")
+
+
+LOG_LINES = re.compile(r"(probe '[^']+': \w+ -> \w+ .*|instance '[^']+': effective priority .*"
+                       r"|instance '[^']+': \w+ -> \w+ \(.*)")
+
+
+def show_log(name, agent, since):
+    """The probe, priority and state lines `agent` logged from `since` on."""
+    for m in LOG_LINES.finditer(agent.proc.output()[since:]):
+        say(f"  {name} log: {m.group(1)}")
+
+
+def start_prometheus(net):
+    """A Prometheus on every host, each scraping itself every second."""
+    proms = {h.name: prometheus.start(net, h) for h in net.hosts}
+    for name, p in proms.items():
+        took = p.wait_ready(STEP)
+        say(f"{name}: Prometheus running (pid {p.pid}), /-/ready answered 200 "
+            f"{1000 * took:.0f} ms after its start")
+    return proms
+
+
+def wait_probes_up(agents, timeout):
+    """Wait until every probe of every agent is UP (bounded)."""
+    def all_up():
+        return all(vrrp.probe_state(a, p) == "UP" for a in agents.values()
+                   for p in ("ready", "fresh"))
+    labmod.wait_for(all_up, timeout, interval=0.2,
+                    what=lambda: "every probe UP: " + "; ".join(
+                        f"{n}: " + ", ".join(f"{p} {vrrp.probe_state(a, p)}"
+                                             for p in ("ready", "fresh"))
+                        for n, a in agents.items()))
+
+
 def failover(net, promvipd):
     h1, h2 = net.hosts
     vip = vrrp.vip4(net)
@@ -79,6 +134,8 @@ def failover(net, promvipd):
             f"answers /whoami with '{h.name}'")
         vrrp.start_web(net, h)
 
+    proms = start_prometheus(net)
+
     agents = {}
     for h in net.hosts:
         path = config_for(net, h, promvipd)
@@ -86,9 +143,16 @@ def failover(net, promvipd):
             agents[h.name] = vrrp.Agent(net, h, promvipd, f.read())
         say(f"{h.name}: promvipd running (pid {agents[h.name].proc.pid}), "
             f"STATUS={agents[h.name].sock.status()}")
+    say("probes start DOWN: each agent competes with its weights applied until "
+        "its probes pass (ready: 2 successes 1 s apart)")
+    for name, a in agents.items():
+        vrrp.wait_probe(a, "ready", "UP", STEP)
     agents["h1"].wait_state("MASTER", STEP, instance=INSTANCE)
     agents["h2"].wait_state("BACKUP", STEP, instance=INSTANCE)
-    say("h1 is MASTER (priority 150), h2 is BACKUP (priority 100)")
+    for name, a in agents.items():
+        show_log(name, a, 0)
+    show_priorities(agents)
+    say("h1 is MASTER (base priority 150), h2 is BACKUP (base priority 100)")
     show_holder(net)
 
     client = vrrp.Client(net, vip, interval=0.02, timeout=0.2, duration=TIME_LIMIT)
@@ -106,16 +170,20 @@ def failover(net, promvipd):
     say(f"client now answered by h2 (gratuitous ARP moved it): "
         f"{1000 * gap:.0f} ms from h1's last answer, {failed} failed requests")
 
-    say("promvipd on h1 starts again: it removes the stale VIP, and preempts with priority 150")
+    say("promvipd on h1 starts again: it removes the stale VIP; its probes start DOWN, "
+        "and once 'ready' is UP (130 > 100) it preempts")
     back = time.monotonic()
     with open(agents["h1"].path) as f:
         agents["h1"] = vrrp.Agent(net, h1, promvipd, f.read(), name="promvipd-2")
     agents["h1"].wait_state("MASTER", STEP, instance=INSTANCE)
     client.wait_answer("h1", STEP, after=back)
     gap, failed = vrrp.outage(client.samples(), "h2", "h1")
-    say(f"h1 is MASTER again; client moved back with {1000 * gap:.0f} ms between answers, "
-        f"{failed} failed requests")
+    show_log("h1", agents["h1"], 0)
+    say(f"h1 is MASTER again {time.monotonic() - back:.1f}s after its start; client moved back "
+        f"with {1000 * gap:.0f} ms between answers, {failed} failed requests")
     show_holder(net)
+
+    prometheus_failover(net, agents, proms, client)
     client.stop()
 
     for name in ("h1", "h2"):
@@ -123,6 +191,57 @@ def failover(net, promvipd):
         say(f"{name}: SIGTERM, exit code {code}")
         if code != 0:
             raise RuntimeError(f"{name}: promvipd exited with {code}, expected 0")
+    show_holder(net)
+
+
+def prometheus_failover(net, agents, proms, client):
+    """Stop Prometheus on the master: the VIP moves; start it: it comes back."""
+    a1 = agents["h1"]
+    say("waiting until every probe is UP on both hosts "
+        "(fresh: the newest scrape of `up` is under 60 s old, checked every 5 s)")
+    wait_probes_up(agents, PROBE_STEP)
+    show_priorities(agents)
+
+    say("Prometheus on h1 stops (SIGTERM); promvipd and the web server keep running")
+    mark = vrrp.log_mark(a1)
+    t0 = time.monotonic()
+    proms["h1"].stop()
+    down = vrrp.wait_probe(a1, "ready", "DOWN", STEP, since=mark)
+    say(f"h1: probe 'ready' DOWN {time.monotonic() - t0:.1f}s later, after {down[3]} failures "
+        f"({down[4]}: {down[5]})")
+    labmod.wait_for(lambda: vrrp.priority_changes(a1, INSTANCE, since=mark), STEP,
+                    what="h1's effective priority to drop")
+    old, new = vrrp.priority_changes(a1, INSTANCE, since=mark)[0]
+    say(f"h1: effective priority {old} -> {new}, advertised at its next advertisement; "
+        "h2 (100) now ignores it and takes over after its Master_Down_Interval (3.6 s)")
+    agents["h2"].wait_state("MASTER", STEP, instance=INSTANCE)
+    say(f"h2 became MASTER {time.monotonic() - t0:.1f}s after Prometheus stopped on h1")
+    client.wait_answer("h2", STEP, after=t0)
+    gap, failed = vrrp.outage(client.samples(), "h1", "h2")
+    say(f"client now answered by h2: {1000 * gap:.0f} ms between h1's last answer and h2's "
+        f"first, {failed} failed requests")
+    agents["h1"].wait_state("BACKUP", STEP, instance=INSTANCE)
+    show_log("h1", a1, mark)
+    show_holder(net)
+
+    say("Prometheus on h1 starts again, on the same storage")
+    mark = vrrp.log_mark(a1)
+    t1 = time.monotonic()
+    proms["h1"].restart()
+    took = proms["h1"].wait_ready(STEP)
+    say(f"h1: Prometheus ready after {1000 * took:.0f} ms")
+    up = vrrp.wait_probe(a1, "ready", "UP", STEP, since=mark)
+    say(f"h1: probe 'ready' UP after {up[3]} successes, {time.monotonic() - t1:.1f}s after "
+        "Prometheus started; h1 keeps waiting its Master_Down_Interval before it preempts")
+    a1.wait_state("MASTER", STEP, instance=INSTANCE)
+    say(f"h1 is MASTER again {time.monotonic() - t1:.1f}s after Prometheus started")
+    client.wait_answer("h1", STEP, after=t1)
+    gap, failed = vrrp.outage(client.samples(), "h2", "h1")
+    say(f"client answered by h1 again: {1000 * gap:.0f} ms between answers, "
+        f"{failed} failed requests")
+    agents["h2"].wait_state("BACKUP", STEP, instance=INSTANCE)
+    show_log("h1", a1, mark)
+    show_priorities(agents)
     show_holder(net)
 
 

@@ -146,3 +146,162 @@ def outage(samples, old, new):
         return None, None
     failed = sum(1 for t, a in samples if last_old < t < first_new and a.startswith("ERR"))
     return first_new - last_old, failed
+
+
+# -- probes (tests/integration/test_probes.py, scripts/lib/demo.py) --------
+# Log lines of the probe engine (see the README's "Priority and probes"):
+#   probe 'NAME': DOWN -> UP after N successes
+#   probe 'NAME': UP -> DOWN after N failures (REASON: DETAIL)
+#   instance 'NAME': effective priority OLD -> NEW
+PROBE_CHANGE = re.compile(r"probe '([^']+)': (UP|DOWN) -> (UP|DOWN) after (\d+) "
+                          r"(?:successes|success|failures|failure)(?: \((\w+): ?(.*)\))?[ \t]*$",
+                          re.M)
+PRIORITY_CHANGE = re.compile(r"instance '([^']+)': effective priority (\d+) -> (\d+)")
+
+
+def _libconfig_value(v):
+    """A Python value as libconfig text: str -> "..." (escaped), bool,
+    int, float (always with a decimal point), list/tuple -> ( ... )."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        text = repr(v)
+        return text if any(c in text for c in ".eEn") else text + ".0"
+    if isinstance(v, (list, tuple)):
+        return "( " + ", ".join(_libconfig_value(x) for x in v) + " )"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def probe(name, type, **keys):
+    """One element of `probes` as libconfig text; keys as in the README
+    (url, query, min, max, command, interval, timeout, fall, rise, weight,
+    ...), values as Python values (None: left out)."""
+    body = f'name = "{name}"; type = "{type}"; '
+    body += " ".join(f"{k} = {_libconfig_value(v)};" for k, v in keys.items() if v is not None)
+    return "{ " + body + " }"
+
+
+def http_probe(name="ready", url="http://127.0.0.1:9090/-/ready", interval=0.5, timeout=0.25,
+               fall=2, rise=2, weight=-60, **keys):
+    """The http probe of a local Prometheus's /-/ready (libconfig text)."""
+    return probe(name, "http", url=url, interval=interval, timeout=timeout, fall=fall,
+                 rise=rise, weight=weight, **keys)
+
+
+def promql_probe(name="fresh", query="time() - max(timestamp(up))", url="http://127.0.0.1:9090",
+                 min=None, max=10.0, interval=1.0, timeout=0.5, fall=2, rise=2, weight=-20, **keys):
+    """A promql probe against a local Prometheus (libconfig text)."""
+    return probe(name, "promql", url=url, query=query, min=min, max=max, interval=interval,
+                 timeout=timeout, fall=fall, rise=rise, weight=weight, **keys)
+
+
+def exec_probe(name, command, interval=0.5, timeout=0.25, fall=2, rise=2, weight=0, **keys):
+    """An exec probe (libconfig text); `command` a string or an argv list."""
+    return probe(name, "exec", command=command, interval=interval, timeout=timeout,
+                 fall=fall, rise=rise, weight=weight, **keys)
+
+
+def track_list(track):
+    """`track = ( ... );` from names and (name, weight) pairs."""
+    items = []
+    for t in track:
+        if isinstance(t, str):
+            items.append(f'"{t}"')
+        else:
+            items.append(f'{{ probe = "{t[0]}"; weight = {int(t[1])}; }}')
+    return f"track = ( {', '.join(items)} );"
+
+
+def probe_config(probes=(), track=None, global_=None, extra="", **kw):
+    """config() (same keyword arguments) plus a `global` group (a dict,
+    e.g. {"script_user": "nobody"}), a `probes` list (texts from probe(),
+    http_probe(), ...) and the instance's `track` (names or (name, weight);
+    default: every probe by name, with the probe's own weight)."""
+    names = [re.search(r'name = "([^"]+)"', p).group(1) for p in probes]
+    if track is None:
+        track = names
+    inst_extra = (track_list(track) + "\n  " if track else "") + extra
+    text = ""
+    if global_:
+        text += "global = { " + " ".join(f"{k} = {_libconfig_value(v)};"
+                                          for k, v in global_.items()) + " };\n"
+    if probes:
+        text += "probes = (\n  " + ",\n  ".join(probes) + "\n);\n"
+    return text + config(extra=inst_extra, **kw)
+
+
+def log_mark(agent):
+    """A position in the agent's log, for the `since` of the helpers below."""
+    return len(agent.proc.output())
+
+
+def probe_changes(agent, name=None, since=0):
+    """[(probe, old, new, count, reason, detail)] logged from `since` on
+    (reason and detail are None for DOWN -> UP)."""
+    out = []
+    for m in PROBE_CHANGE.finditer(agent.proc.output()[since:]):
+        if name is None or m.group(1) == name:
+            out.append((m.group(1), m.group(2), m.group(3), int(m.group(4)), m.group(5),
+                        m.group(6)))
+    return out
+
+
+def probe_state(agent, name):
+    """UP or DOWN after the latest change logged, "DOWN" before any (probes
+    start DOWN)."""
+    changes = probe_changes(agent, name)
+    return changes[-1][2] if changes else "DOWN"
+
+
+def wait_probe(agent, name, state, timeout, since=0):
+    """Wait for `probe 'name': ... -> state` logged from `since` on;
+    returns that change (see probe_changes)."""
+    def found():
+        c = [x for x in probe_changes(agent, name, since) if x[2] == state]
+        return c[0] if c else None
+    return wait_for(found, timeout, what=lambda: f"{agent.host.name}: probe {name} {state} "
+                    f"(changes: {probe_changes(agent, name)})")
+
+
+def priority_changes(agent, instance="prom", since=0):
+    """[(old, new)] effective priority changes logged from `since` on."""
+    return [(int(m.group(2)), int(m.group(3)))
+            for m in PRIORITY_CHANGE.finditer(agent.proc.output()[since:])
+            if m.group(1) == instance]
+
+
+def transitions_since(agent, since, instance="prom"):
+    """[(old, new)] state changes of `instance` logged from `since` on."""
+    return [(old, new) for name, old, new in
+            re.findall(r"instance '([^']+)': (\w+) -> (\w+) \(", agent.proc.output()[since:])
+            if name == instance]
+
+
+def probe_counters(agent, timeout=5):
+    """The probe lines of the SIGUSR1 dump: {name: {key: value}}, e.g.
+    {"ready": {"state": "UP", "runs": "12", "last": "ok", "latency_ms": "1",
+    "failures_timeout": "3"}}; also the instance lines, under
+    "instance NAME" (as Agent.counters())."""
+    before = log_mark(agent)
+    agent.proc.signal(signal.SIGUSR1)
+    wait_for(lambda: "state=" in agent.proc.output()[before:], timeout, what="SIGUSR1 dump")
+    # The dump is written in one go and ends with the socket lines; with
+    # busy debug logging the log may never pause, so those are the sign.
+    sizes = []
+
+    def ended():
+        text = agent.proc.output()[before:]
+        start = text.find("state=")
+        sizes.append(len(text))
+        return (re.search(r"(?m)^.*socket \S+ \S+: \S+=", text[start:]) is not None
+                or sizes[-2:] == sizes[-1:] * 2)
+    wait_for(ended, timeout, interval=0.1, what="the end of the SIGUSR1 dump")
+    out = {}
+    for line in agent.proc.output()[before:].splitlines():
+        m = re.search(r"(probe|instance) '([^']+)': (\S+=.*)", line)
+        if m:
+            key = m.group(2) if m.group(1) == "probe" else f"instance {m.group(2)}"
+            out[key] = dict(kv.split("=", 1) for kv in m.group(3).split() if "=" in kv)
+    return out
