@@ -50,17 +50,15 @@ class Agent:
         return t[-1] if t else None
 
     def counters(self, timeout=5):
-        """The SIGUSR1 dump as {'instance NAME' or 'socket IF FAM': {key: value}}."""
+        """The SIGUSR1 dump as {'instance NAME', 'probe NAME' or 'socket IF
+        FAM': {key: value}}. The dump ends with the socket lines."""
         before = len(self.proc.output())
         self.proc.signal(signal.SIGUSR1)
-        wait_for(lambda: "state=" in self.proc.output()[before:], timeout, what="SIGUSR1 dump")
-        # The dump is written in one go: wait until the log stops growing.
-        sizes = []
-        wait_for(lambda: sizes.append(len(self.proc.output())) or sizes[-2:] == sizes[-1:] * 2,
-                 timeout, interval=0.1, what="the end of the SIGUSR1 dump")
+        wait_for(lambda: re.search(r"socket \S+ \S+: received=.*\n", self.proc.output()[before:]),
+                 timeout, what="SIGUSR1 dump")
         out = {}
         for line in self.proc.output()[before:].splitlines():
-            m = re.search(r"(instance '[^']+'|socket \S+ \S+): (\S+=.*)", line)
+            m = re.search(r"((?:instance|probe) '[^']+'|socket \S+ \S+): (\S+=.*)", line)
             if m:
                 out[m.group(1).replace("'", "")] = dict(kv.split("=", 1) for kv in m.group(2).split())
         return out
