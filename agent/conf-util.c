@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conf-internal.h"
+#include "script-security.h"
 
 unsigned conf_line(const config_setting_t *s) {
         return s ? config_setting_source_line(s) : 0;
@@ -313,6 +314,12 @@ int conf_get_argv(ConfCtx *ctx, const config_setting_t *g, const char *key, Argv
         if (a.argv[0][0] != '/') {
                 conf_error(ctx, s, "'%s' must start with an absolute path (got '%s'); commands run without a shell",
                            key, a.argv[0]);
+                argv_free(&a);
+                return -1;
+        }
+        char reason[512];
+        if (script_check_secure(a.argv[0], reason, sizeof(reason)) < 0) {
+                conf_error(ctx, s, "'%s': %s (scripts must be changeable by root only)", key, reason);
                 argv_free(&a);
                 return -1;
         }

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "conf.h"
 
@@ -124,6 +126,9 @@ static const ErrorCase error_cases[] = {
         { "exec empty argv", PROBE("type = \"exec\"; command = ( );"), 1, "'command' must not be empty" },
         { "notify relative", INST("  notify = { master = \"to-master.sh\"; };"), 3, "'master' must start with an absolute path" },
         { "notify timeout", INST("  notify = { timeout = 0; };"), 3, "'timeout' must be between 0.1 and 3600" },
+        { "notify missing script", INST("  notify = { master = \"/nonexistent/to-master.sh\"; };"), 3, "'master': /nonexistent/to-master.sh: No such file or directory" },
+        { "notify not executable", INST("  notify = { backup = \"/etc/passwd\"; };"), 3, "'backup': /etc/passwd is not executable" },
+        { "exec probe missing", PROBE("type = \"exec\"; command = \"/nonexistent/check\";"), 1, "/nonexistent/check: No such file" },
         { "auth with v3", INST("  auth = { type = \"pass\"; password = \"x\"; };"), 3, "'auth' needs version = 2" },
         { "auth type ah", INST("  version = 2; auth = { type = \"ah\"; password = \"x\"; };"), 3, "auth type 'ah' is not supported" },
         { "auth password long", INST("  version = 2; auth = { type = \"PASS\"; password = \"123456789\"; };"), 3, "'password' must be 1 to 8 characters (got 9)" },
@@ -228,7 +233,7 @@ static void test_full(void **state) {
                 "    preempt_delay = 1.5; virtual_addresses = [ \"192.0.2.100/24\", \"192.0.2.101\" ];\n"
                 "    unicast_peers = ( \"192.0.2.2\", \"192.0.2.3\" ); source_address = \"192.0.2.1\";\n"
                 "    track = ( \"ready\", { probe = \"fresh\"; weight = -20; }, { probe = \"script\"; } );\n"
-                "    notify = { master = \"/etc/promvip/master.sh\"; any = ( \"/usr/bin/logger\", \"-t\", \"promvip\" ); timeout = 5; };\n"
+                "    notify = { master = \"/bin/true\"; any = ( \"/usr/bin/env\", \"-t\", \"promvip\" ); timeout = 5; };\n"
                 "    auth = { type = \"PASS\"; password = \"secret\"; }; },\n"
                 "  { name = \"v6\"; interface = \"eth0\"; vrid = 51; advert_interval = 0.05; preempt = false;\n"
                 "    virtual_addresses = ( \"2001:db8::100/64\" ); }\n"
@@ -319,6 +324,37 @@ static void test_missing_file(void **state) {
         conf_errors_clear(&errs);
 }
 
+/* A hook anyone may rewrite is refused at load, naming the reason. */
+static void test_insecure_hook(void **state) {
+        char dir[] = "/tmp/promvip-test-XXXXXX", path[64], text[512];
+        ConfErrors errs = {};
+        Config *c = NULL;
+        FILE *f;
+
+        (void) state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/hook.sh", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("#!/bin/sh\nexit 0\n", f);
+        fclose(f);
+        assert_int_equal(chmod(path, 0777), 0);
+        snprintf(text, sizeof(text), INST("  notify = { master = \"%s\"; };"), path);
+        assert_int_equal(conf_load_string(text, "t.conf", &c, &errs), -EINVAL);
+        assert_int_equal(errs.n, 1);
+        assert_int_equal(errs.items[0].line, 3);
+        assert_non_null(strstr(errs.items[0].message, geteuid() == 0 ? "is writable by everyone" : "not root"));
+        conf_errors_clear(&errs);
+        /* Root's own 0755 file in root-owned directories is fine. */
+        assert_int_equal(chmod(path, 0755), 0);
+        if (geteuid() == 0) {
+                assert_int_equal(conf_load_string(text, "t.conf", &c, &errs), 0);
+                conf_free(c);
+        }
+        unlink(path);
+        rmdir(dir);
+}
+
 /* The shipped example must pass (it is documented as a starting point). */
 static void test_example_file(void **state) {
         ConfErrors errs = {};
@@ -342,6 +378,7 @@ int main(void) {
                 cmocka_unit_test(test_listen_disabled),
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_missing_file),
+                cmocka_unit_test(test_insecure_hook),
                 cmocka_unit_test(test_example_file),
         };
         size_t n_cases = sizeof(error_cases) / sizeof(error_cases[0]);
