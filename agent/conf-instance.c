@@ -422,3 +422,9 @@ bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b) {
                argv_equal(&a->notify.fault, &b->notify.fault) && argv_equal(&a->notify.stop, &b->notify.stop) &&
                argv_equal(&a->notify.any, &b->notify.any);
 }
+
+bool conf_instance_same_router(const InstanceConfig *a, const InstanceConfig *b) {
+        /* Priority 255 changes how the instance starts (address owner). */
+        return str_equal(a->interface, b->interface) && a->vrid == b->vrid && a->version == b->version &&
+               a->family == b->family && (a->priority == 255) == (b->priority == 255);
+}

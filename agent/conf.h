@@ -151,6 +151,10 @@ void conf_errors_clear(ConfErrors *errs);
 /* How the probe runs is the same (its weight may differ). */
 bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b);
 
+/* The same virtual router (interface, VRID, version, family, owner or not):
+ * other settings can change without restarting it. */
+bool conf_instance_same_router(const InstanceConfig *a, const InstanceConfig *b);
+
 /* Same settings (tracks compared by probe name and weight). */
 bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b);
 

@@ -368,6 +368,47 @@ void instance_stop(Instance *i) {
         arm(i->announce_timer, 0);
 }
 
+static bool has_vip(const InstanceConfig *c, const IpPrefix *p) {
+        for (size_t k = 0; k < c->n_vips; k++)
+                if (ip_addr_equal(&c->vips[k].addr, &p->addr) && c->vips[k].prefixlen == p->prefixlen)
+                        return true;
+        return false;
+}
+
+void instance_update(Instance *i, const InstanceConfig *cfg) {
+        const InstanceConfig *old = i->cfg;
+        char buf[IP_PREFIX_STRLEN];
+        bool added = false;
+
+        i->cfg = cfg;
+        i->fsm.params.priority = cfg->priority;
+        i->fsm.params.adver_int_cs = cfg->advert_interval_cs;
+        i->fsm.params.preempt = cfg->preempt;
+        i->fsm.params.preempt_delay_us = cfg->preempt_delay_usec;
+        log_instance(i, LOG_INFO, "settings changed: applied without a restart");
+        if (i->fsm.state == VRRP_STATE_MASTER && i->ifindex > 0) {
+                for (size_t k = 0; k < old->n_vips; k++)
+                        if (!has_vip(cfg, &old->vips[k])) {
+                                log_instance(i, LOG_INFO, "removing virtual address %s",
+                                             ip_prefix_to_string(&old->vips[k], buf));
+                                (void) netlink_addr_del(i->env->netlink, i->ifindex, &old->vips[k]);
+                        }
+                for (size_t k = 0; k < cfg->n_vips; k++)
+                        if (!has_vip(old, &cfg->vips[k])) {
+                                log_instance(i, LOG_INFO, "adding virtual address %s",
+                                             ip_prefix_to_string(&cfg->vips[k], buf));
+                                int r = netlink_addr_add(i->env->netlink, i->ifindex, &cfg->vips[k]);
+                                if (r < 0)
+                                        log_instance(i, LOG_ERR, "adding %s failed: %s", buf, strerror(-r));
+                                added = true;
+                        }
+                if (added)
+                        announce_start(i);
+        }
+        instance_refresh(i);
+        instance_probes_changed(i);
+}
+
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
         VrrpDrop d = vrrp_filter(i->cfg, ctx, adv);
         char buf[IP_ADDR_STRLEN];

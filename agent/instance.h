@@ -62,6 +62,12 @@ void instance_start(Instance *i);
 /* Orderly stop: a master sends priority 0 and releases its VIPs. */
 void instance_stop(Instance *i);
 
+/* Takes new settings of the same virtual router (conf_instance_same_router)
+ * without a restart: state and timers stay; a master adds and removes only
+ * the VIPs that changed; a new priority or weight applies at the next
+ * advertisement. */
+void instance_update(Instance *i, const InstanceConfig *cfg);
+
 /* Re-reads the link, its state and our source address from the netlink
  * caches; enters or leaves FAULT as needed. */
 void instance_refresh(Instance *i);

@@ -235,20 +235,28 @@ int routers_reload(Routers *r, const Config *config) {
                 return -ENOMEM;
         if (probes_reload(r->probes, config) < 0)
                 k = -ENOMEM;
-        /* Unchanged instances carry on, pointed at the new config. */
+        /* Unchanged instances carry on, pointed at the new config; changed
+         * settings of the same virtual router apply in place. */
         for (size_t n = 0; n < config->n_instances; n++) {
-                Instance *i = find_instance(r, config->instances[n].name);
-                if (i && conf_instance_equal(i->cfg, &config->instances[n])) {
-                        i->cfg = &config->instances[n];
-                        keep[n] = i;
-                }
+                const InstanceConfig *c = &config->instances[n];
+                Instance *i = find_instance(r, c->name);
+                if (!i)
+                        continue;
+                if (conf_instance_equal(i->cfg, c))
+                        i->cfg = c;
+                else if (conf_instance_same_router(i->cfg, c))
+                        instance_update(i, c);
+                else
+                        continue;
+                keep[n] = i;
         }
         for (size_t m = 0; m < n_old; m++) {
                 bool kept = false;
                 for (size_t n = 0; n < config->n_instances && !kept; n++)
                         kept = keep[n] == old[m];
                 if (!kept) {
-                        log_info("instance '%s' was removed or changed: stopping it", old[m]->cfg->name);
+                        log_info("instance '%s' was removed, or moved to another virtual router: stopping it",
+                                 old[m]->cfg->name);
                         instance_stop(old[m]);
                         instance_free(old[m]);
                 }

@@ -206,7 +206,7 @@ def test_no_address_is_a_fault_until_one_appears(lab, promvipd):
     wait_holder(net, vip4(net), "h1", 5)
 
 
-def test_reload_keeps_unchanged_and_restarts_changed(lab, promvipd):
+def test_reload_keeps_unchanged_and_updates_changed_in_place(lab, promvipd):
     net = lab(1)
     h1 = net.hosts[0]
     a = Agent(net, h1, promvipd, config(priority=150, vips=[vip4(net) + "/24"], interval=INTERVAL))
@@ -226,3 +226,4 @@ def test_reload_keeps_unchanged_and_restarts_changed(lab, promvipd):
     a.sock.wait_for("READY=1", 5, since=mark)
     wait_for(lambda: has_vip(net, h1, f"10.99.{net.number}.101"), 5, what="new VIP")
     assert not has_vip(net, h1, vip4(net))
+    assert a.transitions() == before  # same virtual router: updated, not restarted
