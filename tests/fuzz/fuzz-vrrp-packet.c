@@ -3,7 +3,8 @@
  * of an IPv6 datagram, with the hop limit from the second byte). Whatever
  * the decoder accepts must encode back to the very same bytes, except for
  * the reserved bits of version 3 (ignored on receipt, zero when sent): then
- * it must decode to the same advertisement. */
+ * it must decode to the same advertisement. A checksum field of 0xffff is
+ * the other one's-complement zero: it verifies, and we send 0x0000. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,8 +37,14 @@ static void round_trip(const uint8_t *vrrp, size_t len, const VrrpPktCtx *ctx, c
         if (adv->version == 3 && (vrrp[4] & 0xf0)) {
                 if (vrrp_pkt_parse(buf, (size_t) n, ctx, &again) != VRRP_PKT_OK || !same_advert(adv, &again))
                         abort();
-        } else if (memcmp(buf, vrrp, len) != 0)
-                abort();
+        } else {
+                uint8_t want[VRRP_PKT_MAX_LEN];
+                memcpy(want, vrrp, len);
+                if (want[6] == 0xff && want[7] == 0xff)
+                        want[6] = want[7] = 0;
+                if (memcmp(buf, want, len) != 0)
+                        abort();
+        }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
