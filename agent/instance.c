@@ -196,6 +196,8 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
                              vrrp_state_to_string(a->new_state), a->reason ? a->reason : "");
                 if (a->old_state == VRRP_STATE_MASTER)
                         arm(i->announce_timer, 0);
+                hook_queue_transition(i->hooks, i->cfg, i->env->script_user, a->old_state, a->new_state,
+                                      i->fsm.priority);
         }
         if (a->flags & VRRP_ACT_ANNOUNCE)
                 announce_start(i);
@@ -323,7 +325,10 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         i->cfg = cfg;
         i->env = env;
         vrrp_fsm_init(&i->fsm, &params, &none);
-        r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC, on_timer, i);
+        r = hook_queue_new(&i->hooks, env->event, cfg->name);
+        if (r >= 0)
+                r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC,
+                                      on_timer, i);
         if (r >= 0)
                 r = sd_event_add_time(env->event, &i->announce_timer, CLOCK_MONOTONIC, UINT64_MAX,
                                       TIMER_ACCURACY_USEC, on_announce_timer, i);
@@ -344,6 +349,7 @@ Instance *instance_free(Instance *i) {
                 return NULL;
         sd_event_source_disable_unref(i->timer);
         sd_event_source_disable_unref(i->announce_timer);
+        hook_queue_free(i->hooks);
         free(i);
         return NULL;
 }
@@ -455,14 +461,21 @@ void instance_resync(Instance *i) {
                         restore_vip(i, &i->cfg->vips[k]);
 }
 
+size_t instance_hooks_pending(const Instance *i) {
+        return hook_queue_pending(i->hooks);
+}
+
 void instance_dump(const Instance *i) {
         _cleanup_free_ char *drops = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&drops, &len);
         char master[IP_ADDR_STRLEN] = "-";
+        const HookCounters *h = hook_queue_counters(i->hooks);
 
         if (!f)
                 return;
+        fprintf(f, " hooks_run=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_refused=%" PRIu64, h->runs, h->failures,
+                h->refused);
         for (int d = 1; d < _VRRP_DROP_MAX; d++)
                 if (i->counters.drops[d])
                         fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);

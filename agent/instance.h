@@ -8,6 +8,7 @@
 
 #include "announce.h"
 #include "conf.h"
+#include "hooks.h"
 #include "netlink.h"
 #include "probes.h"
 #include "vrrp-filter.h"
@@ -19,6 +20,7 @@ typedef struct InstanceEnv {
         Netlink *netlink;
         Announcer *announcer;
         const Probes *probes;
+        const char *script_user; /* hooks run as this user */
         /* The shared VRRP socket for an interface and family, opened on demand. */
         VrrpSocket *(*socket_for)(void *userdata, const char *ifname, int ifindex, int family);
         void *userdata;
@@ -48,6 +50,7 @@ typedef struct Instance {
         VrrpSocket *sock;  /* borrowed from the environment */
         sd_event_source *timer;
         sd_event_source *announce_timer;
+        HookQueue *hooks;
         unsigned announce_rounds_left;
         bool announce_second_burst;
         uint64_t split_brain_logged_at;
@@ -82,6 +85,9 @@ void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr);
 /* After lost netlink notifications: refresh, and a master puts back any VIP
  * that went missing meanwhile. */
 void instance_resync(Instance *i);
+
+/* Hooks queued or running (a stopped instance waits for its stop hook). */
+size_t instance_hooks_pending(const Instance *i);
 
 /* One log line with the state and every counter (SIGUSR1). */
 void instance_dump(const Instance *i);

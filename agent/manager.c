@@ -17,6 +17,8 @@ struct Manager {
         char *config_path;
         char *summary;
         Routers *routers;
+        sd_event_source *stop_wait;
+        uint64_t stop_deadline;
         int cli_log_level;
         unsigned reloads;
         unsigned reload_failures;
@@ -108,9 +110,31 @@ static int manager_reload(Manager *m) {
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
         (void) s;
         (void) si;
-        return manager_reload(userdata);
+        if (m->stop_wait) {
+                log_info("stopping: reload ignored");
+                return 0;
+        }
+        return manager_reload(m);
+}
+
+#define STOP_GRACE_USEC (1 * USEC_PER_SEC)
+#define STOP_POLL_USEC (20 * USEC_PER_MSEC)
+
+static int on_stop_wait(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        (void) usec;
+        if (routers_hooks_pending(m->routers) == 0 || monotonic_usec() >= m->stop_deadline) {
+                if (routers_hooks_pending(m->routers) > 0)
+                        log_warning("stop hooks still running at the deadline: killing them");
+                return sd_event_exit(m->event, 0);
+        }
+        (void) sd_event_source_set_time_relative(s, STOP_POLL_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -119,8 +143,13 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         (void) s;
         log_info("received %s, stopping", strsignal((int) si->ssi_signo));
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        if (m->stop_wait)
+                return 0; /* already stopping */
         routers_stop(m->routers);
-        return sd_event_exit(m->event, 0);
+        /* Let the stop hooks run, at most for their timeout and the kill grace. */
+        m->stop_deadline = monotonic_usec() + routers_hook_timeout_usec(m->routers) + STOP_GRACE_USEC;
+        return sd_event_add_time_relative(m->event, &m->stop_wait, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_stop_wait,
+                                          m);
 }
 
 static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -196,6 +225,7 @@ fail:
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        sd_event_source_disable_unref(m->stop_wait);
         routers_free(m->routers);
         sd_event_unref(m->event);
         conf_free(m->config);

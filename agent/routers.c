@@ -29,6 +29,9 @@ struct Routers {
         InstanceEnv env;
         Instance **instances;
         size_t n_instances;
+        Instance **retired;     /* removed by a reload, waiting for their stop hooks */
+        size_t n_retired;
+        sd_event_source *reaper;
         SocketEntry **sockets;
         size_t n_sockets;
 };
@@ -131,6 +134,40 @@ static void on_resync(Netlink *nl, void *userdata) {
         close_unused_sockets(r);
 }
 
+#define REAPER_INTERVAL_USEC (100 * USEC_PER_MSEC)
+
+/* Frees the retired instances whose hooks are done. */
+static int on_reaper(sd_event_source *s, uint64_t usec, void *userdata) {
+        Routers *r = userdata;
+        size_t w = 0;
+
+        (void) usec;
+        for (size_t k = 0; k < r->n_retired; k++)
+                if (instance_hooks_pending(r->retired[k]) > 0)
+                        r->retired[w++] = r->retired[k];
+                else
+                        instance_free(r->retired[k]);
+        r->n_retired = w;
+        if (w > 0) {
+                (void) sd_event_source_set_time_relative(s, REAPER_INTERVAL_USEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+static void retire(Routers *r, Instance *i) {
+        Instance **a = realloc(r->retired, (r->n_retired + 1) * sizeof(*a));
+
+        if (!a) {
+                instance_free(i); /* its stop hook is lost, the rest is done */
+                return;
+        }
+        r->retired = a;
+        a[r->n_retired++] = i;
+        (void) sd_event_source_set_time_relative(r->reaper, REAPER_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(r->reaper, SD_EVENT_ONESHOT);
+}
+
 static void on_probes_changed(void *userdata) {
         Routers *r = userdata;
 
@@ -179,7 +216,12 @@ int routers_new(Routers **ret, sd_event *event, const Config *config) {
         if (k < 0)
                 goto fail;
         r->env = (InstanceEnv) { .event = event, .netlink = r->netlink, .announcer = r->announcer,
-                                 .probes = r->probes, .socket_for = socket_for, .userdata = r };
+                                 .probes = r->probes, .script_user = config->global.script_user,
+                                 .socket_for = socket_for, .userdata = r };
+        k = sd_event_add_time_relative(event, &r->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, r);
+        if (k < 0)
+                goto fail;
+        (void) sd_event_source_set_enabled(r->reaper, SD_EVENT_OFF);
         for (size_t n = 0; n < config->n_instances; n++)
                 if ((k = add_instance(r, &config->instances[n], &i)) < 0)
                         goto fail;
@@ -197,6 +239,10 @@ Routers *routers_free(Routers *r) {
                 instance_free(r->instances[k]);
         free(r->instances);
         r->n_instances = 0;
+        for (size_t k = 0; k < r->n_retired; k++)
+                instance_free(r->retired[k]);
+        free(r->retired);
+        sd_event_source_disable_unref(r->reaper);
         close_unused_sockets(r);
         free(r->sockets);
         probes_free(r->probes);
@@ -235,6 +281,7 @@ int routers_reload(Routers *r, const Config *config) {
                 return -ENOMEM;
         if (probes_reload(r->probes, config) < 0)
                 k = -ENOMEM;
+        r->env.script_user = config->global.script_user;
         /* Unchanged instances carry on, pointed at the new config; changed
          * settings of the same virtual router apply in place. */
         for (size_t n = 0; n < config->n_instances; n++) {
@@ -258,7 +305,7 @@ int routers_reload(Routers *r, const Config *config) {
                         log_info("instance '%s' was removed, or moved to another virtual router: stopping it",
                                  old[m]->cfg->name);
                         instance_stop(old[m]);
-                        instance_free(old[m]);
+                        retire(r, old[m]);
                 }
         }
         r->instances = NULL;
@@ -288,6 +335,25 @@ int routers_reload(Routers *r, const Config *config) {
         /* Kept instances may track probes that are new or gone. */
         on_probes_changed(r);
         return k;
+}
+
+size_t routers_hooks_pending(const Routers *r) {
+        size_t n = 0;
+
+        for (size_t k = 0; k < r->n_instances; k++)
+                n += instance_hooks_pending(r->instances[k]);
+        for (size_t k = 0; k < r->n_retired; k++)
+                n += instance_hooks_pending(r->retired[k]);
+        return n;
+}
+
+uint64_t routers_hook_timeout_usec(const Routers *r) {
+        uint64_t t = 0;
+
+        for (size_t k = 0; k < r->n_instances; k++)
+                if (r->instances[k]->cfg->notify.timeout_usec > t)
+                        t = r->instances[k]->cfg->notify.timeout_usec;
+        return t;
 }
 
 void routers_dump(const Routers *r) {

@@ -4,6 +4,8 @@
  * events to every instance. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "conf.h"
@@ -21,6 +23,11 @@ void routers_stop(Routers *r);
 /* Switches to a new configuration: unchanged instances keep running as they
  * are, removed or changed ones stop, new or changed ones start. */
 int routers_reload(Routers *r, const Config *config);
+
+/* Hooks queued or running, e.g. the stop hooks after routers_stop(). */
+size_t routers_hooks_pending(const Routers *r);
+/* The longest hook timeout of the instances. */
+uint64_t routers_hook_timeout_usec(const Routers *r);
 
 /* Logs every instance's and socket's state and counters (SIGUSR1). */
 void routers_dump(const Routers *r);

@@ -1,0 +1,769 @@
+/* Tests of child.c with real child processes on a real sd-event loop. As
+ * root the commands run as "nobody", otherwise as the current user.
+ * Commands that must leave evidence write it into a world-writable
+ * temporary directory. Every wait is bounded. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "child.h"
+#include "log.h"
+
+#define WAIT_MAX_USEC (5 * USEC_PER_SEC)
+#define INHERITED_FD 42 /* left open without O_CLOEXEC: the child must not see it */
+#define BASE_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nLANG=C.UTF-8\n"
+
+static char user[64];
+static uid_t user_uid;
+static gid_t user_gid;
+static char user_home[256];
+static char tmpdir[] = "/tmp/promvip-test-child-XXXXXX";
+
+typedef struct Fixture {
+        sd_event *event;
+        size_t n_fds;
+} Fixture;
+
+typedef struct Run {
+        unsigned n_done;
+        ChildRun *reported;     /* the run done() was called for */
+        ChildResult result;
+        ChildRun *free_in_done; /* freed from inside done() */
+        sd_event *event;
+        const ChildSpec *again; /* started from inside done(), once */
+        ChildRun *started;
+} Run;
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static size_t count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        size_t n = 0;
+
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n - 1; /* the directory's own fd */
+}
+
+static bool proc_stat(const char *pid, char *state, int *ppid, int *pgrp) {
+        char path[300], buf[512], *p;
+        bool ok = false;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+                ok = sscanf(p + 1, " %c %d %d", state, ppid, pgrp) == 3;
+        fclose(f);
+        return ok;
+}
+
+/* The pid of our one child process (zombie or not), or 0. */
+static pid_t find_child(void) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        pid_t found = 0;
+
+        assert_non_null(d);
+        while (!found && (de = readdir(d))) {
+                int ppid, pgrp;
+                char st;
+
+                if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && proc_stat(de->d_name, &st, &ppid, &pgrp) &&
+                    ppid == getpid())
+                        found = (pid_t) atoi(de->d_name);
+        }
+        closedir(d);
+        return found;
+}
+
+static bool process_gone(pid_t pid) {
+        return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Whether a live (not zombie) process of group `pgid` is left. */
+static bool group_alive(pid_t pgid) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        bool alive = false;
+
+        assert_non_null(d);
+        while (!alive && (de = readdir(d))) {
+                int ppid, pgrp;
+                char st;
+
+                if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && proc_stat(de->d_name, &st, &ppid, &pgrp) &&
+                    pgrp == pgid && st != 'Z')
+                        alive = true;
+        }
+        closedir(d);
+        return alive;
+}
+
+/* Each member of a killed group takes a moment to die: allow one second. */
+static bool group_dies(pid_t pgid) {
+        for (unsigned i = 0; i < 100; i++) {
+                struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+
+                if (!group_alive(pgid))
+                        return true;
+                nanosleep(&ts, NULL);
+        }
+        return false;
+}
+
+static void on_done(ChildRun *c, const ChildResult *r, void *userdata) {
+        Run *run = userdata;
+
+        run->n_done++;
+        run->reported = c;
+        run->result = *r;
+        if (run->free_in_done)
+                run->free_in_done = child_run_free(run->free_in_done);
+}
+
+static void wait_done(sd_event *e, Run *run, unsigned n, uint64_t max_usec) {
+        uint64_t deadline = now_usec() + max_usec;
+
+        for (unsigned i = 0; i < 10000 && run->n_done < n && now_usec() < deadline; i++)
+                assert_true(sd_event_run(e, 100 * USEC_PER_MSEC) >= 0);
+}
+
+static ChildSpec spec_of(char *const *argv, uint64_t timeout_usec) {
+        return (ChildSpec) { .argv = argv, .user = user, .timeout_usec = timeout_usec, .name = "test" };
+}
+
+/* One whole run; returns its wall time. */
+static uint64_t run_spec(sd_event *e, const ChildSpec *spec, Run *run) {
+        ChildRun *c = NULL;
+        uint64_t start = now_usec();
+
+        assert_int_equal(child_run_start(&c, e, spec, on_done, run), 0);
+        assert_non_null(c);
+        assert_int_equal(run->n_done, 0); /* never from inside start */
+        wait_done(e, run, 1, WAIT_MAX_USEC);
+        assert_int_equal(run->n_done, 1);
+        assert_ptr_equal(run->reported, c);
+        child_run_free(c);
+        return now_usec() - start;
+}
+
+static uint64_t run_argv(sd_event *e, const char *const *argv, uint64_t timeout_usec, Run *run) {
+        ChildSpec spec = spec_of((char *const *) argv, timeout_usec);
+
+        return run_spec(e, &spec, run);
+}
+
+static const char *describe(const ChildResult *r) {
+        static char buf[256];
+
+        return child_result_describe(r, buf, sizeof(buf));
+}
+
+static void read_file(const char *name, char *buf, size_t size) {
+        char path[256];
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        n = fread(buf, 1, size - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        assert_int_equal(unlink(path), 0);
+}
+
+/* "sh -c SCRIPT" with each %s in SCRIPT replaced by the temporary dir. */
+static void sh_command(char *buf, size_t size, const char *script) {
+        char *out = buf;
+
+        for (const char *s = script; *s && (size_t) (out - buf) < size - 1; s++) {
+                if (s[0] == '%' && s[1] == 's') {
+                        out += snprintf(out, size - (size_t) (out - buf), "%s", tmpdir);
+                        s++;
+                } else
+                        *out++ = *s;
+        }
+        *out = '\0';
+}
+
+static void test_exit_status(void **state) {
+        Fixture *f = *state;
+        const char *argv_true[] = { "/bin/true", NULL };
+        const char *argv_3[] = { "/bin/sh", "-c", "exit 3", NULL };
+        Run run = {}, run3 = {};
+
+        run_argv(f->event, argv_true, 2 * USEC_PER_SEC, &run);
+        assert_int_equal(run.result.start_error, 0);
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, 0);
+        assert_false(run.result.timed_out);
+        assert_false(run.result.killed);
+        assert_int_equal(run.result.output_len, 0);
+        assert_false(run.result.truncated);
+        assert_true(run.result.duration_usec > 0);
+        assert_true(run.result.duration_usec < 2 * USEC_PER_SEC);
+        assert_string_equal(describe(&run.result), "exit status 0");
+        assert_string_equal(child_result_kill_note(&run.result), "");
+
+        run_argv(f->event, argv_3, 2 * USEC_PER_SEC, &run3);
+        assert_true(run3.result.exited);
+        assert_int_equal(run3.result.status, 3);
+        assert_string_equal(describe(&run3.result), "exit status 3");
+}
+
+static void test_killed_by_signal(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sh", "-c", "kill -USR1 $$", NULL };
+        Run run = {};
+
+        run_argv(f->event, argv, 2 * USEC_PER_SEC, &run);
+        assert_false(run.result.exited);
+        assert_int_equal(run.result.status, SIGUSR1);
+        assert_false(run.result.timed_out);
+        assert_string_equal(describe(&run.result), "killed by SIGUSR1");
+}
+
+/* stdout and stderr, as written; one line for the log. */
+static void test_output(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sh", "-c", "echo hello; echo; echo '  world  ' >&2", NULL };
+        Run run = {};
+        char *line;
+
+        run_argv(f->event, argv, 2 * USEC_PER_SEC, &run);
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, 0);
+        assert_string_equal(run.result.output, "hello\n\n  world  \n");
+        assert_int_equal(run.result.output_len, strlen("hello\n\n  world  \n"));
+        line = child_output_line(&run.result);
+        assert_string_equal(line, "hello | world");
+        free(line);
+}
+
+/* Far more output than is kept: read and dropped, the child never blocks. */
+static void test_large_output(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sh", "-c", "head -c 4000000 /dev/zero | tr '\\0' x", NULL };
+        Run run = {};
+        char *line;
+
+        run_argv(f->event, argv, 4 * USEC_PER_SEC, &run);
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, 0);
+        assert_int_equal(run.result.output_len, CHILD_OUTPUT_MAX);
+        assert_true(run.result.truncated);
+        assert_int_equal(strspn(run.result.output, "x"), CHILD_OUTPUT_MAX);
+        line = child_output_line(&run.result);
+        assert_int_equal(strlen(line), CHILD_OUTPUT_MAX + strlen(" | (truncated)"));
+        assert_string_equal(line + CHILD_OUTPUT_MAX, " | (truncated)");
+        free(line);
+}
+
+static void test_output_line(void **state) {
+        ChildResult r = {};
+        char *line;
+
+        (void) state;
+        memcpy(r.output, "a\tb\r\n\n  c \x7f \n\0d", 15);
+        r.output_len = 15;
+        line = child_output_line(&r);
+        assert_string_equal(line, "a b | c | d");
+        free(line);
+
+        r = (ChildResult) { .truncated = true };
+        line = child_output_line(&r);
+        assert_string_equal(line, "(truncated)");
+        free(line);
+}
+
+static void test_describe(void **state) {
+        ChildResult r = { .status = SIGSEGV, .core_dumped = true };
+
+        (void) state;
+        assert_string_equal(describe(&r), "killed by SIGSEGV (core dumped)");
+        r = (ChildResult) { .status = 200 };
+        assert_string_equal(describe(&r), "killed by signal 200");
+        r = (ChildResult) { .timed_out = true, .killed = true, .timeout_usec = 1500 * USEC_PER_MSEC };
+        assert_string_equal(describe(&r), "no exit within 1.5 s");
+        assert_string_equal(child_result_kill_note(&r), " (SIGTERM, then SIGKILL)");
+        r = (ChildResult) { .start_error = -EAGAIN, .exited = true };
+        snprintf(r.start_failure, sizeof(r.start_failure), "cannot fork: x");
+        assert_string_equal(describe(&r), "cannot fork: x");
+}
+
+static void test_timeout(void **state) {
+        Fixture *f = *state;
+        char *const argv[] = { (char *) "/bin/sleep", (char *) "5", NULL };
+        ChildSpec spec = spec_of(argv, 300 * USEC_PER_MSEC);
+        ChildRun *c = NULL;
+        Run run = {};
+        uint64_t start, elapsed;
+        pid_t pid;
+
+        start = now_usec();
+        assert_int_equal(child_run_start(&c, f->event, &spec, on_done, &run), 0);
+        pid = find_child();
+        assert_true(pid > 0);
+        wait_done(f->event, &run, 1, WAIT_MAX_USEC);
+        elapsed = now_usec() - start;
+        assert_int_equal(run.n_done, 1);
+        assert_true(run.result.timed_out);
+        assert_false(run.result.killed);
+        assert_false(run.result.exited);
+        assert_int_equal(run.result.status, SIGTERM);
+        assert_string_equal(describe(&run.result), "no exit within 0.3 s");
+        assert_string_equal(child_result_kill_note(&run.result), " (SIGTERM)");
+        assert_true(elapsed >= 300 * USEC_PER_MSEC);
+        assert_true(elapsed < 1500 * USEC_PER_MSEC);
+        assert_true(run.result.duration_usec >= 300 * USEC_PER_MSEC);
+        assert_true(process_gone(pid)); /* reaped, not a zombie */
+        child_run_free(c);
+}
+
+/* A command deaf to SIGTERM gets SIGKILL, and so do its children. */
+static void test_timeout_sigkill(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sh", "-c", "trap '' TERM; /bin/sleep 5", NULL };
+        ChildSpec spec = spec_of((char *const *) argv, 300 * USEC_PER_MSEC);
+        ChildRun *c = NULL;
+        Run run = {};
+        uint64_t start, elapsed;
+        pid_t pid;
+
+        start = now_usec();
+        assert_int_equal(child_run_start(&c, f->event, &spec, on_done, &run), 0);
+        pid = find_child();
+        assert_true(pid > 0);
+        wait_done(f->event, &run, 1, WAIT_MAX_USEC);
+        elapsed = now_usec() - start;
+        assert_int_equal(run.n_done, 1);
+        assert_true(run.result.timed_out);
+        assert_true(run.result.killed);
+        assert_int_equal(run.result.status, SIGKILL);
+        assert_string_equal(child_result_kill_note(&run.result), " (SIGTERM, then SIGKILL)");
+        assert_true(elapsed >= 300 * USEC_PER_MSEC + CHILD_KILL_GRACE_USEC);
+        assert_true(elapsed < 2000 * USEC_PER_MSEC);
+        assert_true(process_gone(pid));
+        assert_true(group_dies(pid)); /* the sleep too */
+        child_run_free(c);
+}
+
+/* Exiting on SIGTERM is still a timeout, with its exit status kept. */
+static void test_timeout_exit_on_term(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sh", "-c", "trap 'exit 7' TERM; /bin/sleep 5 & wait", NULL };
+        Run run = {};
+
+        run_argv(f->event, argv, 300 * USEC_PER_MSEC, &run);
+        assert_true(run.result.timed_out);
+        assert_false(run.result.killed);
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, 7);
+        assert_string_equal(describe(&run.result), "no exit within 0.3 s");
+}
+
+/* Timeout 0: none. */
+static void test_no_timeout(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sleep", "0.2", NULL };
+        Run run = {};
+
+        assert_true(run_argv(f->event, argv, 0, &run) >= 200 * USEC_PER_MSEC);
+        assert_false(run.result.timed_out);
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, 0);
+}
+
+static void test_no_program(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/nonexistent/promvip-child", NULL };
+        Run run = {};
+
+        run_argv(f->event, argv, 2 * USEC_PER_SEC, &run);
+        assert_int_equal(run.result.start_error, 0); /* it did start: the exec failed */
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, CHILD_STATUS_EXEC);
+        assert_string_equal(run.result.output,
+                            "promvip: execve /nonexistent/promvip-child: No such file or directory\n");
+}
+
+static void test_no_user(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/true", NULL };
+        ChildSpec spec = spec_of((char *const *) argv, USEC_PER_SEC);
+        Run run = {};
+
+        spec.user = "promvip-no-such-user";
+        run_spec(f->event, &spec, &run);
+        assert_int_equal(run.result.start_error, -ESRCH);
+        assert_string_equal(run.result.start_failure, "user promvip-no-such-user does not exist");
+        assert_string_equal(describe(&run.result), "user promvip-no-such-user does not exist");
+        assert_false(run.result.exited);
+        assert_int_equal(run.result.duration_usec, 0);
+        assert_int_equal(run.result.output_len, 0);
+        assert_null(find_child());
+}
+
+/* Without privileges, running as someone else fails in the child, visibly.
+ * Only without root (cmocka 1.1's TAP "not ok # SKIP" fails in meson). */
+static void test_switch_refused(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/true", NULL };
+        ChildSpec spec = spec_of((char *const *) argv, 2 * USEC_PER_SEC);
+        Run run = {};
+
+        if (geteuid() == 0)
+                return;
+        spec.user = "root";
+        run_spec(f->event, &spec, &run);
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, CHILD_STATUS_SETUP);
+        assert_string_equal(run.result.output, "promvip: setgroups for user root: Operation not permitted\n");
+}
+
+/* Exactly the base environment, then the extra entries, in this order. */
+static void test_environment(void **state) {
+        Fixture *f = *state;
+        char script[256];
+        const char *argv[] = { "/bin/sh", "-c", script, NULL };
+        const char *env[] = { "PROMVIP_A=1", "PROMVIP_B=two words", NULL };
+        ChildSpec spec = spec_of((char *const *) argv, 2 * USEC_PER_SEC);
+        Run run = {}, run_base = {};
+        char expected[1024];
+
+        /* The shell's own environment as execve() gave it (sh adds PWD). */
+        sh_command(script, sizeof(script), "tr '\\0' '\\n' < /proc/$$/environ");
+        snprintf(expected, sizeof(expected), BASE_ENV "HOME=%s\nUSER=%s\nLOGNAME=%s\n", user_home, user, user);
+        run_spec(f->event, &spec, &run_base);
+        assert_string_equal(run_base.result.output, expected);
+
+        strcat(expected, "PROMVIP_A=1\nPROMVIP_B=two words\n");
+        spec.env = (char *const *) env;
+        run_spec(f->event, &spec, &run);
+        assert_string_equal(run.result.output, expected);
+}
+
+/* User, groups, session, signals, fds and directory of the child. */
+static void test_sandbox(void **state) {
+        Fixture *f = *state;
+        char script[2048], buf[4096], expected[256];
+        const char *argv[] = { "/bin/sh", "-c", script, NULL };
+        gid_t groups[64];
+        int n_groups = 64, pid, pgrp, session;
+        char *p = expected;
+        Run run = {};
+
+        sh_command(script, sizeof(script),
+                   "id -u > %s/uid; id -G > %s/groups; cat /proc/$$/stat > %s/stat; "
+                   "grep -E '^Sig(Blk|Ign)' /proc/self/status > %s/signals; "
+                   "readlink /proc/$$/fd/0 > %s/stdin; pwd > %s/pwd");
+        run_argv(f->event, argv, 2 * USEC_PER_SEC, &run);
+        assert_true(run.result.exited);
+        assert_int_equal(run.result.status, 0);
+
+        read_file("uid", buf, sizeof(buf));
+        assert_int_equal(atoi(buf), user_uid);
+
+        assert_true(getgrouplist(user, user_gid, groups, &n_groups) >= 0);
+        read_file("groups", buf, sizeof(buf));
+        if (geteuid() == 0) {
+                /* Exactly the user's groups: none of root's left. */
+                p += sprintf(p, "%u", (unsigned) user_gid);
+                for (int i = 0; i < n_groups; i++)
+                        if (groups[i] != user_gid)
+                                p += sprintf(p, " %u", (unsigned) groups[i]);
+                strcat(expected, "\n");
+                assert_string_equal(buf, expected);
+        }
+
+        read_file("stat", buf, sizeof(buf));
+        assert_int_equal(sscanf(buf, "%d", &pid), 1);
+        assert_int_equal(sscanf(strrchr(buf, ')') + 1, " %*c %*d %d %d", &pgrp, &session), 2);
+        assert_int_equal(pgrp, pid);
+        assert_int_equal(session, pid);
+
+        read_file("signals", buf, sizeof(buf));
+        assert_string_equal(buf, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+
+        read_file("stdin", buf, sizeof(buf));
+        assert_string_equal(buf, "/dev/null\n");
+
+        read_file("pwd", buf, sizeof(buf));
+        assert_string_equal(buf, "/\n");
+}
+
+/* Only stdin, stdout and stderr are inherited (3 is ls's directory). */
+static void test_fds(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/ls", "/proc/self/fd", NULL };
+        Run run = {};
+
+        run_argv(f->event, argv, 2 * USEC_PER_SEC, &run);
+        assert_string_equal(run.result.output, "0\n1\n2\n3\n");
+}
+
+/* The spec and its strings may go right after start. */
+static void test_spec_copied(void **state) {
+        Fixture *f = *state;
+        char *argv[] = { strdup("/bin/sh"), strdup("-c"), strdup("echo \"$0 $PROMVIP_X\""), NULL };
+        char *env[] = { strdup("PROMVIP_X=kept"), NULL };
+        ChildSpec *spec = calloc(1, sizeof(ChildSpec));
+        char *name = strdup("copied"), *run_user = strdup(user);
+        ChildRun *c = NULL;
+        Run run = {};
+
+        *spec = (ChildSpec) { .argv = argv, .env = env, .user = run_user, .timeout_usec = USEC_PER_SEC, .name = name };
+        assert_int_equal(child_run_start(&c, f->event, spec, on_done, &run), 0);
+        for (size_t i = 0; argv[i]; i++) {
+                memset(argv[i], 'z', strlen(argv[i]));
+                free(argv[i]);
+        }
+        free(env[0]);
+        free(spec);
+        free(name);
+        free(run_user);
+        wait_done(f->event, &run, 1, WAIT_MAX_USEC);
+        assert_int_equal(run.n_done, 1);
+        assert_string_equal(run.result.output, "/bin/sh kept\n");
+        child_run_free(c);
+}
+
+static void test_free_during_run(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sh", "-c", "/bin/sleep 5; /bin/sleep 5", NULL };
+        ChildSpec spec = spec_of((char *const *) argv, 2 * USEC_PER_SEC);
+        ChildRun *c = NULL;
+        Run run = {};
+        pid_t pid;
+
+        assert_int_equal(child_run_start(&c, f->event, &spec, on_done, &run), 0);
+        for (unsigned i = 0; i < 3; i++)
+                assert_true(sd_event_run(f->event, 10 * USEC_PER_MSEC) >= 0);
+        pid = find_child();
+        assert_true(pid > 0);
+        assert_null(child_run_free(c));
+        assert_true(process_gone(pid));
+        assert_true(group_dies(pid)); /* the sleep too */
+        for (unsigned i = 0; i < 3; i++)
+                assert_true(sd_event_run(f->event, 50 * USEC_PER_MSEC) >= 0);
+        assert_int_equal(run.n_done, 0);
+        assert_null(child_run_free(NULL));
+}
+
+/* A failure waiting in the loop is dropped by free() too. */
+static void test_free_pending_failure(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/true", NULL };
+        ChildSpec spec = spec_of((char *const *) argv, USEC_PER_SEC);
+        ChildRun *c = NULL;
+        Run run = {};
+
+        spec.user = "promvip-no-such-user";
+        assert_int_equal(child_run_start(&c, f->event, &spec, on_done, &run), 0);
+        child_run_free(c);
+        for (unsigned i = 0; i < 3; i++)
+                assert_true(sd_event_run(f->event, 10 * USEC_PER_MSEC) >= 0);
+        assert_int_equal(run.n_done, 0);
+}
+
+/* From inside done(), after an exit and after a failure to start. */
+static void test_free_in_done(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/sh", "-c", "echo bye", NULL };
+        ChildSpec spec = spec_of((char *const *) argv, 2 * USEC_PER_SEC);
+
+        for (unsigned k = 0; k < 2; k++) {
+                Run run = {};
+
+                spec.user = k == 0 ? user : "promvip-no-such-user";
+                assert_int_equal(child_run_start(&run.free_in_done, f->event, &spec, on_done, &run), 0);
+                wait_done(f->event, &run, 1, WAIT_MAX_USEC);
+                assert_int_equal(run.n_done, 1);
+                assert_null(run.free_in_done);
+                if (k == 0)
+                        assert_string_equal(run.result.output, "bye\n"); /* a copy: still there */
+                else
+                        assert_int_equal(run.result.start_error, -ESRCH);
+                for (unsigned i = 0; i < 3; i++)
+                        assert_true(sd_event_run(f->event, 10 * USEC_PER_MSEC) >= 0);
+                assert_int_equal(run.n_done, 1);
+        }
+}
+
+static void on_done_chain(ChildRun *c, const ChildResult *r, void *userdata) {
+        Run *run = userdata;
+
+        run->n_done++;
+        run->result = *r;
+        child_run_free(c);
+        if (run->again) {
+                const ChildSpec *spec = run->again;
+
+                run->again = NULL;
+                assert_int_equal(child_run_start(&run->started, run->event, spec, on_done_chain, run), 0);
+        }
+}
+
+/* done() frees its run and starts the next one. */
+static void test_start_in_done(void **state) {
+        Fixture *f = *state;
+        const char *argv1[] = { "/bin/sh", "-c", "echo one", NULL };
+        const char *argv2[] = { "/bin/sh", "-c", "echo two", NULL };
+        ChildSpec spec1 = spec_of((char *const *) argv1, 2 * USEC_PER_SEC);
+        ChildSpec spec2 = spec_of((char *const *) argv2, 2 * USEC_PER_SEC);
+        ChildRun *c = NULL;
+        Run run = { .event = f->event, .again = &spec2 };
+
+        assert_int_equal(child_run_start(&c, f->event, &spec1, on_done_chain, &run), 0);
+        wait_done(f->event, &run, 2, WAIT_MAX_USEC);
+        assert_int_equal(run.n_done, 2);
+        assert_string_equal(run.result.output, "two\n");
+}
+
+static void test_invalid(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/true", NULL };
+        const char *no_argv[] = { NULL };
+        ChildSpec spec = spec_of((char *const *) argv, USEC_PER_SEC), bad;
+        ChildRun *c = NULL;
+        Run run = {};
+
+        assert_int_equal(child_run_start(NULL, f->event, &spec, on_done, &run), -EINVAL);
+        assert_int_equal(child_run_start(&c, NULL, &spec, on_done, &run), -EINVAL);
+        assert_int_equal(child_run_start(&c, f->event, NULL, on_done, &run), -EINVAL);
+        assert_int_equal(child_run_start(&c, f->event, &spec, NULL, &run), -EINVAL);
+        bad = spec;
+        bad.argv = NULL;
+        assert_int_equal(child_run_start(&c, f->event, &bad, on_done, &run), -EINVAL);
+        bad.argv = (char *const *) no_argv;
+        assert_int_equal(child_run_start(&c, f->event, &bad, on_done, &run), -EINVAL);
+        bad = spec;
+        bad.user = NULL;
+        assert_int_equal(child_run_start(&c, f->event, &bad, on_done, &run), -EINVAL);
+        assert_null(c);
+        assert_int_equal(run.n_done, 0);
+}
+
+static int setup(void **state) {
+        Fixture *f = calloc(1, sizeof(*f));
+
+        assert_non_null(f);
+        f->n_fds = count_fds();
+        assert_int_equal(sd_event_new(&f->event), 0);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *f = *state;
+
+        sd_event_unref(f->event);
+        assert_int_equal(count_fds(), f->n_fds);
+        assert_int_equal(find_child(), 0); /* not even a zombie */
+        free(f);
+        return 0;
+}
+
+static int group_setup(void **state) {
+        sigset_t mask;
+        struct passwd *pw;
+
+        (void) state;
+        /* As the daemon does for sd-event; the children must not keep it. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -1;
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGQUIT, SIG_IGN); /* ignored in the parent, default in the child */
+
+        pw = geteuid() == 0 ? getpwnam("nobody") : getpwuid(geteuid());
+        if (!pw || strlen(pw->pw_name) >= sizeof(user) || strlen(pw->pw_dir) >= sizeof(user_home))
+                return -1;
+        snprintf(user, sizeof(user), "%s", pw->pw_name);
+        snprintf(user_home, sizeof(user_home), "%s", pw->pw_dir[0] ? pw->pw_dir : "/");
+        user_uid = pw->pw_uid;
+        user_gid = pw->pw_gid;
+
+        if (!mkdtemp(tmpdir) || chmod(tmpdir, 0777) < 0)
+                return -1;
+        if (dup2(STDIN_FILENO, INHERITED_FD) < 0)
+                return -1;
+        setenv("SECRET", "inherited", 1);
+        return 0;
+}
+
+static int group_teardown(void **state) {
+        DIR *d = opendir(tmpdir);
+        struct dirent *de;
+
+        (void) state;
+        close(INHERITED_FD);
+        /* Files left by a failed test. */
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        if (d)
+                closedir(d);
+        return rmdir(tmpdir);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_exit_status, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_killed_by_signal, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_output, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_large_output, setup, teardown),
+                cmocka_unit_test(test_output_line),
+                cmocka_unit_test(test_describe),
+                cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_timeout_sigkill, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_timeout_exit_on_term, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_timeout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_program, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_user, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_switch_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_fds, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_spec_copied, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_free_during_run, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_free_pending_failure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_free_in_done, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_start_in_done, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
