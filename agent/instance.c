@@ -191,7 +191,14 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
         if (a->flags & VRRP_ACT_SPLIT_BRAIN)
                 split_brain(i, peer);
         if (a->new_state != a->old_state) {
+                struct timespec ts;
+
+                clock_gettime(CLOCK_REALTIME, &ts);
                 i->counters.transitions++;
+                i->counters.state_changes[a->old_state][a->new_state]++;
+                i->counters.last_transition_from = a->old_state;
+                i->counters.last_transition_realtime_usec =
+                        (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
                 log_instance(i, LOG_INFO, "%s -> %s (%s)", vrrp_state_to_string(a->old_state),
                              vrrp_state_to_string(a->new_state), a->reason ? a->reason : "");
                 if (a->old_state == VRRP_STATE_MASTER)
@@ -203,12 +210,39 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
                 announce_start(i);
 }
 
+bool instance_master(const Instance *i, IpAddr *ret) {
+        if (i->fsm.state == VRRP_STATE_MASTER && i->have_source) {
+                *ret = i->source;
+                return true;
+        }
+        if (i->fsm.state == VRRP_STATE_BACKUP && i->fsm.master_known) {
+                *ret = i->fsm.master;
+                return true;
+        }
+        return false;
+}
+
+/* Counts a change of the master we see (a new address, not its absence). */
+static void track_master(Instance *i) {
+        IpAddr m;
+
+        if (!instance_master(i, &m))
+                return;
+        if (i->master_seen && ip_addr_equal(&m, &i->master_seen_addr))
+                return;
+        if (i->master_seen)
+                i->counters.master_changes++;
+        i->master_seen = true;
+        i->master_seen_addr = m;
+}
+
 static void handle(Instance *i, const VrrpEvent *ev) {
         VrrpActions a;
 
         vrrp_fsm_handle(&i->fsm, ev, now_usec(), &a);
         apply(i, &a, &ev->src);
         arm(i->timer, i->fsm.timer_at);
+        track_master(i);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -471,6 +505,7 @@ void instance_dump(const Instance *i) {
         FILE *f = open_memstream(&drops, &len);
         char master[IP_ADDR_STRLEN] = "-";
         const HookCounters *h = hook_queue_counters(i->hooks);
+        IpAddr m;
 
         if (!f)
                 return;
@@ -481,10 +516,8 @@ void instance_dump(const Instance *i) {
                         fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);
         if (fclose(f) != 0)
                 return;
-        if (i->fsm.state == VRRP_STATE_MASTER && i->have_source)
-                ip_addr_to_string(&i->source, master);
-        else if (i->fsm.master_known)
-                ip_addr_to_string(&i->fsm.master, master);
+        if (instance_master(i, &m))
+                ip_addr_to_string(&m, master);
         log_instance(i, LOG_INFO,
                      "state=%s priority=%u base_priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
                      " transitions=%" PRIu64 " split_brain=%" PRIu64 " send_errors=%" PRIu64

@@ -34,6 +34,10 @@ typedef struct InstanceCounters {
         uint64_t send_errors;
         uint64_t rfc9568_checksums; /* v3 IPv4 adverts whose checksum left out the pseudo-header */
         uint64_t drops[_VRRP_DROP_MAX];
+        uint64_t state_changes[_VRRP_STATE_MAX][_VRRP_STATE_MAX]; /* [from][to] */
+        uint64_t master_changes;     /* the master we see (us or a peer) changed */
+        uint64_t last_transition_realtime_usec;
+        VrrpState last_transition_from;
 } InstanceCounters;
 
 typedef struct Instance {
@@ -54,6 +58,8 @@ typedef struct Instance {
         unsigned announce_rounds_left;
         bool announce_second_burst;
         uint64_t split_brain_logged_at;
+        bool master_seen;
+        IpAddr master_seen_addr;     /* for master_changes */
         InstanceCounters counters;
 } Instance;
 
@@ -88,6 +94,9 @@ void instance_resync(Instance *i);
 
 /* Hooks queued or running (a stopped instance waits for its stop hook). */
 size_t instance_hooks_pending(const Instance *i);
+
+/* The current master's address: ours when MASTER, else the one we follow. */
+bool instance_master(const Instance *i, IpAddr *ret);
 
 /* One log line with the state and every counter (SIGUSR1). */
 void instance_dump(const Instance *i);

@@ -249,3 +249,26 @@ void probes_dump(const Probes *ps) {
                          (uint64_t) (s->last.latency_usec / USEC_PER_MSEC), fails);
         }
 }
+
+int probes_snapshot(const Probes *ps, SnapshotProbe **ret, size_t *ret_n) {
+        SnapshotProbe *a = calloc(ps->n_probes + 1, sizeof(*a));
+
+        if (!a)
+                return -ENOMEM;
+        for (size_t k = 0; k < ps->n_probes; k++) {
+                const Probe *p = ps->probes[k];
+                SnapshotProbe *o = &a[k];
+
+                snprintf(o->name, sizeof(o->name), "%s", p->cfg->name);
+                snprintf(o->kind, sizeof(o->kind), "%s", probe_kind_to_string(p->cfg->kind));
+                o->up = p->state.up;
+                o->runs = p->state.runs;
+                o->last_latency_usec = p->state.last.latency_usec;
+                o->last_failure = p->state.last.failure;
+                snprintf(o->last_detail, sizeof(o->last_detail), "%s", p->state.runs ? p->state.last.detail : "");
+                memcpy(o->failures, p->state.failures_total, sizeof(o->failures));
+        }
+        *ret = a;
+        *ret_n = ps->n_probes;
+        return 0;
+}

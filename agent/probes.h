@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "probe.h"
+#include "snapshot.h"
 
 typedef struct Probes Probes;
 typedef void (*ProbesChanged)(void *userdata);
@@ -24,6 +25,9 @@ int probes_reload(Probes *p, const Config *config);
 /* The state of the named probe; NULL for an unknown name. */
 const ProbeState *probes_state(const Probes *p, const char *name);
 bool probes_is_up(const Probes *p, const char *name);
+
+/* Copies every probe's state into ret (calloc'd array of *ret_n). */
+int probes_snapshot(const Probes *p, SnapshotProbe **ret, size_t *ret_n);
 
 /* One log line per probe with its state and counters (SIGUSR1). */
 void probes_dump(const Probes *p);

@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "conf.h"
+#include "snapshot.h"
 
 typedef struct Routers Routers;
 
@@ -28,6 +29,9 @@ int routers_reload(Routers *r, const Config *config);
 size_t routers_hooks_pending(const Routers *r);
 /* The longest hook timeout of the instances. */
 uint64_t routers_hook_timeout_usec(const Routers *r);
+
+/* Fills the instances, probes and sockets of s (the caller clears s). */
+int routers_snapshot(const Routers *r, Snapshot *s);
 
 /* Logs every instance's and socket's state and counters (SIGUSR1). */
 void routers_dump(const Routers *r);
