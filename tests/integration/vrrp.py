@@ -303,3 +303,277 @@ def probe_counters(agent, timeout=5):
             key = m.group(2) if m.group(1) == "probe" else f"instance {m.group(2)}"
             out[key] = dict(kv.split("=", 1) for kv in m.group(3).split() if "=" in kv)
     return out
+
+
+# -- hooks and reload (tests/integration/test_hooks.py, test_reload.py) ------
+# Hooks (README "notify" group) run as global.script_user with a clean
+# environment and must pass keepalived-style script security: the file and
+# every directory above it changeable by root only. A test's tmp_path
+# (0700, under a 0700 dir) is neither reachable by `nobody` nor checked as
+# safe, so hook scripts live in a HookDir: a root-owned 0755 directory
+# directly under /tmp (1777, sticky: accepted), root-owned 0755 files, and
+# pre-created 0666 files that the hooks (running as nobody) append to.
+import pwd  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import lab as _labmod  # noqa: E402
+
+SCRIPT_USER = "nobody"
+HOOK_GLOBAL = {"script_user": SCRIPT_USER}
+# Hook runs logged by promvipd (the wording may still move: keep the
+# patterns here, in one place):
+#   instance 'NAME': hook ... exited 0 after N ms               (info)
+#   instance 'NAME': hook ... <failure: exit status, timed out, killed> (warning)
+#   instance 'NAME': hook ... refused: <reason>                 (error)
+#   instance 'NAME': hook PATH (STATE) done in 0.012 s        (info; the wording
+#                                                             as implemented)
+HOOK_LINE = re.compile(r"(?m)^.*instance '([^']+)': (?:\w+ )?hook\b(.*)$")
+HOOK_OK = re.compile(r"\bexited 0\b|\bdone in\b")
+
+
+class HookDir:
+    """A directory for hook scripts that promvipd accepts and `nobody` can
+    read: /tmp/pvt-hooks-XXXX, root-owned, 0755. close() removes it."""
+
+    def __init__(self, prefix="pvt-hooks-"):
+        self.path = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+        os.chown(self.path, 0, 0)
+        os.chmod(self.path, 0o755)
+
+    def join(self, *names):
+        return os.path.join(self.path, *names)
+
+    def subdir(self, name, mode=0o755):
+        path = self.join(name)
+        os.makedirs(path, exist_ok=True)
+        os.chown(path, 0, 0)
+        os.chmod(path, mode)
+        return path
+
+    def script(self, name, body, mode=0o755, uid=0, gid=0):
+        """Write an executable (root-owned, 0755 unless told otherwise);
+        `name` may name a file in a subdir(). Returns its path."""
+        path = self.join(name)
+        with open(path, "w") as f:
+            f.write(body)
+        os.chown(path, uid, gid)
+        os.chmod(path, mode)
+        return path
+
+    def output(self, name):
+        """An empty 0666 file that hooks running as nobody can append to."""
+        path = self.join(name)
+        with open(path, "w"):
+            pass
+        os.chmod(path, 0o666)
+        return path
+
+    def close(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+_RECORD_FIELDS = ("hook", "args", "argc", "instance", "state", "prev", "priority", "vrid", "vips",
+                  "uid", "user", "logname", "home", "path", "lang", "env", "start", "end")
+
+
+def record_hook(hooks, name, out, sleep=0.0, gate=None, trap_term=False):
+    """A hook script (POSIX sh) that appends one record of its run to `out`
+    (an output() file): its name, arguments, PROMVIP_* environment, user,
+    the names of its environment variables, and start / end times (epoch
+    seconds). With `gate` (a path), it first waits while that file exists
+    (at most 10 s); then it sleeps `sleep` seconds. Read the records with
+    read_records()."""
+    wait = ""
+    if gate:
+        wait = (f'i=0\nwhile [ -e "{gate}" ] && [ "$i" -lt 200 ]; do /usr/bin/sleep 0.05; '
+                f'i=$((i + 1)); done\n')
+    nap = f"/usr/bin/sleep {sleep}\n" if sleep else ""
+    trap = "trap '' TERM\n" if trap_term else ""
+    body = ("#!/bin/sh\n# promvip integration test hook: records its run\n" + trap +
+            "start=$(/usr/bin/date +%s.%N)\n" + wait + nap +
+            "envnames=$(/usr/bin/env | /usr/bin/sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p' "
+            "| /usr/bin/sort | /usr/bin/tr '\\n' ' ')\n"
+            "end=$(/usr/bin/date +%s.%N)\n"
+            "printf '%s\\n' \"hook=${0##*/}|args=$*|argc=$#|instance=${PROMVIP_INSTANCE-}"
+            "|state=${PROMVIP_STATE-}|prev=${PROMVIP_PREVIOUS_STATE-}|priority=${PROMVIP_PRIORITY-}"
+            "|vrid=${PROMVIP_VRID-}|vips=${PROMVIP_VIPS-}|uid=$(/usr/bin/id -u)|user=${USER-}"
+            "|logname=${LOGNAME-}|home=${HOME-}|path=${PATH-}|lang=${LANG-}|env=${envnames% }"
+            f"|start=$start|end=$end\" >> \"{out}\"\n")
+    return hooks.script(name, body)
+
+
+def read_records(path):
+    """The records written by record_hook() scripts, oldest first, each a
+    dict of _RECORD_FIELDS (start and end as floats)."""
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in lines:
+        rec = dict(part.split("=", 1) for part in line.split("|") if "=" in part)
+        for key in ("start", "end"):
+            try:
+                rec[key] = float(rec[key])
+            except (KeyError, ValueError):
+                rec[key] = None
+        out.append(rec)
+    return out
+
+
+def wait_records(path, n, timeout, what=None):
+    """Wait until `path` holds at least n records; returns them all."""
+    return wait_for(lambda: read_records(path) if len(read_records(path)) >= n else None,
+                    timeout, what=what or (lambda: f"{n} hook records in {path}: "
+                                                   f"{read_records(path)}"))
+
+
+def notify_group(timeout=None, **hooks):
+    """`notify = { ... };` (libconfig text) from master=, backup=, fault=,
+    stop=, any= (a path, or an argv list) and the timeout in seconds."""
+    items = [f"{k} = {_libconfig_value(v)};" for k, v in hooks.items() if v is not None]
+    if timeout is not None:
+        items.append(f"timeout = {_libconfig_value(float(timeout))};")
+    return "notify = { " + " ".join(items) + " };"
+
+
+def hook_config(notify, global_=None, extra="", **kw):
+    """probe_config() (same keyword arguments) with `notify` (the text of
+    notify_group()) in the instance and script_user nobody."""
+    g = dict(HOOK_GLOBAL)
+    g.update(global_ or {})
+    return probe_config(global_=g, extra=(notify + "\n  " + extra).strip(), **kw)
+
+
+def instance_group(name="prom", vrid=51, priority=100, vips=None, interval=0.2, version=3,
+                   extra=""):
+    """One element of `instances` (libconfig text), as config() writes it."""
+    vips = ", ".join(f'"{v}"' for v in vips)
+    return (f'{{ name = "{name}"; interface = "eth0"; vrid = {vrid};\n'
+            f"  priority = {priority}; version = {version}; advert_interval = {interval};\n"
+            f"  virtual_addresses = ( {vips} );\n"
+            f"  {extra}\n}}")
+
+
+def instances_config(groups, global_=None, probes=()):
+    """A whole file: `global` (a dict), `probes` (texts) and several
+    instances (texts from instance_group())."""
+    text = ""
+    if global_:
+        text += "global = { " + " ".join(f"{k} = {_libconfig_value(v)};"
+                                          for k, v in global_.items()) + " };\n"
+    if probes:
+        text += "probes = (\n  " + ",\n  ".join(probes) + "\n);\n"
+    return text + "instances = (\n" + ",\n".join(groups) + "\n);\n"
+
+
+def hook_lines(agent, instance=None, since=0):
+    """[(instance, text after 'hook')] of the hook lines logged from `since` on."""
+    return [(m.group(1), m.group(2)) for m in HOOK_LINE.finditer(agent.proc.output()[since:])
+            if instance is None or m.group(1) == instance]
+
+
+def hooks_done(agent, instance=None, since=0):
+    """The hook lines (see hook_lines) that say a hook ended well (exit 0)."""
+    return [t for _, t in hook_lines(agent, instance, since) if HOOK_OK.search(t)]
+
+
+def reload(agent, text=None, timeout=5):
+    """SIGHUP (after writing `text` to the agent's config file, if given);
+    waits for the READY=1 that ends the reload and returns its STATUS."""
+    if text is not None:
+        with open(agent.path, "w") as f:
+            f.write(text)
+    mark = len(agent.sock.messages())
+    agent.proc.signal(signal.SIGHUP)
+    msg = agent.sock.wait_for("READY=1", timeout, since=mark)
+    for line in msg.splitlines():
+        if line.startswith("STATUS="):
+            return line[len("STATUS="):]
+    return None
+
+
+def config_test(net, host, promvipd, text, name="check"):
+    """promvipd --config-test on `text` (written into the lab's directory),
+    run in `host`'s namespace: (exit code, output, config path)."""
+    path = net.write(f"{host.name}-{name}.conf", text)
+    r = net.run(host.ns, [promvipd, "--config-test", "-f", path], timeout=20)
+    return r.returncode, r.stdout + r.stderr, path
+
+
+def fast_addresses(host):
+    """The addresses on `host`'s eth0 (`ip -n`: no exec, about 2 ms)."""
+    out = _labmod._run(["ip", "-n", host.ns, "-o", "addr", "show", "dev", "eth0"]).stdout
+    return set(re.findall(r"inet6? ([0-9a-f.:]+)/", out))
+
+
+def watch_addresses(host, duration, action=None, at=0.3, interval=0.01, until=None):
+    """Poll `host`'s addresses every `interval` for `duration` seconds
+    (bounded in count), calling action() once `at` seconds in; with
+    `until` (a predicate on the address set), stop 0.3 s after it first
+    holds after the action. Returns [(seconds since the start, addresses)]."""
+    samples, t0, acted, done_at = [], time.monotonic(), action is None, None
+    for _ in range(int(duration / interval) + 2):
+        now = time.monotonic() - t0
+        if now >= duration or (done_at is not None and now >= done_at):
+            break
+        if not acted and now >= at:
+            action()
+            acted = True
+            continue
+        addrs = fast_addresses(host)
+        samples.append((now, addrs))
+        if acted and until is not None and done_at is None and until(addrs):
+            done_at = now + 0.3
+        time.sleep(interval)
+    return samples
+
+
+class AddrMonitor:
+    """`ip -o monitor address` in a host's namespace: every address added
+    or deleted while it runs, to catch gaps too short for polling."""
+
+    def __init__(self, net, host):
+        self.proc = net.spawn(host.ns, ["ip", "-o", "monitor", "address"], name="ipmon")
+        time.sleep(0.3)  # it subscribes at once; leave it time to start
+
+    def deleted(self, addr):
+        return [line for line in self.proc.output().splitlines()
+                if line.startswith("Deleted") and f" {addr}/" in line]
+
+    def added(self, addr):
+        return [line for line in self.proc.output().splitlines()
+                if not line.startswith("Deleted") and f" {addr}/" in line]
+
+    def stop(self):
+        self.proc.stop()
+
+
+def user_processes(net, host, user=SCRIPT_USER):
+    """[(pid, command line)] of the processes in `host`'s namespace whose
+    real uid is `user`'s (hooks and exec probes run as that user)."""
+    uid = pwd.getpwnam(user).pw_uid
+    out = []
+    for pid in _labmod.namespace_pids(host.ns):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        m = re.search(r"^Uid:\s+(\d+)", status, re.M)
+        st = re.search(r"^State:\s+(\S)", status, re.M)
+        if m and int(m.group(1)) == uid and not (st and st.group(1) == "Z"):
+            out.append((pid, cmd))
+    return out
+
+
+def run_checked(argv, timeout=20):
+    """subprocess.run with text output (not in a namespace: for tools such
+    as shellcheck that touch no network)."""
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
