@@ -7,6 +7,8 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "config.h"
+#include "http-api.h"
 #include "log.h"
 #include "macro.h"
 #include "routers.h"
@@ -17,6 +19,10 @@ struct Manager {
         char *config_path;
         char *summary;
         Routers *routers;
+        HttpApi *http;
+        char *http_listen;          /* what http is bound to */
+        uint64_t start_realtime_usec;
+        uint64_t last_reload_realtime_usec;
         sd_event_source *stop_wait;
         uint64_t stop_deadline;
         int cli_log_level;
@@ -58,11 +64,58 @@ static void manager_apply_log_level(Manager *m) {
                 log_set_max_level(LOG_INFO);
 }
 
+static uint64_t realtime_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static uint64_t monotonic_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int get_snapshot(void *userdata, Snapshot *ret) {
+        Manager *m = userdata;
+        int r;
+
+        *ret = (Snapshot) {
+                .start_realtime_usec = m->start_realtime_usec,
+                .reloads = m->reloads,
+                .reload_failures = m->reload_failures,
+                .last_reload_realtime_usec = m->last_reload_realtime_usec,
+        };
+        snprintf(ret->router_id, sizeof(ret->router_id), "%s", m->config->global.router_id);
+        snprintf(ret->version, sizeof(ret->version), "%s", PROMVIP_VERSION);
+        r = routers_snapshot(m->routers, ret);
+        if (r < 0)
+                snapshot_clear(ret);
+        return r;
+}
+
+/* (Re)binds /metrics and /status to global.listen when it changed. A bind
+ * failure is logged and leaves the endpoint off: failover matters more. */
+static void manager_apply_listen(Manager *m) {
+        const GlobalConfig *g = &m->config->global;
+        int r;
+
+        if (m->http_listen && strcmp(m->http_listen, g->listen) == 0)
+                return;
+        m->http = http_api_free(m->http);
+        free(m->http_listen);
+        m->http_listen = strdup(g->listen);
+        if (!g->listen[0]) {
+                log_info("HTTP endpoint disabled (global.listen is empty)");
+                return;
+        }
+        r = http_api_new(&m->http, m->event, &g->listen_addr, g->listen_port, get_snapshot, m);
+        if (r < 0)
+                log_error_errno(r, "cannot serve /metrics and /status on %s: %m", g->listen);
+        else
+                log_info("serving /metrics and /status on %s", g->listen);
 }
 
 static int manager_reload(Manager *m) {
@@ -102,7 +155,9 @@ static int manager_reload(Manager *m) {
         free(m->summary);
         m->summary = summary;
         m->reloads++;
+        m->last_reload_realtime_usec = realtime_usec();
         manager_apply_log_level(m);
+        manager_apply_listen(m);
         conf_log_warnings(m->config);
         log_info("reloaded %s: %s", m->config_path, m->summary);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s (reloaded)", m->summary);
@@ -226,6 +281,8 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         sd_event_source_disable_unref(m->stop_wait);
+        http_api_free(m->http);
+        free(m->http_listen);
         routers_free(m->routers);
         sd_event_unref(m->event);
         conf_free(m->config);
@@ -239,7 +296,9 @@ int manager_run(Manager *m) {
         int r;
 
         log_info("started with %s: %s", m->config_path, m->summary);
+        m->start_realtime_usec = realtime_usec();
         routers_start(m->routers);
+        manager_apply_listen(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s", m->summary);
         r = sd_event_loop(m->event);
         if (r < 0) {

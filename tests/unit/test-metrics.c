@@ -1,0 +1,267 @@
+/* Unit tests: the Prometheus text rendering of a Snapshot (metrics.c) and
+ * snapshot_clear() (under ASan, the fixture's allocations must all go). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "metrics.h"
+#include "snapshot-fixture.h"
+
+static const struct {
+        const char *name;
+        const char *type;
+} families[] = {
+        { "promvip_build_info", "gauge" },
+        { "promvip_start_time_seconds", "gauge" },
+        { "promvip_reloads_total", "counter" },
+        { "promvip_reload_failures_total", "counter" },
+        { "promvip_instance_state", "gauge" },
+        { "promvip_instance_priority", "gauge" },
+        { "promvip_instance_base_priority", "gauge" },
+        { "promvip_instance_master_info", "gauge" },
+        { "promvip_instance_transitions_total", "counter" },
+        { "promvip_instance_last_transition_timestamp_seconds", "gauge" },
+        { "promvip_instance_adverts_sent_total", "counter" },
+        { "promvip_instance_adverts_received_total", "counter" },
+        { "promvip_instance_master_changes_total", "counter" },
+        { "promvip_instance_split_brain_total", "counter" },
+        { "promvip_instance_packets_dropped_total", "counter" },
+        { "promvip_socket_packets_received_total", "counter" },
+        { "promvip_socket_packets_dropped_total", "counter" },
+        { "promvip_instance_hook_runs_total", "counter" },
+        { "promvip_instance_hook_failures_total", "counter" },
+        { "promvip_instance_hook_refused_total", "counter" },
+        { "promvip_probe_up", "gauge" },
+        { "promvip_probe_runs_total", "counter" },
+        { "promvip_probe_latency_seconds", "gauge" },
+        { "promvip_probe_failures_total", "counter" },
+        { "promvip_instance_track_weight", "gauge" },
+};
+
+static char *render_fixture(void) {
+        _cleanup_(snapshot_clear) Snapshot s;
+        char *text;
+
+        fixture_snapshot(&s);
+        text = metrics_render(&s);
+        assert_non_null(text);
+        return text;
+}
+
+/* Lines of `text` that start with `prefix`. */
+static size_t count_lines(const char *text, const char *prefix) {
+        size_t n = 0, len = strlen(prefix);
+
+        for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+                if (strncmp(l, prefix, len) == 0)
+                        n++;
+                if (!strchr(l, '\n'))
+                        break;
+        }
+        return n;
+}
+
+/* Whether `line` (without its newline) is a whole line of `text`. */
+static bool has_line(const char *text, const char *line) {
+        size_t len = strlen(line);
+
+        for (const char *p = text; (p = strstr(p, line)); p++)
+                if ((p == text || p[-1] == '\n') && p[len] == '\n')
+                        return true;
+        return false;
+}
+
+static void test_every_family_once_with_help_and_type(void **state) {
+        _cleanup_free_ char *text = render_fixture();
+        char buf[256];
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(families); i++) {
+                snprintf(buf, sizeof(buf), "# HELP %s ", families[i].name);
+                assert_int_equal(count_lines(text, buf), 1);
+                snprintf(buf, sizeof(buf), "# TYPE %s %s", families[i].name, families[i].type);
+                assert_true(has_line(text, buf));
+                snprintf(buf, sizeof(buf), "# TYPE %s ", families[i].name);
+                assert_int_equal(count_lines(text, buf), 1);
+                if (strcmp(families[i].type, "counter") == 0)
+                        assert_non_null(strstr(families[i].name + strlen(families[i].name) - 6, "_total"));
+        }
+        assert_int_equal(count_lines(text, "# TYPE "), ELEMENTSOF(families));
+        assert_int_equal(text[strlen(text) - 1], '\n');
+}
+
+/* Every sample belongs to the family of the TYPE line above it (so all of a
+ * family's series are together), and its value parses as a float. */
+static void test_series_grouped_and_parseable(void **state) {
+        _cleanup_free_ char *text = render_fixture();
+        char family[128] = "";
+        size_t samples = 0;
+
+        (void) state;
+        for (char *l = text, *nl; *l; l = nl + 1) {
+                size_t name_len;
+                const char *value;
+                char *end;
+
+                nl = strchr(l, '\n');
+                assert_non_null(nl);
+                *nl = '\0';
+                if (strncmp(l, "# TYPE ", 7) == 0) {
+                        assert_int_equal(sscanf(l, "# TYPE %127s", family), 1);
+                        continue;
+                }
+                if (l[0] == '#')
+                        continue;
+                name_len = strcspn(l, "{ ");
+                assert_int_equal(name_len, strlen(family));
+                assert_memory_equal(l, family, name_len);
+                value = strrchr(l, ' ') + 1;
+                (void) strtod(value, &end);
+                assert_true(end != value && *end == '\0');
+                samples++;
+        }
+        assert_true(samples > 50);
+}
+
+static void test_label_escaping(void **state) {
+        _cleanup_free_ char *text = render_fixture();
+
+        (void) state;
+        assert_true(has_line(text, "promvip_instance_priority{vrrp_instance=\"we\\\"ird\\\\name\\nx\"} 100"));
+        assert_null(strstr(text, "ird\\name")); /* never the raw backslash */
+}
+
+static void test_state_series(void **state) {
+        _cleanup_free_ char *text = render_fixture();
+        static const char states[][8] = { "INIT", "BACKUP", "MASTER", "FAULT", "STOP" };
+        char buf[256];
+
+        (void) state;
+        assert_int_equal(count_lines(text, "promvip_instance_state{vrrp_instance=\"prometheus\","), 5);
+        assert_int_equal(count_lines(text, "promvip_instance_state{vrrp_instance=\"we"), 5);
+        for (size_t i = 0; i < ELEMENTSOF(states); i++) {
+                snprintf(buf, sizeof(buf),
+                         "promvip_instance_state{vrrp_instance=\"prometheus\",interface=\"eth0\",vrid=\"51\",state=\"%s\"} %d",
+                         states[i], strcmp(states[i], "MASTER") == 0);
+                assert_true(has_line(text, buf));
+                snprintf(buf, sizeof(buf),
+                         "promvip_instance_state{vrrp_instance=\"we\\\"ird\\\\name\\nx\",interface=\"eth1\",vrid=\"52\",state=\"%s\"} %d",
+                         states[i], strcmp(states[i], "BACKUP") == 0);
+                assert_true(has_line(text, buf));
+        }
+}
+
+static void test_values(void **state) {
+        _cleanup_free_ char *text = render_fixture();
+        static const char *const lines[] = {
+                "promvip_build_info{version=\"0.1.0\",router_id=\"prom-a\"} 1",
+                "promvip_reloads_total 2",
+                "promvip_reload_failures_total 1",
+                "promvip_instance_priority{vrrp_instance=\"prometheus\"} 130",
+                "promvip_instance_base_priority{vrrp_instance=\"prometheus\"} 150",
+                "promvip_instance_master_info{vrrp_instance=\"prometheus\",master=\"10.99.1.11\"} 1",
+                "promvip_instance_transitions_total{vrrp_instance=\"prometheus\",from=\"INIT\",to=\"BACKUP\"} 1",
+                "promvip_instance_transitions_total{vrrp_instance=\"prometheus\",from=\"BACKUP\",to=\"MASTER\"} 3",
+                "promvip_instance_transitions_total{vrrp_instance=\"prometheus\",from=\"MASTER\",to=\"BACKUP\"} 2",
+                "promvip_instance_adverts_sent_total{vrrp_instance=\"prometheus\"} 10",
+                "promvip_instance_adverts_received_total{vrrp_instance=\"prometheus\"} 7",
+                "promvip_instance_master_changes_total{vrrp_instance=\"prometheus\"} 4",
+                "promvip_instance_split_brain_total{vrrp_instance=\"prometheus\"} 1",
+                "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\",reason=\"bad_auth\"} 2",
+                "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\",reason=\"version_mismatch\"} 0",
+                "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\",reason=\"unknown_peer\"} 5",
+                "promvip_socket_packets_received_total{interface=\"eth0\",family=\"ipv4\"} 45",
+                "promvip_socket_packets_dropped_total{interface=\"eth0\",family=\"ipv4\",reason=\"bad_checksum\"} 4",
+                "promvip_socket_packets_dropped_total{interface=\"eth0\",family=\"ipv4\",reason=\"unknown_vrid\"} 9",
+                "promvip_socket_packets_dropped_total{interface=\"eth0\",family=\"ipv4\",reason=\"too_short\"} 0",
+                "promvip_instance_hook_runs_total{vrrp_instance=\"prometheus\"} 6",
+                "promvip_instance_hook_failures_total{vrrp_instance=\"prometheus\"} 1",
+                "promvip_instance_hook_refused_total{vrrp_instance=\"prometheus\"} 0",
+                "promvip_probe_up{probe=\"ready\",type=\"http\"} 1",
+                "promvip_probe_up{probe=\"fresh\",type=\"promql\"} 0",
+                "promvip_probe_runs_total{probe=\"ready\"} 12",
+                "promvip_probe_failures_total{probe=\"ready\",reason=\"timeout\"} 3",
+                "promvip_probe_failures_total{probe=\"ready\",reason=\"error\"} 0",
+                "promvip_instance_track_weight{vrrp_instance=\"prometheus\",probe=\"ready\"} -60",
+                "promvip_instance_track_weight{vrrp_instance=\"prometheus\",probe=\"fresh\"} -20",
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                if (!has_line(text, lines[i]))
+                        fail_msg("missing line: %s", lines[i]);
+        }
+        /* Only pairs that happened, and master/transition time only when known. */
+        assert_int_equal(count_lines(text, "promvip_instance_transitions_total{"), 3);
+        assert_int_equal(count_lines(text, "promvip_instance_master_info{"), 1);
+        assert_int_equal(count_lines(text, "promvip_instance_last_transition_timestamp_seconds{"), 1);
+        /* Every reason of its level, zeros included. */
+        assert_int_equal(count_lines(text, "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\","), 5);
+        assert_int_equal(count_lines(text, "promvip_socket_packets_dropped_total{"), 10);
+        assert_int_equal(count_lines(text, "promvip_probe_failures_total{probe=\"fresh\","), 8);
+        assert_null(strstr(text, "reason=\"ok\""));
+}
+
+static void test_float_format(void **state) {
+        _cleanup_free_ char *text = render_fixture();
+
+        (void) state;
+        assert_true(has_line(text, "promvip_start_time_seconds 1732233600.123456"));
+        assert_true(has_line(text,
+                             "promvip_instance_last_transition_timestamp_seconds{vrrp_instance=\"prometheus\"} 1732233700.999999"));
+        assert_true(has_line(text, "promvip_probe_latency_seconds{probe=\"ready\"} 0.002000"));
+        assert_true(has_line(text, "promvip_probe_latency_seconds{probe=\"fresh\"} 0.000000"));
+        assert_null(strstr(text, "e+"));
+}
+
+static void test_empty_snapshot(void **state) {
+        Snapshot s = {};
+        _cleanup_free_ char *text = NULL;
+
+        (void) state;
+        text = metrics_render(&s);
+        assert_non_null(text);
+        assert_int_equal(count_lines(text, "# HELP "), ELEMENTSOF(families));
+        assert_true(has_line(text, "promvip_build_info{version=\"\",router_id=\"\"} 1"));
+        assert_int_equal(count_lines(text, "promvip_instance_state"), 0);
+        snapshot_clear(&s);
+        snapshot_clear(&s); /* idempotent */
+        snapshot_clear(NULL);
+}
+
+/* Label values must be UTF-8: valid text passes, other bytes become '?'. */
+static void test_utf8_label_values(void **state) {
+        _cleanup_(snapshot_clear) Snapshot s;
+        _cleanup_free_ char *text = NULL;
+
+        (void) state;
+        fixture_snapshot(&s);
+        strcpy(s.probes[0].name, "pr\xc3\xbc" "fung");     /* "prüfung" */
+        strcpy(s.probes[1].name, "bad\xff\xc3-end"); /* not UTF-8 */
+        text = metrics_render(&s);
+        assert_non_null(text);
+        assert_true(has_line(text, "promvip_probe_runs_total{probe=\"pr\xc3\xbc" "fung\"} 12"));
+        assert_true(has_line(text, "promvip_probe_runs_total{probe=\"bad?" "?-end\"} 0"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_every_family_once_with_help_and_type),
+                cmocka_unit_test(test_series_grouped_and_parseable),
+                cmocka_unit_test(test_label_escaping),
+                cmocka_unit_test(test_state_series),
+                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_float_format),
+                cmocka_unit_test(test_empty_snapshot),
+                cmocka_unit_test(test_utf8_label_values),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
