@@ -43,3 +43,15 @@ def test_readme_documents_every_key():
 def test_readme_documents_no_unknown_key():
     extra = readme_keys() - loader_keys()
     assert not extra, f"keys in the README that the loader rejects: {sorted(extra)}"
+
+
+def test_readme_documents_every_metric():
+    """The README's metric table names exactly the families metrics.c renders."""
+    with open(os.path.join(REPO, "agent", "metrics.c")) as f:
+        rendered = set(re.findall(r'"(promvip_[a-z_]+)"', f.read()))
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    table = text[text.index("## Metrics, status and promvipctl"):text.index("### Alert rules")]
+    documented = set(re.findall(r"^\| `(promvip_[a-z_]+)` \|", table, re.M))
+    assert len(rendered) >= 20
+    assert rendered == documented, (sorted(rendered - documented), sorted(documented - rendered))
