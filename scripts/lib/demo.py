@@ -75,6 +75,21 @@ def demo(promvipd):
                     print(f"----- log of {name} -----\n{out.rstrip()}", flush=True)
 
 
+def promvipctl_status(net, agents, title):
+    """`promvipctl -f CONFIG status` in each host's namespace, asking that
+    host's promvipd (global.listen of its config); prints the tables."""
+    ctl = vrrp.promvipctl_path(agents["h1"].proc.argv[0])
+    say(title)
+    for h in net.hosts:
+        a = agents[h.name]
+        r = vrrp.promvipctl(net, h, ctl, "-f", a.path, "status", timeout=STEP)
+        say(f"{h.name}$ promvipctl -f {os.path.basename(a.path)} status   (exit {r.returncode})")
+        for line in (r.stdout + r.stderr).rstrip().splitlines():
+            print(f"    {line}", flush=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{h.name}: promvipctl status exited with {r.returncode}")
+
+
 def show_holder(net):
     who = vrrp.holders(net, vrrp.vip4(net))
     say(f"VIP {vrrp.vip4(net)} is on: {', '.join(who) or 'nobody'}")
@@ -154,6 +169,8 @@ def failover(net, promvipd):
     show_priorities(agents)
     say("h1 is MASTER (base priority 150), h2 is BACKUP (base priority 100)")
     show_holder(net)
+    promvipctl_status(net, agents, "promvipctl status on each host (its promvipd's /status "
+                      "on 127.0.0.1:9662 of the host's namespace)")
 
     client = vrrp.Client(net, vip, interval=0.02, timeout=0.2, duration=TIME_LIMIT)
     client.wait_answer("h1", STEP)
@@ -223,6 +240,8 @@ def prometheus_failover(net, agents, proms, client):
     agents["h1"].wait_state("BACKUP", STEP, instance=INSTANCE)
     show_log("h1", a1, mark)
     show_holder(net)
+    promvipctl_status(net, agents, "promvipctl status now: h2 is MASTER, h1 BACKUP with its "
+                      "'ready' probe DOWN")
 
     say("Prometheus on h1 starts again, on the same storage")
     mark = vrrp.log_mark(a1)

@@ -8,6 +8,8 @@ namespace, for promvip's probe tests and the demo.
     prom.stop(); prom.restart()             # SIGTERM + wait; again on the same storage
     prom.kill()                             # SIGKILL + wait
     prom.set_scrape(False)                  # reload without scrape targets: `up` goes stale
+    prometheus.start(net, host, jobs={"promvip": ["10.99.1.11:9662"]}, job_interval=0.5)
+                                            # more scrape jobs (e.g. promvipd's /metrics)
 
 Prometheus listens on 0.0.0.0:9090 in the host's namespace (each namespace
 has its own port space) and keeps its TSDB in <lab dir>/prom-<host>. It
@@ -50,12 +52,27 @@ _SCRAPE = f"""scrape_configs:
 """
 
 
-def config_text(scrape=True):
+def _job_text(name, targets, interval):
+    """One more scrape job: `targets` ("HOST:PORT" texts) every `interval`
+    seconds, the timeout as long as the interval."""
+    ms = max(100, int(round(interval * 1000)))
+    return (f"  - job_name: {name}\n"
+            f"    scrape_interval: {ms}ms\n"
+            f"    scrape_timeout: {ms}ms\n"
+            f"    static_configs:\n"
+            f"      - targets: [{', '.join(json.dumps(t) for t in targets)}]\n")
+
+
+def config_text(scrape=True, jobs=None, job_interval=1.0):
     """prometheus.yml: evaluation every second, and (with `scrape`) one
-    scrape job for Prometheus itself every second; no rules, no alerting,
-    no remote storage."""
-    return ("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
-            + (_SCRAPE if scrape else "scrape_configs: []\n"))
+    scrape job for Prometheus itself every second, plus `jobs` (a dict: job
+    name -> list of "HOST:PORT" targets, each scraped every `job_interval`
+    seconds); no rules, no alerting, no remote storage."""
+    head = "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
+    if not scrape:
+        return head + "scrape_configs: []\n"
+    return head + _SCRAPE + "".join(_job_text(name, targets, job_interval)
+                                    for name, targets in (jobs or {}).items())
 
 
 # Runs inside the namespace: one GET, bounded. Prints "STATUS <code>" then
@@ -108,10 +125,13 @@ class PromError(AssertionError):
 class Prom:
     """One Prometheus server in `host` (a lab Node) of lab `net`."""
 
-    def __init__(self, net, host, scrape=True, retention="1h", extra_args=()):
+    def __init__(self, net, host, scrape=True, retention="1h", extra_args=(), jobs=None,
+                 job_interval=1.0):
         self.net, self.host = net, host
+        self.jobs, self.job_interval = dict(jobs or {}), job_interval
         self.storage = os.path.join(net.dir, f"prom-{host.name}")
-        self.config_path = net.write(f"prom-{host.name}.yml", config_text(scrape))
+        self.config_path = net.write(f"prom-{host.name}.yml",
+                                     config_text(scrape, self.jobs, job_interval))
         self.retention = retention
         self.extra_args = list(extra_args)
         self.proc = None
@@ -201,9 +221,10 @@ class Prom:
     def set_scrape(self, on):
         """Rewrite the config with or without the scrape job and reload.
         Without it, the target's series get staleness markers at once:
-        `up` and `timestamp(up)` have no value any more (an empty result)."""
+        `up` and `timestamp(up)` have no value any more (an empty result).
+        The extra `jobs` go and come back with it."""
         with open(self.config_path, "w") as f:
-            f.write(config_text(on))
+            f.write(config_text(on, self.jobs, self.job_interval))
         self.reload()
 
     # -- requests from inside the namespace -----------------------------------

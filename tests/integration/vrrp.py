@@ -577,3 +577,80 @@ def run_checked(argv, timeout=20):
     """subprocess.run with text output (not in a namespace: for tools such
     as shellcheck that touch no network)."""
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+
+# -- the HTTP endpoint (tests/integration/test_observability.py, demo) -------
+# promvipd serves /metrics and /status on global.listen (default
+# 127.0.0.1:9662; every lab host is a namespace of its own, so each agent
+# can use the default, or LISTEN_ALL to be reachable from other namespaces).
+API_PORT = 9662
+LISTEN_ALL = {"listen": f"0.0.0.0:{API_PORT}"}
+
+# Runs inside a namespace: one GET, bounded. Prints "STATUS <code>" and the
+# body, or "ERROR <text>".
+_HTTP_GET = r"""
+import sys, urllib.error, urllib.request
+url, timeout = sys.argv[1], float(sys.argv[2])
+try:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        code, ctype, body = r.status, r.headers.get("Content-Type", ""), r.read()
+except urllib.error.HTTPError as e:
+    code, ctype, body = e.code, e.headers.get("Content-Type", ""), e.read()
+except Exception as e:
+    print("ERROR", e); sys.exit(0)
+sys.stdout.write("STATUS %d %s\n" % (code, ctype))
+sys.stdout.write(body.decode(errors="replace"))
+"""
+
+
+def http_get(net, node, url, timeout=2.0):
+    """GET `url` inside `node`'s namespace: (status, content type, body),
+    or (None, None, error text)."""
+    r = net.run(node.ns, ["/usr/bin/python3", "-c", _HTTP_GET, url, str(timeout)],
+                timeout=timeout + 10)
+    if r.stdout.startswith("STATUS "):
+        head, _, body = r.stdout.partition("\n")
+        parts = head.split(" ", 2)
+        return int(parts[1]), (parts[2] if len(parts) > 2 else ""), body
+    return None, None, (r.stdout + r.stderr).strip()
+
+
+def api_url(host=None, path="/status"):
+    """http://ADDRESS:9662<path>: `host`'s IPv4 address, 127.0.0.1 without."""
+    return f"http://{host.addr4 if host else '127.0.0.1'}:{API_PORT}{path}"
+
+
+def agent_status(net, host, via=None, timeout=2.0):
+    """promvipd's /status on `host` as a dict, asked from `via` (a Node,
+    default `host` itself on 127.0.0.1)."""
+    import json
+    url = api_url(None if via is None else host, "/status")
+    status, ctype, body = http_get(net, via or host, url, timeout)
+    assert status == 200, f"GET {url} in {(via or host).name}: {status} {body[:300]}"
+    return json.loads(body)
+
+
+def agent_metrics(net, host, via=None, timeout=2.0):
+    """promvipd's /metrics on `host` (text), asked as agent_status() does."""
+    url = api_url(None if via is None else host, "/metrics")
+    status, ctype, body = http_get(net, via or host, url, timeout)
+    assert status == 200, f"GET {url} in {(via or host).name}: {status} {body[:300]}"
+    return body
+
+
+def promvipctl_path(promvipd=None):
+    """promvipctl: $PROMVIPCTL, else next to `promvipd` (or $PROMVIPD), else
+    <repo>/build/agent/promvipctl."""
+    path = os.environ.get("PROMVIPCTL")
+    if path:
+        return path
+    daemon = promvipd or os.environ.get("PROMVIPD")
+    if daemon:
+        return os.path.join(os.path.dirname(os.path.abspath(daemon)), "promvipctl")
+    return os.path.join(HERE, "..", "..", "build", "agent", "promvipctl")
+
+
+def promvipctl(net, host, ctl, *args, timeout=10):
+    """Run `ctl` (promvipctl's path) with `args` in `host`'s namespace:
+    the CompletedProcess (returncode, stdout, stderr)."""
+    return net.run(host.ns, [ctl] + list(args), timeout=timeout)
