@@ -95,23 +95,24 @@ def test_hooks_order_and_arguments(hooks, lab, promvipd):
     BACKUP -> MASTER), preemption by h2 (200), h2's stop, interface down
     (FAULT) and up, and SIGTERM (STOP): for each transition the state's hook
     and then `any` run, in order, one at a time, as nobody with exactly the
-    documented environment; `any` gets its own argv plus keepalived's
-    INSTANCE <name> <STATE> <priority>."""
+    documented environment (PROMVIP_VIPS: both VIPs, space-separated);
+    `any` gets its own argv plus keepalived's INSTANCE <name> <STATE>
+    <priority>."""
     net = lab(2)
     h1, h2 = net.hosts
     vip = vip4(net)
+    vips = [f"{vip}/24", f"10.99.{net.number}.101/24"]
     out = hooks.output("runs.log")
     paths = {s: record_hook(hooks, f"{s}.sh", out) for s in STATES + ("any",)}
     notify = notify_group(master=paths["master"], backup=paths["backup"], fault=paths["fault"],
                           stop=paths["stop"], any=[paths["any"], "--from-promvip"],
                           timeout=HOOK_TIMEOUT)
-    a = Agent(net, h1, promvipd, hook_config(notify, priority=150, vips=[vip + "/24"],
-                                             interval=INTERVAL))
+    a = Agent(net, h1, promvipd, hook_config(notify, priority=150, vips=vips, interval=INTERVAL))
     a.wait_state("MASTER", mdi(150) + MARGIN)
     wait_holder(net, vip, "h1", 5)
     wait_records(out, 4, 5)                       # BACKUP (start), MASTER
 
-    b = Agent(net, h2, promvipd, config(priority=200, vips=[vip + "/24"], interval=INTERVAL))
+    b = Agent(net, h2, promvipd, config(priority=200, vips=vips, interval=INTERVAL))
     wait_holder(net, vip, "h2", mdi(200) + MARGIN)
     a.wait_state("BACKUP", 5)
     wait_records(out, 6, 5)                       # preempted: BACKUP
@@ -145,7 +146,7 @@ def test_hooks_order_and_arguments(hooks, lab, promvipd):
         summary(records)
     for r in records:
         assert (r["instance"], r["priority"], r["vrid"], r["vips"]) == \
-            ("prom", "150", "51", f"{vip}/24"), r
+            ("prom", "150", "51", " ".join(vips)), r
         assert (r["uid"], r["user"], r["logname"], r["home"]) == \
             (str(NOBODY.pw_uid), "nobody", "nobody", NOBODY.pw_dir), r
         assert r["path"] and r["lang"], r

@@ -1,13 +1,18 @@
-/* Unit tests: the pure part of promvipctl (RFC 3339 times, "ago" and
- * latency formatting, the status table rendered from a /status text). */
+/* Unit tests: status-table.c, the pure part of promvipctl (RFC 3339 times,
+ * "ago" and latency formatting, the status table rendered from a /status
+ * text). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
-#define PROMVIPCTL_NO_MAIN 1
-#include "promvipctl.c"
+#include "macro.h"
+#include "status-table.h"
 
 /* 2026-11-22T01:00:00Z */
 #define NOW INT64_C(1795309200)
@@ -16,54 +21,55 @@ static void test_rfc3339(void **state) {
         int64_t t;
 
         (void) state;
-        assert_int_equal(parse_rfc3339("2026-11-22T00:00:00Z", &t), 0);
+        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00Z", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(parse_rfc3339("2026-11-22T00:00:00.123456Z", &t), 0);
+        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00.123456Z", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(parse_rfc3339("2026-11-22T02:00:00+02:00", &t), 0);
+        assert_int_equal(status_table_parse_rfc3339("2026-11-22T02:00:00+02:00", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(parse_rfc3339("2026-11-21T23:30:00-00:30", &t), 0);
+        assert_int_equal(status_table_parse_rfc3339("2026-11-21T23:30:00-00:30", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(parse_rfc3339("2026-11-22 00:00:00Z", &t), 0);
-        assert_int_equal(parse_rfc3339("2026-11-22T00:00:00", &t), -EINVAL);
-        assert_int_equal(parse_rfc3339("2026-11-22T00:00:00Zjunk", &t), -EINVAL);
-        assert_int_equal(parse_rfc3339("2026-13-22T00:00:00Z", &t), -EINVAL);
-        assert_int_equal(parse_rfc3339("yesterday", &t), -EINVAL);
-        assert_int_equal(parse_rfc3339("", &t), -EINVAL);
-        assert_int_equal(parse_rfc3339(NULL, &t), -EINVAL);
+        assert_int_equal(status_table_parse_rfc3339("2026-11-22 00:00:00Z", &t), 0);
+        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00", &t), -EINVAL);
+        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00Zjunk", &t), -EINVAL);
+        assert_int_equal(status_table_parse_rfc3339("2026-13-22T00:00:00Z", &t), -EINVAL);
+        assert_int_equal(status_table_parse_rfc3339("yesterday", &t), -EINVAL);
+        assert_int_equal(status_table_parse_rfc3339("", &t), -EINVAL);
+        assert_int_equal(status_table_parse_rfc3339(NULL, &t), -EINVAL);
 }
 
 static void test_durations(void **state) {
         char b[48];
 
         (void) state;
-        assert_string_equal(format_duration(0, b, sizeof(b)), "0s");
-        assert_string_equal(format_duration(-5, b, sizeof(b)), "0s");
-        assert_string_equal(format_duration(59, b, sizeof(b)), "59s");
-        assert_string_equal(format_duration(60, b, sizeof(b)), "1m");
-        assert_string_equal(format_duration(3 * 60 + 59, b, sizeof(b)), "3m");
-        assert_string_equal(format_duration(3600, b, sizeof(b)), "1h");
-        assert_string_equal(format_duration(2 * 3600 + 5 * 60 + 7, b, sizeof(b)), "2h 5m");
-        assert_string_equal(format_duration(86400, b, sizeof(b)), "1d");
-        assert_string_equal(format_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b)), "3d 4h");
-        assert_string_equal(format_ago(NOW - 180, NOW, b, sizeof(b)), "3m ago");
-        assert_string_equal(format_ago(NOW, NOW, b, sizeof(b)), "0s ago");
-        assert_string_equal(format_ago(NOW + 5, NOW, b, sizeof(b)), "in 5s");
-        assert_string_equal(format_latency(0.0021, b, sizeof(b)), "2.1 ms");
-        assert_string_equal(format_latency(0.00004, b, sizeof(b)), "0.0 ms");
-        assert_string_equal(format_latency(1.5, b, sizeof(b)), "1500 ms");
+        assert_string_equal(status_table_format_duration(0, b, sizeof(b)), "0s");
+        assert_string_equal(status_table_format_duration(-5, b, sizeof(b)), "0s");
+        assert_string_equal(status_table_format_duration(59, b, sizeof(b)), "59s");
+        assert_string_equal(status_table_format_duration(60, b, sizeof(b)), "1m");
+        assert_string_equal(status_table_format_duration(3 * 60 + 59, b, sizeof(b)), "3m");
+        assert_string_equal(status_table_format_duration(3600, b, sizeof(b)), "1h");
+        assert_string_equal(status_table_format_duration(2 * 3600 + 5 * 60 + 7, b, sizeof(b)), "2h 5m");
+        assert_string_equal(status_table_format_duration(86400, b, sizeof(b)), "1d");
+        assert_string_equal(status_table_format_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b)), "3d 4h");
+        assert_string_equal(status_table_format_ago(NOW - 180, NOW, b, sizeof(b)), "3m ago");
+        assert_string_equal(status_table_format_ago(NOW, NOW, b, sizeof(b)), "0s ago");
+        assert_string_equal(status_table_format_ago(NOW + 5, NOW, b, sizeof(b)), "in 5s");
+        assert_string_equal(status_table_format_latency(0.0021, b, sizeof(b)), "2.1 ms");
+        assert_string_equal(status_table_format_latency(0.00004, b, sizeof(b)), "0.0 ms");
+        assert_string_equal(status_table_format_latency(1.5, b, sizeof(b)), "1500 ms");
 }
 
 static char *render(const char *json, int *ret, const char **why) {
-        char *text = NULL, buf[256];
+        static char buf[256];
+        char *text = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&text, &len);
 
         assert_non_null(f);
-        *ret = render_status(json, strlen(json), NOW, f, buf, sizeof(buf), why);
+        buf[0] = '\0';
+        *ret = status_table_render(json, strlen(json), (uint64_t) NOW * USEC_PER_SEC, f, buf, sizeof(buf));
         assert_int_equal(fclose(f), 0);
-        if (*why == buf) /* the caller's view of it outlives buf */
-                *why = "not JSON";
+        *why = buf[0] ? buf : NULL;
         return text;
 }
 
