@@ -2,11 +2,8 @@
  * root the commands run as "nobody", otherwise as the current user.
  * Commands that must leave evidence write it into a world-writable
  * temporary directory. Every wait is bounded. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,28 +12,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "child-test-util.h"
 #include "child.h"
 #include "log.h"
 
-#define WAIT_MAX_USEC (5 * USEC_PER_SEC)
 #define INHERITED_FD 42 /* left open without O_CLOEXEC: the child must not see it */
 #define BASE_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nLANG=C.UTF-8\n"
 
-static char user[64];
+typedef LoopFixture Fixture;
+
+static TestUser the_user;
+static const char *const user = the_user.name, *const user_home = the_user.home;
 static uid_t user_uid;
 static gid_t user_gid;
-static char user_home[256];
 static char tmpdir[] = "/tmp/promvip-test-child-XXXXXX";
-
-typedef struct Fixture {
-        sd_event *event;
-        size_t n_fds;
-} Fixture;
 
 typedef struct Run {
         unsigned n_done;
@@ -47,95 +39,6 @@ typedef struct Run {
         const ChildSpec *again; /* started from inside done(), once */
         ChildRun *started;
 } Run;
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static size_t count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        size_t n = 0;
-
-        assert_non_null(d);
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1; /* the directory's own fd */
-}
-
-static bool proc_stat(const char *pid, char *state, int *ppid, int *pgrp) {
-        char path[300], buf[512], *p;
-        bool ok = false;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-        f = fopen(path, "re");
-        if (!f)
-                return false;
-        if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-                ok = sscanf(p + 1, " %c %d %d", state, ppid, pgrp) == 3;
-        fclose(f);
-        return ok;
-}
-
-/* The pid of our one child process (zombie or not), or 0. */
-static pid_t find_child(void) {
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        pid_t found = 0;
-
-        assert_non_null(d);
-        while (!found && (de = readdir(d))) {
-                int ppid, pgrp;
-                char st;
-
-                if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && proc_stat(de->d_name, &st, &ppid, &pgrp) &&
-                    ppid == getpid())
-                        found = (pid_t) atoi(de->d_name);
-        }
-        closedir(d);
-        return found;
-}
-
-static bool process_gone(pid_t pid) {
-        return kill(pid, 0) < 0 && errno == ESRCH;
-}
-
-/* Whether a live (not zombie) process of group `pgid` is left. */
-static bool group_alive(pid_t pgid) {
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        bool alive = false;
-
-        assert_non_null(d);
-        while (!alive && (de = readdir(d))) {
-                int ppid, pgrp;
-                char st;
-
-                if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && proc_stat(de->d_name, &st, &ppid, &pgrp) &&
-                    pgrp == pgid && st != 'Z')
-                        alive = true;
-        }
-        closedir(d);
-        return alive;
-}
-
-/* Each member of a killed group takes a moment to die: allow one second. */
-static bool group_dies(pid_t pgid) {
-        for (unsigned i = 0; i < 100; i++) {
-                struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
-
-                if (!group_alive(pgid))
-                        return true;
-                nanosleep(&ts, NULL);
-        }
-        return false;
-}
 
 static void on_done(ChildRun *c, const ChildResult *r, void *userdata) {
         Run *run = userdata;
@@ -148,10 +51,7 @@ static void on_done(ChildRun *c, const ChildResult *r, void *userdata) {
 }
 
 static void wait_done(sd_event *e, Run *run, unsigned n, uint64_t max_usec) {
-        uint64_t deadline = now_usec() + max_usec;
-
-        for (unsigned i = 0; i < 10000 && run->n_done < n && now_usec() < deadline; i++)
-                assert_true(sd_event_run(e, 100 * USEC_PER_MSEC) >= 0);
+        run_loop_until_count(e, &run->n_done, n, max_usec);
 }
 
 static ChildSpec spec_of(char *const *argv, uint64_t timeout_usec) {
@@ -671,52 +571,15 @@ static void test_invalid(void **state) {
         assert_int_equal(run.n_done, 0);
 }
 
-static int setup(void **state) {
-        Fixture *f = calloc(1, sizeof(*f));
-
-        assert_non_null(f);
-        f->n_fds = count_fds();
-        assert_int_equal(sd_event_new(&f->event), 0);
-        *state = f;
-        return 0;
-}
-
-static int teardown(void **state) {
-        Fixture *f = *state;
-
-        sd_event_unref(f->event);
-        assert_int_equal(count_fds(), f->n_fds);
-        assert_int_equal(find_child(), 0); /* not even a zombie */
-        free(f);
-        return 0;
-}
-
 static int group_setup(void **state) {
-        sigset_t mask;
-        struct passwd *pw;
-
         (void) state;
-        /* As the daemon does for sd-event; the children must not keep it. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGUSR1);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+        if (block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0)
                 return -1;
-        signal(SIGPIPE, SIG_IGN);
         signal(SIGQUIT, SIG_IGN); /* ignored in the parent, default in the child */
+        user_uid = the_user.uid;
+        user_gid = the_user.gid;
 
-        pw = geteuid() == 0 ? getpwnam("nobody") : getpwuid(geteuid());
-        if (!pw || strlen(pw->pw_name) >= sizeof(user) || strlen(pw->pw_dir) >= sizeof(user_home))
-                return -1;
-        snprintf(user, sizeof(user), "%s", pw->pw_name);
-        snprintf(user_home, sizeof(user_home), "%s", pw->pw_dir[0] ? pw->pw_dir : "/");
-        user_uid = pw->pw_uid;
-        user_gid = pw->pw_gid;
-
-        if (!mkdtemp(tmpdir) || chmod(tmpdir, 0777) < 0)
+        if (tmpdir_make(tmpdir, 0777) < 0)
                 return -1;
         if (dup2(STDIN_FILENO, INHERITED_FD) < 0)
                 return -1;
@@ -725,44 +588,35 @@ static int group_setup(void **state) {
 }
 
 static int group_teardown(void **state) {
-        DIR *d = opendir(tmpdir);
-        struct dirent *de;
-
         (void) state;
         close(INHERITED_FD);
-        /* Files left by a failed test. */
-        while (d && (de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        (void) unlinkat(dirfd(d), de->d_name, 0);
-        if (d)
-                closedir(d);
-        return rmdir(tmpdir);
+        return tmpdir_remove(tmpdir);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_exit_status, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_killed_by_signal, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_output, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_large_output, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_exit_status, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_killed_by_signal, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_output, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_large_output, child_test_setup, child_test_teardown),
                 cmocka_unit_test(test_output_line),
                 cmocka_unit_test(test_describe),
-                cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_timeout_sigkill, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_timeout_exit_on_term, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_no_timeout, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_no_program, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_no_user, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_switch_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_fds, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_spec_copied, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_free_during_run, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_free_pending_failure, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_free_in_done, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_start_in_done, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_timeout, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_timeout_sigkill, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_timeout_exit_on_term, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_no_timeout, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_no_program, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_no_user, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_switch_refused, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_environment, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_sandbox, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_fds, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_spec_copied, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_free_during_run, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_free_pending_failure, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_free_in_done, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_start_in_done, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_invalid, child_test_setup, child_test_teardown),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -5,11 +5,8 @@
  * writable by everyone (0666). Script security needs root-owned scripts,
  * so as another user the tests only check the argument handling (cmocka
  * 1.1's TAP "not ok # SKIP" fails in meson). Every wait is bounded. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,19 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "child-test-util.h"
 #include "hooks.h"
 #include "log.h"
 
-#define WAIT_MAX_USEC (5 * USEC_PER_SEC)
 #define OTHER_GID 12345
 #define NO_USER "promvip-no-such-user"
 
 static char base[] = "/var/tmp/promvip-test-hooks-XXXXXX";
-static char user_home[256];
+static TestUser the_user; /* nobody */
+static const char *const user_home = the_user.home;
 
 /* Appends "start <script> <argc> <args>|<previous>><state>", waits a bit,
  * appends "end <script>". */
@@ -58,55 +55,8 @@ typedef struct Fixture {
         char log[16384];
 } Fixture;
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static bool root(void) {
         return geteuid() == 0;
-}
-
-static size_t count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        size_t n = 0;
-
-        assert_non_null(d);
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1; /* the directory's own fd */
-}
-
-/* The pid of a child process of ours (zombie or not), or 0. */
-static pid_t find_child(void) {
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        pid_t found = 0;
-
-        assert_non_null(d);
-        while (!found && (de = readdir(d))) {
-                char path[300], buf[512], *p;
-                int ppid;
-                FILE *f;
-
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                f = fopen(path, "re");
-                if (!f)
-                        continue;
-                if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-                    sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == getpid())
-                        found = (pid_t) atoi(de->d_name);
-                fclose(f);
-        }
-        closedir(d);
-        return found;
 }
 
 static const char *at(const char *name) {
@@ -159,12 +109,15 @@ static void transition(Fixture *f, const char *user, VrrpState from, VrrpState t
         hook_queue_transition(f->q, &f->cfg, user, from, to, priority);
 }
 
+static bool idle(void *userdata) {
+        Fixture *f = userdata;
+
+        return hook_queue_pending(f->q) == 0;
+}
+
 /* Runs the loop until no hook is queued or running. */
 static void wait_idle(Fixture *f, uint64_t max_usec) {
-        uint64_t deadline = now_usec() + max_usec;
-
-        for (unsigned i = 0; i < 10000 && hook_queue_pending(f->q) > 0 && now_usec() < deadline; i++)
-                assert_true(sd_event_run(f->event, 100 * USEC_PER_MSEC) >= 0);
+        run_loop_until(f->event, idle, f, max_usec);
         assert_int_equal(hook_queue_pending(f->q), 0);
 }
 
@@ -565,21 +518,11 @@ static int teardown(void **state) {
 
 static int group_setup(void **state) {
         static const char *const recorders[] = { "master.sh", "backup.sh", "fault.sh", "stop.sh", "any.sh" };
-        struct passwd *pw = getpwnam("nobody");
-        sigset_t mask;
 
         (void) state;
-        /* As the daemon does for sd-event. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+        if (block_daemon_signals() < 0 || test_user_pick(&the_user, true) < 0)
                 return -1;
-        signal(SIGPIPE, SIG_IGN);
-        if (!pw || strlen(pw->pw_dir) >= sizeof(user_home))
-                return -1;
-        snprintf(user_home, sizeof(user_home), "%s", pw->pw_dir[0] ? pw->pw_dir : "/");
-
-        if (!mkdtemp(base) || chmod(base, 0755) < 0)
+        if (tmpdir_make(base, 0755) < 0)
                 return -1;
         for (size_t i = 0; i < sizeof(recorders) / sizeof(recorders[0]); i++)
                 write_file(recorders[i], recorder, 0755);
@@ -587,14 +530,9 @@ static int group_setup(void **state) {
         return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        (void) st, (void) ftw;
-        return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_teardown(void **state) {
         (void) state;
-        return nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        return tmpdir_remove(base);
 }
 
 int main(void) {
