@@ -265,7 +265,7 @@ static void render_hooks(FILE *f, const Snapshot *s) {
                                 "Notify hooks that failed: non-zero exit, killed, timed out or not started.",
                                 offsetof(SnapshotInstance, hooks_failed));
         render_instance_counter(f, s, "promvip_instance_hook_refused_total",
-                                "Notify hooks refused by the script security check.",
+                                "Notify hooks refused: an insecure script or a missing script user.",
                                 offsetof(SnapshotInstance, hooks_refused));
 }
 
