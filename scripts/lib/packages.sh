@@ -5,7 +5,8 @@ PROMVIP_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
  libsystemd-dev libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev
  libconfig-dev libjansson-dev libmicrohttpd-dev libcmocka-dev"
 PROMVIP_TEST_PACKAGES="python3 python3-pytest python3-scapy iproute2 iputils-ping procps
- clang libclang-rt-14-dev keepalived tshark tcpdump prometheus"
+ clang libclang-rt-14-dev keepalived tshark tcpdump prometheus
+ dpkg-dev debhelper fakeroot lintian rpm rpmlint systemd"
 PROMVIP_DEMO_PACKAGES="iproute2 python3 procps prometheus"
 
 # ensure_packages PKG...: install the named packages unless all are present.
