@@ -6,7 +6,7 @@ PROMVIP_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
  libconfig-dev libjansson-dev libmicrohttpd-dev libcmocka-dev"
 PROMVIP_TEST_PACKAGES="python3 python3-pytest python3-scapy iproute2 iputils-ping procps
  clang libclang-rt-14-dev keepalived tshark tcpdump prometheus
- dpkg-dev debhelper fakeroot lintian rpm rpmlint systemd"
+ dpkg-dev debhelper fakeroot lintian rpm rpmlint systemd ansible-core"
 PROMVIP_DEMO_PACKAGES="iproute2 python3 procps prometheus"
 
 # ensure_packages PKG...: install the named packages unless all are present.
