@@ -2,8 +2,9 @@
 
 Builds the packages from a copy of the working tree in a temporary
 directory (debian/ -> packaging/debian there), never installs them into the
-test machine: the .deb is unpacked with `dpkg -x` into a throwaway root and
-only its `promvipd --version` / `--config-test` run. Nothing touches the
+test machine itself: the .deb is unpacked with `dpkg -x` into a throwaway
+root, and installed with `dpkg -i` only inside a private mount namespace
+whose /etc, /usr and /var are throwaway overlays. Nothing touches the
 network and no promvipd is started.
 """
 
@@ -152,6 +153,45 @@ def test_deb_unpacked_runs(deb, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     r = run([str(root / "usr" / "bin" / "promvipctl"), "--help"])
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# `dpkg -i` for real, with its maintainer scripts, but in a private mount
+# namespace whose /etc, /usr and /var are overlays on the machine's: the
+# install sees and changes a copy, and vanishes with the namespace.
+INSTALL_SCRIPT = r"""
+set -eu
+for d in etc usr var; do
+    mkdir -p "$T/$d.u" "$T/$d.w"
+    mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/$d.u,workdir=$T/$d.w" "/$d"
+done
+dpkg -i "$DEB" >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; exit 1; }
+dpkg-query -W -f='${Status}\n' promvip
+/usr/sbin/promvipd --version
+getent passwd promvip
+ls /etc/systemd/system/multi-user.target.wants/
+test ! -e /etc/promvip/promvip.conf && echo no-config
+test -d /etc/promvip && echo config-dir
+cat "$T/dpkg.log"
+"""
+
+
+def test_deb_installs(deb, tmp_path):
+    """dpkg -i runs the maintainer scripts: the promvip user is created and
+    the service enabled, while it cannot start without a configuration."""
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare (util-linux) is needed to install into an overlay")
+    env = dict(os.environ, T=str(tmp_path), DEB=str(deb))
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", INSTALL_SCRIPT],
+                       capture_output=True, text=True, env=env, timeout=120)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert "install ok installed" in out, out
+    assert f"promvipd {VERSION}" in out, out
+    assert re.search(r"^promvip:x:\d+:\d+:", out, re.M), out
+    assert "promvipd.service" in out, out  # enabled
+    assert "no-config" in out and "config-dir" in out, out
+    # The machine itself is untouched.
+    assert subprocess.run(["dpkg-query", "-W", "promvip"], capture_output=True).returncode != 0
 
 
 def test_lintian_clean(deb):
