@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import lab as labmod  # noqa: E402
+from vrrp import HookDir  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -58,6 +59,15 @@ def lab(request, tmp_path):
     yield make
     for net in labs:
         net.close()
+
+
+@pytest.fixture
+def hooks():
+    """A root-owned 0755 directory for hook scripts (vrrp.HookDir). Request
+    it before `lab`, so that the labs (and their stop hooks) end first."""
+    d = HookDir()
+    yield d
+    d.close()
 
 
 @pytest.fixture(scope="session")

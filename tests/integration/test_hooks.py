@@ -11,6 +11,7 @@ under /tmp (see vrrp.HookDir) and leave records of their runs in 0666 files
 short; every bound has a margin over the RFC value.
 """
 
+import functools
 import os
 import pwd
 import re
@@ -21,7 +22,7 @@ import pytest
 
 import packets
 from lab import wait_for
-from vrrp import (Agent, HookDir, config, config_test, has_vip, hook_config, hook_lines,
+from vrrp import (master_down_interval, Agent, config, config_test, has_vip, hook_config, hook_lines,
                   hooks_done, log_mark, notify_group, read_records, record_hook, run_checked,
                   transitions_since, user_processes, vip4, wait_holder, wait_records)
 
@@ -38,17 +39,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLE = os.path.join(REPO, "scripts", "notify-example.sh")
 
 
-def mdi(priority, interval=INTERVAL):
-    """Master_Down_Interval in seconds (RFC 5798, centisecond arithmetic)."""
-    cs = round(interval * 100)
-    return (3 * cs + (256 - priority) * cs // 256) / 100
-
-
-@pytest.fixture
-def hooks():
-    d = HookDir()
-    yield d
-    d.close()
+mdi = functools.partial(master_down_interval, interval=INTERVAL)
 
 
 def read_text(path):

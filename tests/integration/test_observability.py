@@ -9,6 +9,7 @@ priority 150, h2 100; advertisements every 0.2 s keep the tests short and
 every bound has a generous margin over the RFC and probe arithmetic.
 """
 
+import functools
 import calendar
 import json
 import os
@@ -21,7 +22,7 @@ import pytest
 import packets
 import prometheus
 from lab import wait_for
-from vrrp import (API_PORT, LISTEN_ALL, Agent, agent_metrics, agent_status, exec_probe,
+from vrrp import (master_down_interval, API_PORT, LISTEN_ALL, Agent, agent_metrics, agent_status, exec_probe,
                   http_probe, probe_config, promvipctl, promvipctl_path, start_web, vip4,
                   wait_holder)
 
@@ -35,10 +36,7 @@ MASTER_SUM = 'sum by (vrrp_instance) (promvip_instance_state{state="MASTER"})'
 MASTER_SERIES = 'promvip_instance_state{job="promvip",state="MASTER"} == 1'
 
 
-def mdi(priority, interval=INTERVAL):
-    """Master_Down_Interval in seconds (RFC 5798, centisecond arithmetic)."""
-    cs = round(interval * 100)
-    return (3 * cs + (256 - priority) * cs // 256) / 100
+mdi = functools.partial(master_down_interval, interval=INTERVAL)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ tests short; every bound has a generous margin over the RFC and probe
 arithmetic, spelled out next to it.
 """
 
+import functools
 import os
 import pwd
 import shutil
@@ -21,7 +22,7 @@ import pytest
 
 import packets
 import prometheus
-from vrrp import (Agent, Client, exec_probe, holders, http_probe, log_mark, outage,
+from vrrp import (master_down_interval, Agent, Client, exec_probe, holders, http_probe, log_mark, outage,
                   priority_changes, probe, probe_changes, probe_config, probe_counters,
                   promql_probe, start_web, transitions_since, vip4, wait_holder, wait_probe)
 
@@ -34,10 +35,7 @@ READY_WEIGHT = -60
 MARGIN = 2.0          # seconds on top of every computed upper bound
 
 
-def mdi(priority, interval=INTERVAL):
-    """Master_Down_Interval in seconds (RFC 5798, centisecond arithmetic)."""
-    cs = round(interval * 100)
-    return (3 * cs + (256 - priority) * cs // 256) / 100
+mdi = functools.partial(master_down_interval, interval=INTERVAL)
 
 
 def detect_bound():

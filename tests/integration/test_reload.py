@@ -10,6 +10,7 @@ Hooks (as in test_hooks.py) record their runs, so "no hook ran" is checked
 from the files they would have written. Advertisements every 0.2 s.
 """
 
+import functools
 import re
 import signal
 import time
@@ -18,7 +19,7 @@ import pytest
 
 import packets
 from lab import wait_for
-from vrrp import (WEB_PORT, AddrMonitor, Agent, Client, HookDir, config, exec_probe,
+from vrrp import (master_down_interval, WEB_PORT, AddrMonitor, Agent, Client, config, exec_probe,
                   fast_addresses, hook_config, hook_lines, http_probe, instance_group,
                   instances_config, log_mark, notify_group, priority_changes, probe_changes,
                   probe_config, probe_counters, read_records, record_hook, reload, start_web,
@@ -31,17 +32,7 @@ HOOK_TIMEOUT = 2.0
 STATES = ("master", "backup", "fault", "stop")
 
 
-def mdi(priority, interval=INTERVAL):
-    """Master_Down_Interval in seconds (RFC 5798, centisecond arithmetic)."""
-    cs = round(interval * 100)
-    return (3 * cs + (256 - priority) * cs // 256) / 100
-
-
-@pytest.fixture
-def hooks():
-    d = HookDir()
-    yield d
-    d.close()
+mdi = functools.partial(master_down_interval, interval=INTERVAL)
 
 
 def recording_notify(hooks, tag):

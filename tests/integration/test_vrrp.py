@@ -2,22 +2,20 @@
 preemption, faults and the VIP itself. Advertisements every 0.2 s keep the
 tests short; every bound has a generous margin over the RFC value."""
 
+import functools
 import signal
 import time
 
 import pytest
 
 from lab import wait_for
-from vrrp import (Agent, Client, config, holders, has_vip, outage, start_web, vip4, vip6,
+from vrrp import (master_down_interval, Agent, Client, config, holders, has_vip, outage, start_web, vip4, vip6,
                   wait_holder)
 
 INTERVAL = 0.2
 
 
-def mdi(priority, interval=INTERVAL):
-    """Master_Down_Interval in seconds (RFC 5798, centisecond arithmetic)."""
-    cs = round(interval * 100)
-    return (3 * cs + (256 - priority) * cs // 256) / 100
+mdi = functools.partial(master_down_interval, interval=INTERVAL)
 
 
 def agents(net, promvipd, priorities, **kw):

@@ -13,6 +13,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WEB_PORT = 8080
 
 
+def master_down_interval(priority, interval):
+    """Master_Down_Interval in seconds (RFC 5798, centisecond arithmetic)."""
+    cs = round(interval * 100)
+    return (3 * cs + (256 - priority) * cs // 256) / 100
+
+
 def vip4(net):
     return f"10.99.{net.number}.100"
 
