@@ -15,7 +15,7 @@
 
 static const char *const instance_keys[] = {
         "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
-        "preempt_delay", "virtual_addresses", "unicast_peers", "source_address", "track",
+        "preempt_delay", "rapid_preemption", "virtual_addresses", "unicast_peers", "source_address", "track",
         "notify", "auth", "checksum_pseudo_header", "garp_master_delay", "garp_master_repeat",
         "garp_master_refresh", "garp_interval", NULL,
 };
@@ -319,6 +319,10 @@ static void parse_numbers(ConfCtx *ctx, const config_setting_t *s, InstanceConfi
             !in->preempt && in->preempt_delay_usec > 0)
                 conf_error(ctx, config_setting_get_member(s, "preempt_delay"),
                            "'preempt_delay' has no effect with preempt = false");
+        if (conf_get_bool(ctx, s, "rapid_preemption", &in->rapid_preemption) > 0 && !in->preempt &&
+            in->rapid_preemption)
+                conf_error(ctx, config_setting_get_member(s, "rapid_preemption"),
+                           "'rapid_preemption' needs preempt = true");
 }
 
 int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c,
@@ -396,7 +400,8 @@ bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b) {
         if (!str_equal(a->name, b->name) || !str_equal(a->interface, b->interface) || a->vrid != b->vrid ||
             a->priority != b->priority || a->version != b->version || a->family != b->family ||
             a->advert_interval_cs != b->advert_interval_cs || a->preempt != b->preempt ||
-            a->preempt_delay_usec != b->preempt_delay_usec || a->n_vips != b->n_vips ||
+            a->preempt_delay_usec != b->preempt_delay_usec || a->rapid_preemption != b->rapid_preemption ||
+            a->n_vips != b->n_vips ||
             a->n_unicast_peers != b->n_unicast_peers || a->has_source_address != b->has_source_address ||
             a->n_tracks != b->n_tracks || a->auth_type != b->auth_type ||
             strcmp(a->auth_password, b->auth_password) != 0 ||

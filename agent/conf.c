@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 
 #include "conf-internal.h"
@@ -12,8 +13,11 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 
+#define CONF_UNIX_PATH_MAX ((int) sizeof(((struct sockaddr_un *) NULL)->sun_path))
+
 static const char *const top_keys[] = { "global", "probes", "instances", NULL };
-static const char *const global_keys[] = { "router_id", "listen", "script_user", "log_level", NULL };
+static const char *const global_keys[] = { "router_id", "listen", "control_socket", "script_user", "log_level",
+                                            NULL };
 
 /* "ADDR:PORT" or "[ADDR6]:PORT"; "" is valid and means disabled. */
 static int parse_listen(const char *s, IpAddr *ret_addr, uint16_t *ret_port) {
@@ -67,6 +71,7 @@ static void parse_global(ConfCtx *ctx, const config_setting_t *root, GlobalConfi
                 (void) conf_get_string(ctx, s, "router_id", &g->router_id);
                 (void) conf_get_string(ctx, s, "listen", &g->listen);
                 (void) conf_get_string(ctx, s, "script_user", &g->script_user);
+                (void) conf_get_string(ctx, s, "control_socket", &g->control_socket);
                 if (conf_get_string(ctx, s, "log_level", &level) > 0) {
                         g->log_level = log_level_from_string(level);
                         if (g->log_level < 0)
@@ -81,6 +86,12 @@ static void parse_global(ConfCtx *ctx, const config_setting_t *root, GlobalConfi
                         conf_error(ctx, config_setting_get_member(s, "listen"),
                                    "bad listen address '%s': expected IPv4:PORT, [IPv6]:PORT or \"\" to disable",
                                    g->listen);
+                if (g->control_socket && g->control_socket[0] &&
+                    (g->control_socket[0] != '/' || strlen(g->control_socket) >= CONF_UNIX_PATH_MAX))
+                        conf_error(ctx, config_setting_get_member(s, "control_socket"),
+                                   "bad control_socket '%s': expected an absolute path shorter than %d characters, "
+                                   "or \"\" to disable",
+                                   g->control_socket, CONF_UNIX_PATH_MAX);
                 ctx->where[0] = '\0';
         }
         if (!g->router_id) {
@@ -91,6 +102,8 @@ static void parse_global(ConfCtx *ctx, const config_setting_t *root, GlobalConfi
                 g->listen = conf_strdup(ctx, CONF_DEFAULT_LISTEN);
                 (void) parse_listen(CONF_DEFAULT_LISTEN, &g->listen_addr, &g->listen_port);
         }
+        if (!g->control_socket)
+                g->control_socket = conf_strdup(ctx, CONF_DEFAULT_CONTROL_SOCKET);
         if (!g->script_user)
                 g->script_user = conf_strdup(ctx, CONF_DEFAULT_SCRIPT_USER);
 }
@@ -183,13 +196,16 @@ static void sort_errors(ConfErrors *errs, size_t from) {
 
 /* Reads an already parsed libconfig tree into a Config. */
 static int conf_from_libconfig(config_t *cfg, const char *name, Config **ret, ConfErrors *errs) {
-        _cleanup_(conf_freep) Config *c = NULL;
+        _cleanup_(conf_unrefp) Config *c = NULL;
         const config_setting_t *root = config_root_setting(cfg);
         ConfCtx ctx = { .file = name, .errs = errs };
         size_t errors_before = errs->n;
 
         c = calloc(1, sizeof(*c));
-        if (!c || !(c->path = strdup(name)))
+        if (!c)
+                return -ENOMEM;
+        c->n_ref = 1;
+        if (!(c->path = strdup(name)))
                 return -ENOMEM;
 
         conf_check_keys(&ctx, root, top_keys);
@@ -255,8 +271,14 @@ int conf_load_string(const char *text, const char *name, Config **ret, ConfError
         return r;
 }
 
-Config *conf_free(Config *c) {
-        if (!c)
+Config *conf_ref(Config *c) {
+        if (c)
+                c->n_ref++;
+        return c;
+}
+
+Config *conf_unref(Config *c) {
+        if (!c || --c->n_ref > 0)
                 return NULL;
         for (size_t i = 0; i < c->n_probes; i++)
                 conf_probe_free(&c->probes[i]);
@@ -266,14 +288,15 @@ Config *conf_free(Config *c) {
         free(c->instances);
         free(c->global.router_id);
         free(c->global.listen);
+        free(c->global.control_socket);
         free(c->global.script_user);
         free(c->path);
         free(c);
         return NULL;
 }
 
-void conf_freep(Config **c) {
-        *c = conf_free(*c);
+void conf_unrefp(Config **c) {
+        *c = conf_unref(*c);
 }
 
 void conf_errors_clear(ConfErrors *errs) {

@@ -13,6 +13,7 @@
 
 #define CONF_DEFAULT_PATH "/etc/promvip/promvip.conf"
 #define CONF_DEFAULT_LISTEN "127.0.0.1:9662"
+#define CONF_DEFAULT_CONTROL_SOCKET "/run/promvip/promvipd.sock"
 #define CONF_DEFAULT_SCRIPT_USER "promvip"
 #define CONF_NAME_MAX 64
 
@@ -98,6 +99,7 @@ typedef struct InstanceConfig {
         uint16_t advert_interval_cs;
         bool preempt;
         uint64_t preempt_delay_usec;
+        bool rapid_preemption;    /* beyond RFC 5798, see VrrpFsmParams */
         IpPrefix *vips;
         size_t n_vips;
         IpAddr *unicast_peers;    /* empty: multicast */
@@ -123,6 +125,7 @@ typedef struct InstanceConfig {
 typedef struct GlobalConfig {
         char *router_id;
         char *listen;           /* "" disables the HTTP endpoint */
+        char *control_socket;   /* absolute path; "" disables promvipctl release */
         IpAddr listen_addr;     /* valid when listen is not "" */
         uint16_t listen_port;
         char *script_user;
@@ -130,6 +133,7 @@ typedef struct GlobalConfig {
 } GlobalConfig;
 
 typedef struct Config {
+        unsigned n_ref;         /* 1 when loaded; see conf_ref() */
         char *path;
         GlobalConfig global;
         ProbeConfig *probes;
@@ -143,8 +147,12 @@ int conf_load_file(const char *path, Config **ret, ConfErrors *errs);
 /* As conf_load_file(), for text; `name` stands for the file name in errors. */
 int conf_load_string(const char *text, const char *name, Config **ret, ConfErrors *errs);
 
-Config *conf_free(Config *c);
-void conf_freep(Config **c);
+/* A Config is shared by reference: an instance that hands over after a
+ * reload removed it still reads its old settings. */
+Config *conf_ref(Config *c);
+/* Drops one reference; the last frees it. Returns NULL. */
+Config *conf_unref(Config *c);
+void conf_unrefp(Config **c);
 
 void conf_errors_clear(ConfErrors *errs);
 

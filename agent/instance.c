@@ -161,7 +161,7 @@ static int on_announce_timer(sd_event_source *s, uint64_t usec, void *userdata) 
 
         (void) s;
         (void) usec;
-        if (i->fsm.state == VRRP_STATE_MASTER)
+        if (i->fsm.state == VRRP_STATE_MASTER && i->fsm.handover == VRRP_HANDOVER_NONE)
                 announce_next(i);
         return 0;
 }
@@ -179,13 +179,31 @@ static void split_brain(Instance *i, const IpAddr *other) {
                      ip_addr_to_string(other, buf), i->counters.split_brain);
 }
 
+static void log_handover(Instance *i, const VrrpActions *a) {
+        if (a->flags & VRRP_ACT_HANDOVER) {
+                uint64_t left = i->fsm.handover_deadline - now_usec();
+                log_instance(i, LOG_INFO,
+                             "handing over: sent priority 0, keeping the virtual addresses until a new master is heard (at most %.1f s)",
+                             (double) left / USEC_PER_SEC);
+        }
+        if (a->flags & VRRP_ACT_RELEASE_FAILED)
+                log_instance(i, LOG_WARNING,
+                             "release failed: no other router took over within Master_Down_Interval; staying MASTER");
+}
+
 static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
+        if (a->flags & (VRRP_ACT_HANDOVER | VRRP_ACT_RELEASE_FAILED))
+                log_handover(i, a);
+        if (a->flags & VRRP_ACT_HANDOVER)
+                arm(i->announce_timer, 0); /* the new master's announcements must win */
         if (a->flags & VRRP_ACT_SEND_STOP)
                 send_advert(i, VRRP_PRIO_STOP);
         if (a->flags & VRRP_ACT_DEL_VIPS)
                 set_vips(i, false);
         if (a->flags & VRRP_ACT_ADD_VIPS)
                 set_vips(i, true);
+        if (a->flags & VRRP_ACT_ANNOUNCE)
+                announce_start(i);
         if (a->flags & VRRP_ACT_SEND_ADVERT)
                 send_advert(i, i->fsm.priority);
         if (a->flags & VRRP_ACT_SPLIT_BRAIN)
@@ -206,8 +224,6 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
                 hook_queue_transition(i->hooks, i->cfg, i->env->script_user, a->old_state, a->new_state,
                                       i->fsm.priority);
         }
-        if (a->flags & VRRP_ACT_ANNOUNCE)
-                announce_start(i);
 }
 
 bool instance_master(const Instance *i, IpAddr *ret) {
@@ -348,7 +364,7 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         VrrpFsmParams params = {
                 .version = cfg->version, .priority = cfg->priority,
                 .adver_int_cs = cfg->advert_interval_cs, .preempt = cfg->preempt,
-                .preempt_delay_us = cfg->preempt_delay_usec,
+                .preempt_delay_us = cfg->preempt_delay_usec, .rapid_preemption = cfg->rapid_preemption,
         };
         Instance *i = calloc(1, sizeof(*i));
         IpAddr none = { .family = cfg->family };
@@ -405,7 +421,26 @@ void instance_start(Instance *i) {
 
 void instance_stop(Instance *i) {
         handle(i, &(VrrpEvent) { .type = VRRP_EV_SHUTDOWN });
-        arm(i->announce_timer, 0);
+        if (i->fsm.state != VRRP_STATE_MASTER)
+                arm(i->announce_timer, 0);
+}
+
+int instance_release(Instance *i) {
+        if (i->fsm.state != VRRP_STATE_MASTER)
+                return -ENOTCONN;
+        if (i->fsm.handover != VRRP_HANDOVER_NONE)
+                return -EALREADY;
+        log_instance(i, LOG_INFO, "release requested");
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_RELEASE });
+        return 0;
+}
+
+bool instance_stopped(const Instance *i) {
+        return i->fsm.state == VRRP_STATE_STOP;
+}
+
+uint64_t instance_handover_max_usec(const Instance *i) {
+        return vrrp_master_down_us(i->cfg->version, i->fsm.priority, i->cfg->advert_interval_cs);
 }
 
 static bool has_vip(const InstanceConfig *c, const IpPrefix *p) {
@@ -425,6 +460,7 @@ void instance_update(Instance *i, const InstanceConfig *cfg) {
         i->fsm.params.adver_int_cs = cfg->advert_interval_cs;
         i->fsm.params.preempt = cfg->preempt;
         i->fsm.params.preempt_delay_us = cfg->preempt_delay_usec;
+        i->fsm.params.rapid_preemption = cfg->rapid_preemption;
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
         if (i->fsm.state == VRRP_STATE_MASTER && i->ifindex > 0) {
                 for (size_t k = 0; k < old->n_vips; k++)

@@ -68,8 +68,19 @@ Instance *instance_free(Instance *i);
 
 /* Looks at the link and starts (INIT -> BACKUP, MASTER or FAULT). */
 void instance_start(Instance *i);
-/* Orderly stop: a master sends priority 0 and releases its VIPs. */
+/* Orderly stop. A master hands over: it sends priority 0 and keeps its VIPs
+ * until a new master is heard (at most its Master_Down_Interval), then
+ * releases them and stops; called again meanwhile, it stops at once. Other
+ * states stop at once. */
 void instance_stop(Instance *i);
+/* A master hands over as for a stop, then stays BACKUP (no preemption)
+ * until it becomes master again. 0, -ENOTCONN when not MASTER, or
+ * -EALREADY when a hand-over is already going on. */
+int instance_release(Instance *i);
+/* In STOP: its hand-over, if any, is over. */
+bool instance_stopped(const Instance *i);
+/* The longest a hand-over of this instance can take. */
+uint64_t instance_handover_max_usec(const Instance *i);
 
 /* Takes new settings of the same virtual router (conf_instance_same_router)
  * without a restart: state and timers stay; a master adds and removes only

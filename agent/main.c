@@ -27,7 +27,7 @@ static void help(void) {
 
 static int config_test(const char *path) {
         _cleanup_(conf_errors_clear) ConfErrors errs = {};
-        _cleanup_(conf_freep) Config *c = NULL;
+        _cleanup_(conf_unrefp) Config *c = NULL;
         _cleanup_free_ char *summary = NULL;
         int r;
 

@@ -21,6 +21,8 @@ struct Manager {
         Routers *routers;
         HttpApi *http;
         char *http_listen;          /* what http is bound to */
+        HttpApi *control;
+        char *control_path;         /* what control is bound to */
         uint64_t start_realtime_usec;
         uint64_t last_reload_realtime_usec;
         sd_event_source *stop_wait;
@@ -118,6 +120,38 @@ static void manager_apply_listen(Manager *m) {
                 log_info("serving /metrics and /status on %s", g->listen);
 }
 
+static int release(void *userdata, const char *instance, uint64_t *ret_timeout_usec, const char **ret_state) {
+        Manager *m = userdata;
+
+        if (m->stop_wait) {
+                *ret_state = "stopping";
+                return -ENOTCONN;
+        }
+        return routers_release(m->routers, instance, ret_timeout_usec, ret_state);
+}
+
+/* (Re)binds the control socket (promvipctl release) when its path changed;
+ * as for /metrics, a failure is logged and leaves it off. */
+static void manager_apply_control(Manager *m) {
+        const char *path = m->config->global.control_socket;
+        int r;
+
+        if (m->control_path && strcmp(m->control_path, path) == 0)
+                return;
+        m->control = http_api_free(m->control);
+        free(m->control_path);
+        m->control_path = strdup(path);
+        if (!path[0]) {
+                log_info("control socket disabled (global.control_socket is empty)");
+                return;
+        }
+        r = http_api_new_control(&m->control, m->event, path, get_snapshot, release, m);
+        if (r < 0)
+                log_warning_errno(r, "cannot serve the control socket %s (promvipctl release): %m", path);
+        else
+                log_info("control socket on %s", path);
+}
+
 static int manager_reload(Manager *m) {
         _cleanup_(conf_errors_clear) ConfErrors errs = {};
         Config *c = NULL;
@@ -130,7 +164,7 @@ static int manager_reload(Manager *m) {
 
         r = conf_load_file(m->config_path, &c, &errs);
         if (r >= 0 && !(summary = conf_summary(c))) {
-                conf_free(c);
+                conf_unref(c);
                 r = -ENOMEM;
         }
         if (r < 0) {
@@ -150,7 +184,7 @@ static int manager_reload(Manager *m) {
         r = routers_reload(m->routers, c);
         if (r < 0)
                 log_error_errno(r, "applying the new configuration failed in part: %m");
-        conf_free(m->config);
+        conf_unref(m->config);
         m->config = c;
         free(m->summary);
         m->summary = summary;
@@ -158,6 +192,7 @@ static int manager_reload(Manager *m) {
         m->last_reload_realtime_usec = realtime_usec();
         manager_apply_log_level(m);
         manager_apply_listen(m);
+        manager_apply_control(m);
         conf_log_warnings(m->config);
         log_info("reloaded %s: %s", m->config_path, m->summary);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s (reloaded)", m->summary);
@@ -179,13 +214,17 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 #define STOP_GRACE_USEC (1 * USEC_PER_SEC)
 #define STOP_POLL_USEC (20 * USEC_PER_MSEC)
 
+/* Waits for the hand-overs and then the stop hooks; each instance bounds its
+ * own hand-over, the deadline is a backstop. */
 static int on_stop_wait(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         (void) usec;
-        if (routers_hooks_pending(m->routers) == 0 || monotonic_usec() >= m->stop_deadline) {
-                if (routers_hooks_pending(m->routers) > 0)
-                        log_warning("stop hooks still running at the deadline: killing them");
+        if (routers_stopped(m->routers))
+                return sd_event_exit(m->event, 0);
+        if (monotonic_usec() >= m->stop_deadline) {
+                log_warning("still handing over or running stop hooks at the deadline: stopping now");
+                routers_stop(m->routers);
                 return sd_event_exit(m->event, 0);
         }
         (void) sd_event_source_set_time_relative(s, STOP_POLL_USEC);
@@ -196,13 +235,16 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         Manager *m = userdata;
 
         (void) s;
+        if (m->stop_wait) {
+                /* A second signal: hand-overs going on end now. */
+                log_info("received %s again, stopping at once", strsignal((int) si->ssi_signo));
+                routers_stop(m->routers);
+                return 0;
+        }
         log_info("received %s, stopping", strsignal((int) si->ssi_signo));
-        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-        if (m->stop_wait)
-                return 0; /* already stopping */
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping: masters hand over, then the stop hooks run");
+        m->stop_deadline = monotonic_usec() + routers_stop_timeout_usec(m->routers) + STOP_GRACE_USEC;
         routers_stop(m->routers);
-        /* Let the stop hooks run, at most for their timeout and the kill grace. */
-        m->stop_deadline = monotonic_usec() + routers_hook_timeout_usec(m->routers) + STOP_GRACE_USEC;
         return sd_event_add_time_relative(m->event, &m->stop_wait, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_stop_wait,
                                           m);
 }
@@ -223,7 +265,7 @@ int manager_new(Manager **ret, Config *config, const char *config_path, int cli_
 
         m = calloc(1, sizeof(*m));
         if (!m) {
-                conf_free(config);
+                conf_unref(config);
                 return -ENOMEM;
         }
         m->config = config;
@@ -283,9 +325,11 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->stop_wait);
         http_api_free(m->http);
         free(m->http_listen);
+        http_api_free(m->control);
+        free(m->control_path);
         routers_free(m->routers);
         sd_event_unref(m->event);
-        conf_free(m->config);
+        conf_unref(m->config);
         free(m->config_path);
         free(m->summary);
         free(m);
@@ -299,6 +343,7 @@ int manager_run(Manager *m) {
         m->start_realtime_usec = realtime_usec();
         routers_start(m->routers);
         manager_apply_listen(m);
+        manager_apply_control(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s", m->summary);
         r = sd_event_loop(m->event);
         if (r < 0) {

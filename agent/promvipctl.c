@@ -1,11 +1,12 @@
-/* promvipctl: the control tool. It finds promvipd's HTTP endpoint (from
- * the configuration's global.listen, or --address), asks it for /status and
- * prints the answer as JSON (--json) or as the table of status-table.c.
+/* promvipctl: the control tool. `status` asks promvipd's HTTP endpoint
+ * (the configuration's global.listen, or --address) for /status and prints
+ * it as JSON (--json) or as the table of status-table.c; `release` asks the
+ * control socket (global.control_socket, or --socket) to hand an instance's
+ * mastership over (ctl-release.c).
  *
- * This file is the command line only: arguments, the address, the HTTP
- * request (libcurl), messages and exit codes. It must not format the table
- * itself; rendering stays pure in status-table.c, which it hands the answer
- * and the time. */
+ * This file is the command line only: arguments, where promvipd answers,
+ * messages and exit codes. Requests are in ctl-http.c; rendering stays pure
+ * in status-table.c, which it hands the answer and the time. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -21,49 +22,51 @@
 #include "addr.h"
 #include "conf.h"
 #include "config.h"
+#include "ctl-http.h"
+#include "ctl-release.h"
 #include "macro.h"
 #include "status-table.h"
-
-/* Exit codes, documented in --help. */
-enum {
-        EXIT_OK = 0,
-        EXIT_FAIL = 1,         /* configuration unreadable, out of memory, ... */
-        EXIT_USAGE = 2,
-        EXIT_UNREACHABLE = 3,  /* promvipd not answering, or its endpoint disabled */
-        EXIT_BAD_ANSWER = 4,   /* an answer that is not the expected JSON */
-};
-
-#define HTTP_TIMEOUT_MS 2000L
-#define ANSWER_MAX (16u << 20)
 
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: promvipctl [-f CONFIG | -a HOST:PORT] status [--json]\n"
+                "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
                 "       promvipctl --version | --help\n"
                 "\n"
-                "Control tool for promvipd: asks the daemon's HTTP endpoint (global.listen).\n"
+                "Control tool for promvipd.\n"
                 "\n"
                 "Commands:\n"
                 "  status             instances (state, priority effective/base, VIPs, master,\n"
-                "                     last transition) and probes (state, latency, result)\n"
+                "                     last transition) and probes (state, latency, result),\n"
+                "                     from the HTTP endpoint (global.listen)\n"
+                "  release INSTANCE   hand the instance's mastership over without stopping:\n"
+                "                     it says priority 0, keeps the VIPs until the new master\n"
+                "                     is heard, then stays BACKUP (no preemption) until it is\n"
+                "                     master again; waits for the end, through the control\n"
+                "                     socket (global.control_socket; root only)\n"
                 "\n"
                 "Options:\n"
-                "  -f, --config FILE  read global.listen from FILE (default %s)\n"
+                "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
+                "                     (default %s)\n"
                 "  -a, --address HOST:PORT\n"
-                "                     ask promvipd there, e.g. 127.0.0.1:9662 or [::1]:9662\n"
+                "                     status: ask promvipd there, e.g. 127.0.0.1:9662 or [::1]:9662\n"
                 "                     (the configuration is then not read)\n"
+                "  -s, --socket PATH  release: promvipd's control socket (default from the\n"
+                "                     configuration, else %s)\n"
                 "  -j, --json         status: print /status as JSON (pretty) instead of a table\n"
                 "  -V, --version      print the version and exit\n"
                 "  -h, --help         print this help and exit\n"
                 "\n"
                 "Exit status:\n"
-                "  0  success\n"
-                "  1  the configuration cannot be read or has errors (try --address), other failure\n"
+                "  0  success (release: the instance is BACKUP under a new master)\n"
+                "  1  the configuration cannot be read or has errors (try --address or --socket);\n"
+                "     release refused (no such instance, not MASTER) or nobody took over\n"
+                "     (the instance stays MASTER); other failure\n"
                 "  2  bad usage\n"
-                "  3  promvipd is not answering (not running, wrong address, timeout %lds),\n"
-                "     or its HTTP endpoint is disabled (global.listen = \"\")\n"
+                "  3  promvipd is not answering (not running, wrong address or socket, timeout\n"
+                "     %lds), or the endpoint is disabled (global.listen or control_socket = \"\")\n"
                 "  4  promvipd answered, but not with the expected JSON\n",
-                CONF_DEFAULT_PATH, HTTP_TIMEOUT_MS / 1000);
+                CONF_DEFAULT_PATH, CONF_DEFAULT_CONTROL_SOCKET, CTL_HTTP_TIMEOUT_MS / 1000);
 }
 
 /* "HOST:PORT" or "[IPv6]:PORT" -> "HOST:PORT" fit for a URL: 0 or -EINVAL. */
@@ -94,26 +97,30 @@ static int check_address(const char *s) {
         return 0;
 }
 
-/* The address from the configuration: 0 with *ret (malloc'ed), 0 with *ret
- * NULL when the endpoint is disabled, or EXIT_* (> 0) after saying why. */
-static int address_from_config(const char *path, bool explicit_path, char **ret) {
-        _cleanup_(conf_freep) Config *c = NULL;
+/* Where promvipd answers, from the configuration: *ret_address (status)
+ * or *ret_socket (release), malloc'ed, NULL when that endpoint is disabled;
+ * the defaults when the default configuration does not exist. 0, or EXIT_*
+ * (> 0) after saying why. */
+static int endpoint_from_config(const char *path, bool explicit_path, bool want_socket, char **ret) {
+        _cleanup_(conf_unrefp) Config *c = NULL;
+        const char *hint = want_socket ? "--socket " CONF_DEFAULT_CONTROL_SOCKET : "--address " CONF_DEFAULT_LISTEN;
+        const char *fallback = want_socket ? CONF_DEFAULT_CONTROL_SOCKET : CONF_DEFAULT_LISTEN;
+        const char *flag = want_socket ? "--socket" : "--address";
         ConfErrors errs = {};
         char buf[IP_ADDR_STRLEN];
         IpAddr a;
         int r;
 
         if (explicit_path && access(path, R_OK) < 0) {
-                fprintf(stderr, "promvipctl: cannot read %s: %m\n"
-                                "Give the address instead: promvipctl --address %s status\n",
-                        path, CONF_DEFAULT_LISTEN);
+                fprintf(stderr, "promvipctl: cannot read %s: %m\nSay where promvipd answers instead: %s\n", path,
+                        hint);
                 return EXIT_FAIL;
         }
         if (!explicit_path && access(path, R_OK) < 0) {
                 if (errno != ENOENT)
-                        fprintf(stderr, "promvipctl: cannot read %s (%m); trying %s (use --address to choose)\n",
-                                path, CONF_DEFAULT_LISTEN);
-                *ret = strdup(CONF_DEFAULT_LISTEN);
+                        fprintf(stderr, "promvipctl: cannot read %s (%m); trying %s (use %s to choose)\n", path,
+                                fallback, flag);
+                *ret = strdup(fallback);
                 return *ret ? 0 : EXIT_FAIL;
         }
         r = conf_load_file(path, &c, &errs);
@@ -121,7 +128,7 @@ static int address_from_config(const char *path, bool explicit_path, char **ret)
                 if (r == -ENOMEM)
                         fprintf(stderr, "promvipctl: out of memory\n");
                 else {
-                        fprintf(stderr, "promvipctl: %s has errors, cannot tell where promvipd listens:\n", path);
+                        fprintf(stderr, "promvipctl: %s has errors, cannot tell where promvipd answers:\n", path);
                         for (size_t i = 0; i < errs.n; i++) {
                                 if (errs.items[i].line)
                                         fprintf(stderr, "  %s:%u: %s\n", errs.items[i].file, errs.items[i].line,
@@ -129,11 +136,14 @@ static int address_from_config(const char *path, bool explicit_path, char **ret)
                                 else
                                         fprintf(stderr, "  %s: %s\n", errs.items[i].file, errs.items[i].message);
                         }
-                        fprintf(stderr, "Fix it, or give the address: promvipctl --address %s status\n",
-                                CONF_DEFAULT_LISTEN);
+                        fprintf(stderr, "Fix it, or say where: %s\n", hint);
                 }
                 conf_errors_clear(&errs);
                 return EXIT_FAIL;
+        }
+        if (want_socket) {
+                *ret = c->global.control_socket[0] ? strdup(c->global.control_socket) : NULL;
+                return !c->global.control_socket[0] || *ret ? 0 : EXIT_FAIL;
         }
         if (!c->global.listen || !c->global.listen[0]) {
                 *ret = NULL;
@@ -151,105 +161,12 @@ static int address_from_config(const char *path, bool explicit_path, char **ret)
         return 0;
 }
 
-typedef struct Answer {
-        char *data;
-        size_t len;
-        bool too_big;
-} Answer;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        Answer *a = userdata;
-        size_t n = size * nmemb;
-        char *d;
-
-        if (a->len + n > ANSWER_MAX) {
-                a->too_big = true;
-                return 0;
-        }
-        d = realloc(a->data, a->len + n + 1);
-        if (!d)
-                return 0;
-        memcpy(d + a->len, ptr, n);
-        a->len += n;
-        d[a->len] = '\0';
-        a->data = d;
-        return n;
-}
-
-static void lowercase_first(char *s) {
-        if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
-                s[0] = (char) (s[0] - 'A' + 'a');
-}
-
-/* GET http://ADDRESS/PATH: EXIT_OK with the body in *a, or EXIT_* after
- * saying why. */
-static int fetch(const char *address, const char *path, Answer *a) {
-        char errbuf[CURL_ERROR_SIZE] = "", why[CURL_ERROR_SIZE + 64];
-        _cleanup_free_ char *url = NULL;
-        long code = 0, os_errno = 0;
-        CURLcode cr;
-        CURL *h;
-
-        if (asprintf(&url, "http://%s%s", address, path) < 0)
-                return EXIT_FAIL;
-        h = curl_easy_init();
-        if (!h) {
-                fprintf(stderr, "promvipctl: cannot initialize libcurl\n");
-                return EXIT_FAIL;
-        }
-        (void) curl_easy_setopt(h, CURLOPT_URL, url);
-        (void) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-        (void) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, HTTP_TIMEOUT_MS);
-        (void) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, HTTP_TIMEOUT_MS);
-        (void) curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        (void) curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-        (void) curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-        (void) curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
-        (void) curl_easy_setopt(h, CURLOPT_USERAGENT, "promvipctl/" PROMVIP_VERSION);
-        cr = curl_easy_perform(h);
-        (void) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-        (void) curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-        curl_easy_cleanup(h);
-
-        if (cr == CURLE_OK && code == 200)
-                return EXIT_OK;
-        if (cr == CURLE_OK) {
-                fprintf(stderr, "promvipctl: promvipd on %s answered %s with HTTP %ld\n", address, path, code);
-                return EXIT_BAD_ANSWER;
-        }
-        if (a->too_big) {
-                fprintf(stderr, "promvipctl: the answer of %s on %s is larger than %u MiB\n", path, address,
-                        ANSWER_MAX >> 20);
-                return EXIT_BAD_ANSWER;
-        }
-        if (cr == CURLE_OPERATION_TIMEDOUT)
-                snprintf(why, sizeof(why), "no answer within %ld s", HTTP_TIMEOUT_MS / 1000);
-        else if (cr == CURLE_COULDNT_CONNECT && os_errno > 0)
-                snprintf(why, sizeof(why), "%s", strerror((int) os_errno));
-        else if (errbuf[0])
-                snprintf(why, sizeof(why), "%s", errbuf);
-        else
-                snprintf(why, sizeof(why), "%s", curl_easy_strerror(cr));
-        lowercase_first(why);
-        if (cr == CURLE_COULDNT_CONNECT || cr == CURLE_OPERATION_TIMEDOUT || cr == CURLE_COULDNT_RESOLVE_HOST ||
-            cr == CURLE_RECV_ERROR || cr == CURLE_SEND_ERROR || cr == CURLE_GOT_NOTHING) {
-                fprintf(stderr, "promvipd is not answering on %s: %s (is it running? is global.listen set?)\n",
-                        address, why);
-                return EXIT_UNREACHABLE;
-        }
-        if (cr == CURLE_OUT_OF_MEMORY || cr == CURLE_WRITE_ERROR) {
-                fprintf(stderr, "promvipctl: out of memory\n");
-                return EXIT_FAIL;
-        }
-        fprintf(stderr, "promvipctl: asking promvipd on %s failed: %s\n", address, why);
-        return EXIT_BAD_ANSWER;
-}
-
 static int cmd_status(const char *address, bool json) {
-        Answer a = {};
+        CtlEndpoint e = { .address = address };
+        CtlAnswer a = {};
         int r;
 
-        r = fetch(address, "/status", &a);
+        r = ctl_get(&e, "/status", &a);
         if (r != EXIT_OK)
                 goto out;
         if (json) {
@@ -288,31 +205,62 @@ static int cmd_status(const char *address, bool json) {
         if (r == EXIT_OK && fflush(stdout) != 0)
                 r = EXIT_FAIL;
 out:
-        free(a.data);
+        ctl_answer_clear(&a);
         return r;
+}
+
+/* The endpoint of a command: from --address / --socket or the configuration. */
+static int endpoint(const char *given, const char *config, bool want_socket, char **ret) {
+        int r;
+
+        if (given) {
+                if (!want_socket && check_address(given) < 0) {
+                        fprintf(stderr, "promvipctl: bad address '%s': expected HOST:PORT or [IPv6]:PORT\n", given);
+                        return EXIT_USAGE;
+                }
+                *ret = strdup(given);
+                return *ret ? EXIT_OK : EXIT_FAIL;
+        }
+        r = endpoint_from_config(config ?: CONF_DEFAULT_PATH, config != NULL, want_socket, ret);
+        if (r != 0)
+                return r;
+        if (!*ret) {
+                fprintf(stderr,
+                        want_socket ? "promvipd's control socket is disabled in %s (global.control_socket = \"\"): "
+                                      "set it, or give --socket PATH\n"
+                                    : "promvipd's HTTP endpoint is disabled in %s (global.listen = \"\"): "
+                                      "set global.listen, or give --address HOST:PORT\n",
+                        config ?: CONF_DEFAULT_PATH);
+                return EXIT_UNREACHABLE;
+        }
+        return EXIT_OK;
 }
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'f' },
                 { "address", required_argument, NULL, 'a' },
+                { "socket", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        const char *config = NULL, *address = NULL, *command;
+        const char *config = NULL, *address = NULL, *socket_path = NULL, *command;
         _cleanup_free_ char *where = NULL;
-        bool json = false;
+        bool json = false, release;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "f:a:jVh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "f:a:s:jVh", options, NULL)) >= 0)
                 switch (c) {
                 case 'f':
                         config = optarg;
                         break;
                 case 'a':
                         address = optarg;
+                        break;
+                case 's':
+                        socket_path = optarg;
                         break;
                 case 'j':
                         json = true;
@@ -333,41 +281,34 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         command = argv[optind];
-        if (strcmp(command, "status") != 0) {
+        release = strcmp(command, "release") == 0;
+        if (!release && strcmp(command, "status") != 0) {
                 fprintf(stderr, "promvipctl: unknown command '%s'\n", command);
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        if (optind + 1 < argc) {
+        if (release && optind + 2 != argc) {
+                fprintf(stderr, "promvipctl: release takes one argument, the instance's name\n");
+                return EXIT_USAGE;
+        }
+        if (!release && optind + 1 < argc) {
                 fprintf(stderr, "promvipctl: status takes no argument ('%s')\n", argv[optind + 1]);
                 return EXIT_USAGE;
         }
-        if (address) {
-                if (check_address(address) < 0) {
-                        fprintf(stderr, "promvipctl: bad address '%s': expected HOST:PORT or [IPv6]:PORT\n", address);
-                        return EXIT_USAGE;
-                }
-                where = strdup(address);
-                if (!where)
-                        return EXIT_FAIL;
-        } else {
-                r = address_from_config(config ?: CONF_DEFAULT_PATH, config != NULL, &where);
-                if (r != 0)
-                        return r;
-                if (!where) {
-                        fprintf(stderr,
-                                "promvipd's HTTP endpoint is disabled in %s (global.listen = \"\"): "
-                                "set global.listen, or give --address HOST:PORT\n",
-                                config ?: CONF_DEFAULT_PATH);
-                        return EXIT_UNREACHABLE;
-                }
+        if ((release && (address || json)) || (!release && socket_path)) {
+                fprintf(stderr, "promvipctl: %s goes with %s\n", release ? "release" : "status",
+                        release ? "--config or --socket (not --address, --json)" : "--config or --address (not --socket)");
+                return EXIT_USAGE;
         }
+        r = endpoint(release ? socket_path : address, config, release, &where);
+        if (r != EXIT_OK)
+                return r;
 
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
                 fprintf(stderr, "promvipctl: cannot initialize libcurl\n");
                 return EXIT_FAIL;
         }
-        r = cmd_status(where, json);
+        r = release ? ctl_release(&(CtlEndpoint) { .socket = where }, argv[optind + 1]) : cmd_status(where, json);
         curl_global_cleanup();
         return r;
 }

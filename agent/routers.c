@@ -21,15 +21,22 @@ typedef struct SocketEntry {
         uint64_t drops[_VRRP_DROP_MAX];
 } SocketEntry;
 
+/* A removed instance keeps the configuration it was made from. */
+typedef struct Retired {
+        Instance *instance;
+        Config *config;
+} Retired;
+
 struct Routers {
         sd_event *event;
         Netlink *netlink;
         Announcer *announcer;
         Probes *probes;
         InstanceEnv env;
+        Config *config;         /* referenced: the instances point into it */
         Instance **instances;
         size_t n_instances;
-        Instance **retired;     /* removed by a reload, waiting for their stop hooks */
+        Retired *retired;       /* removed by a reload: handing over, then their stop hooks */
         size_t n_retired;
         sd_event_source *reaper;
         SocketEntry **sockets;
@@ -47,12 +54,19 @@ static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, co
                 log_debug("%s: dropped a VRRP packet: %s", vrrp_socket_ifname(s), vrrp_pkt_error_to_string(err));
                 return;
         }
-        (void) ctx;
         for (size_t k = 0; k < r->n_instances; k++)
                 if (r->instances[k]->sock == s && r->instances[k]->cfg->vrid == adv->vrid) {
                         instance_receive(r->instances[k], ctx, adv);
                         return;
                 }
+        /* A removed instance handing over waits for the new master. */
+        for (size_t k = 0; k < r->n_retired; k++) {
+                Instance *i = r->retired[k].instance;
+                if (i->sock == s && i->cfg->vrid == adv->vrid && !instance_stopped(i)) {
+                        instance_receive(i, ctx, adv);
+                        return;
+                }
+        }
         e->drops[VRRP_DROP_UNKNOWN_VRID]++;
 }
 
@@ -94,6 +108,9 @@ static void close_unused_sockets(Routers *r) {
                 bool used = false;
                 for (size_t k = 0; k < r->n_instances && !used; k++)
                         used = r->instances[k]->sock == r->sockets[n]->sock;
+                for (size_t k = 0; k < r->n_retired && !used; k++)
+                        used = !instance_stopped(r->retired[k].instance) &&
+                               r->retired[k].instance->sock == r->sockets[n]->sock;
                 if (used)
                         r->sockets[w++] = r->sockets[n];
                 else {
@@ -107,6 +124,8 @@ static void close_unused_sockets(Routers *r) {
 static void refresh_all(Routers *r) {
         for (size_t k = 0; k < r->n_instances; k++)
                 instance_refresh(r->instances[k]);
+        for (size_t k = 0; k < r->n_retired; k++)
+                instance_refresh(r->retired[k].instance);
         close_unused_sockets(r);
 }
 
@@ -136,34 +155,45 @@ static void on_resync(Netlink *nl, void *userdata) {
 
 #define REAPER_INTERVAL_USEC (100 * USEC_PER_MSEC)
 
-/* Frees the retired instances whose hooks are done. */
+/* Frees the retired instances whose hand-over and hooks are done. */
 static int on_reaper(sd_event_source *s, uint64_t usec, void *userdata) {
         Routers *r = userdata;
         size_t w = 0;
 
         (void) usec;
-        for (size_t k = 0; k < r->n_retired; k++)
-                if (instance_hooks_pending(r->retired[k]) > 0)
-                        r->retired[w++] = r->retired[k];
-                else
-                        instance_free(r->retired[k]);
+        for (size_t k = 0; k < r->n_retired; k++) {
+                Retired *t = &r->retired[k];
+                if (!instance_stopped(t->instance) || instance_hooks_pending(t->instance) > 0)
+                        r->retired[w++] = *t;
+                else {
+                        instance_free(t->instance);
+                        conf_unref(t->config);
+                }
+        }
         r->n_retired = w;
         if (w > 0) {
                 (void) sd_event_source_set_time_relative(s, REAPER_INTERVAL_USEC);
                 (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        }
+        } else
+                close_unused_sockets(r);
         return 0;
 }
 
-static void retire(Routers *r, Instance *i) {
-        Instance **a = realloc(r->retired, (r->n_retired + 1) * sizeof(*a));
+/* Stops a removed instance; it lives on until its hand-over and stop hook
+ * are over. */
+static void retire(Routers *r, Instance *i, Config *config) {
+        Retired *a = realloc(r->retired, (r->n_retired + 1) * sizeof(*a));
 
         if (!a) {
-                instance_free(i); /* its stop hook is lost, the rest is done */
+                /* No room to wait: stop at once (a second stop does not hand over). */
+                instance_stop(i);
+                instance_stop(i);
+                instance_free(i);
                 return;
         }
         r->retired = a;
-        a[r->n_retired++] = i;
+        a[r->n_retired++] = (Retired) { .instance = i, .config = conf_ref(config) };
+        instance_stop(i);
         (void) sd_event_source_set_time_relative(r->reaper, REAPER_INTERVAL_USEC);
         (void) sd_event_source_set_enabled(r->reaper, SD_EVENT_ONESHOT);
 }
@@ -189,7 +219,7 @@ static int add_instance(Routers *r, const InstanceConfig *cfg, Instance **ret) {
         return 0;
 }
 
-int routers_new(Routers **ret, sd_event *event, const Config *config) {
+int routers_new(Routers **ret, sd_event *event, Config *config) {
         static const NetlinkCallbacks callbacks = {
                 .links_changed = on_links_changed,
                 .addr_removed = on_addr_removed,
@@ -202,6 +232,7 @@ int routers_new(Routers **ret, sd_event *event, const Config *config) {
         if (!r)
                 return -ENOMEM;
         r->event = event;
+        r->config = conf_ref(config);
         k = netlink_new(&r->netlink, event, &callbacks, r);
         if (k < 0) {
                 log_error_errno(k, "netlink: %m");
@@ -239,15 +270,19 @@ Routers *routers_free(Routers *r) {
                 instance_free(r->instances[k]);
         free(r->instances);
         r->n_instances = 0;
-        for (size_t k = 0; k < r->n_retired; k++)
-                instance_free(r->retired[k]);
+        for (size_t k = 0; k < r->n_retired; k++) {
+                instance_free(r->retired[k].instance);
+                conf_unref(r->retired[k].config);
+        }
         free(r->retired);
+        r->n_retired = 0;
         sd_event_source_disable_unref(r->reaper);
         close_unused_sockets(r);
         free(r->sockets);
         probes_free(r->probes);
         announcer_free(r->announcer);
         netlink_free(r->netlink);
+        conf_unref(r->config);
         free(r);
         return NULL;
 }
@@ -262,6 +297,19 @@ void routers_start(Routers *r) {
 void routers_stop(Routers *r) {
         for (size_t k = 0; k < r->n_instances; k++)
                 instance_stop(r->instances[k]);
+        for (size_t k = 0; k < r->n_retired; k++)
+                if (!instance_stopped(r->retired[k].instance))
+                        instance_stop(r->retired[k].instance);
+}
+
+bool routers_stopped(const Routers *r) {
+        for (size_t k = 0; k < r->n_instances; k++)
+                if (!instance_stopped(r->instances[k]))
+                        return false;
+        for (size_t k = 0; k < r->n_retired; k++)
+                if (!instance_stopped(r->retired[k].instance))
+                        return false;
+        return routers_hooks_pending(r) == 0;
 }
 
 static Instance *find_instance(Routers *r, const char *name) {
@@ -271,7 +319,8 @@ static Instance *find_instance(Routers *r, const char *name) {
         return NULL;
 }
 
-int routers_reload(Routers *r, const Config *config) {
+int routers_reload(Routers *r, Config *config) {
+        Config *old_config = r->config;
         Instance **keep = calloc(config->n_instances + 1, sizeof(*keep));
         size_t n_old = r->n_instances;
         Instance **old = r->instances;
@@ -304,8 +353,7 @@ int routers_reload(Routers *r, const Config *config) {
                 if (!kept) {
                         log_info("instance '%s' was removed, or moved to another virtual router: stopping it",
                                  old[m]->cfg->name);
-                        instance_stop(old[m]);
-                        retire(r, old[m]);
+                        retire(r, old[m], old_config);
                 }
         }
         r->instances = NULL;
@@ -316,8 +364,7 @@ int routers_reload(Routers *r, const Config *config) {
                 if (i) {
                         Instance **a = realloc(r->instances, (r->n_instances + 1) * sizeof(*a));
                         if (!a) {
-                                instance_stop(i);
-                                instance_free(i);
+                                retire(r, i, config); /* it points into the new config already */
                                 k = -ENOMEM;
                                 continue;
                         }
@@ -331,6 +378,8 @@ int routers_reload(Routers *r, const Config *config) {
                 }
         }
         free(keep);
+        r->config = conf_ref(config);
+        conf_unref(old_config);
         close_unused_sockets(r);
         /* Kept instances may track probes that are new or gone. */
         on_probes_changed(r);
@@ -343,17 +392,37 @@ size_t routers_hooks_pending(const Routers *r) {
         for (size_t k = 0; k < r->n_instances; k++)
                 n += instance_hooks_pending(r->instances[k]);
         for (size_t k = 0; k < r->n_retired; k++)
-                n += instance_hooks_pending(r->retired[k]);
+                n += instance_hooks_pending(r->retired[k].instance);
         return n;
 }
 
-uint64_t routers_hook_timeout_usec(const Routers *r) {
-        uint64_t t = 0;
+static void stop_bounds(const Instance *i, uint64_t *handover, uint64_t *hooks) {
+        uint64_t h = instance_handover_max_usec(i);
+
+        if (h > *handover)
+                *handover = h;
+        if (i->cfg->notify.timeout_usec > *hooks)
+                *hooks = i->cfg->notify.timeout_usec;
+}
+
+uint64_t routers_stop_timeout_usec(const Routers *r) {
+        uint64_t handover = 0, hooks = 0;
 
         for (size_t k = 0; k < r->n_instances; k++)
-                if (r->instances[k]->cfg->notify.timeout_usec > t)
-                        t = r->instances[k]->cfg->notify.timeout_usec;
-        return t;
+                stop_bounds(r->instances[k], &handover, &hooks);
+        for (size_t k = 0; k < r->n_retired; k++)
+                stop_bounds(r->retired[k].instance, &handover, &hooks);
+        return handover + hooks;
+}
+
+int routers_release(Routers *r, const char *name, uint64_t *ret_timeout_usec, const char **ret_state) {
+        Instance *i = find_instance(r, name);
+
+        if (!i)
+                return -ENOENT;
+        *ret_state = vrrp_state_to_string(i->fsm.state);
+        *ret_timeout_usec = instance_handover_max_usec(i);
+        return instance_release(i);
 }
 
 void routers_dump(const Routers *r) {
@@ -390,6 +459,8 @@ static int snapshot_instance(const Instance *i, SnapshotInstance *o) {
         if (instance_master(i, &m))
                 ip_addr_to_string(&m, o->master);
         o->is_master = i->fsm.state == VRRP_STATE_MASTER;
+        o->handover = i->fsm.handover;
+        o->released = i->fsm.released;
         memcpy(o->transitions, i->counters.state_changes, sizeof(o->transitions));
         o->last_transition_realtime_usec = i->counters.last_transition_realtime_usec;
         o->last_transition_from = i->counters.last_transition_from;

@@ -26,6 +26,8 @@ typedef struct SnapshotInstance {
         uint8_t effective_priority;
         char master[SNAPSHOT_ADDR_MAX];   /* current master's address, "" when unknown */
         bool is_master;                   /* we are it */
+        VrrpHandover handover;            /* MASTER: a stop or release going on */
+        bool released;                    /* BACKUP by promvipctl release */
         char (*vips)[SNAPSHOT_ADDR_MAX];  /* "192.0.2.100/24" */
         size_t n_vips;
         uint64_t transitions[_VRRP_STATE_MAX][_VRRP_STATE_MAX]; /* [from][to] */

@@ -299,23 +299,29 @@ static int render_instances(json_t *instances, int64_t now, FILE *out) {
                 } else
                         r |= table_add(&t, "never");
 
-                /* What deserves a look: split brain seen, packets dropped. */
+                /* What deserves a look: a hand-over, a release, split brain seen, packets dropped. */
                 {
+                        const char *handover = json_str(inst, "handover", "none");
+                        char notes[160] = "";
+                        size_t n = 0;
                         json_int_t ndropped = 0;
                         const char *key;
 
                         json_object_foreach(dropped, key, v)
                                 if (json_is_integer(v))
                                         ndropped += json_integer_value(v);
-                        if (json_integer_value(split) > 0 && ndropped > 0)
-                                r |= table_add(&t, "split-brain x%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT " dropped",
-                                               json_integer_value(split), ndropped);
-                        else if (json_integer_value(split) > 0)
-                                r |= table_add(&t, "split-brain x%" JSON_INTEGER_FORMAT, json_integer_value(split));
-                        else if (ndropped > 0)
-                                r |= table_add(&t, "%" JSON_INTEGER_FORMAT " dropped", ndropped);
-                        else
-                                r |= table_add(&t, "-");
+                        if (strcmp(handover, "none") != 0)
+                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%shanding over (%s)",
+                                                       n ? ", " : "", handover);
+                        if (json_is_true(json_object_get(inst, "released")) && n < sizeof(notes))
+                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%sreleased", n ? ", " : "");
+                        if (json_integer_value(split) > 0 && n < sizeof(notes))
+                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%ssplit-brain x%" JSON_INTEGER_FORMAT,
+                                                       n ? ", " : "", json_integer_value(split));
+                        if (ndropped > 0 && n < sizeof(notes))
+                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%s%" JSON_INTEGER_FORMAT " dropped",
+                                                       n ? ", " : "", ndropped);
+                        r |= table_add(&t, "%s", n ? notes : "-");
                 }
         }
         if (r == 0)

@@ -111,6 +111,8 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
 
         set(b, o, "master", in->master[0] ? str(in->master) : json_null());
         set(b, o, "is_master", json_boolean(in->is_master));
+        set(b, o, "handover", str(vrrp_handover_to_string(in->handover)));
+        set(b, o, "released", json_boolean(in->released));
 
         if (in->last_transition_realtime_usec > 0) {
                 last = json_object();

@@ -17,6 +17,15 @@ const char *vrrp_state_to_string(VrrpState s) {
         return s < _VRRP_STATE_MAX ? state_names[s] : "UNKNOWN";
 }
 
+const char *vrrp_handover_to_string(VrrpHandover h) {
+        static const char *const names[_VRRP_HANDOVER_MAX] = {
+                [VRRP_HANDOVER_NONE] = "none",
+                [VRRP_HANDOVER_STOP] = "stop",
+                [VRRP_HANDOVER_RELEASE] = "release",
+        };
+        return h < _VRRP_HANDOVER_MAX ? names[h] : "unknown";
+}
+
 uint64_t vrrp_skew_time_us(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs) {
         if (version == 2) /* RFC 3768: (256 - Priority) / 256 seconds */
                 return (256ULL - priority) * 1000000ULL / 256;
@@ -52,13 +61,20 @@ static void set_state(VrrpFsm *f, VrrpActions *a, VrrpState s, const char *reaso
         a->new_state = s;
         a->reason = reason;
         f->preempt_at = 0;
+        f->handover = VRRP_HANDOVER_NONE;
+        f->handover_deadline = 0;
         if (s != VRRP_STATE_BACKUP)
                 f->master_known = false;
 }
 
+static uint64_t adver_int_us(const VrrpFsm *f) {
+        return f->params.adver_int_cs * USEC_PER_CS;
+}
+
 static void become_master(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *reason) {
         a->flags |= VRRP_ACT_ADD_VIPS | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
-        f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+        f->timer_at = now + adver_int_us(f);
+        f->released = false;
         set_state(f, a, VRRP_STATE_MASTER, reason);
 }
 
@@ -97,31 +113,42 @@ static void follow_master(VrrpFsm *f, const VrrpEvent *ev, uint64_t now) {
 }
 
 /* RFC 5798 6.4.2, with keepalived's preempt_delay: a lower-priority master
- * is tolerated until preempt_delay after it was first seen. */
-static void backup_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now) {
+ * is tolerated until preempt_delay after it was first seen. With rapid
+ * preemption, it is preempted then (or at once) instead of when the
+ * Master_Down_Timer runs out. A released backup does not preempt. */
+static void backup_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *a) {
+        bool rapid = f->params.rapid_preemption;
+
         if (ev->priority == 0) {
                 f->master_known = false;
                 f->timer_at = now + vrrp_skew_time_us(f->params.version, f->priority, f->master_adver_int_cs);
                 return;
         }
-        if (!f->params.preempt || ev->priority >= f->priority) {
+        if (!f->params.preempt || f->released || ev->priority >= f->priority) {
                 f->preempt_at = 0;
                 follow_master(f, ev, now);
                 return;
         }
-        if (f->params.preempt_delay_us == 0)
-                return; /* discard: the Master_Down_Timer will make us master */
-        if (f->preempt_at == 0)
-                f->preempt_at = now + f->params.preempt_delay_us;
-        if (now < f->preempt_at)
-                follow_master(f, ev, now);
+        if (f->params.preempt_delay_us > 0) {
+                if (f->preempt_at == 0)
+                        f->preempt_at = now + f->params.preempt_delay_us;
+                if (now < f->preempt_at) {
+                        follow_master(f, ev, now);
+                        if (rapid && f->preempt_at < f->timer_at)
+                                f->timer_at = f->preempt_at;
+                        return;
+                }
+        }
+        if (rapid)
+                become_master(f, now, a, "rapid preemption: the master's priority is lower");
+        /* else discard: the Master_Down_Timer will make us master */
 }
 
 /* RFC 5798 6.4.3. */
 static void master_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *a) {
         if (ev->priority == 0) {
                 a->flags |= VRRP_ACT_SEND_ADVERT;
-                f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+                f->timer_at = now + adver_int_us(f);
                 return;
         }
         if (ev->priority > f->priority ||
@@ -136,14 +163,72 @@ static void master_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpAct
         /* Another master that did not hear us: stay, and tell the segment
          * (and the other master) again at once. */
         a->flags |= VRRP_ACT_SPLIT_BRAIN | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
-        f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+        f->timer_at = now + adver_int_us(f);
+}
+
+/* A master has said priority 0 and waits for a new master, whatever its
+ * priority: the first advertisement of one ends the hand-over. */
+static void handover_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *a) {
+        if (ev->priority == 0)
+                return;
+        a->flags |= VRRP_ACT_DEL_VIPS;
+        if (f->handover == VRRP_HANDOVER_STOP) {
+                f->timer_at = 0;
+                set_state(f, a, VRRP_STATE_STOP, "handed over to the new master");
+                return;
+        }
+        follow_master(f, ev, now);
+        set_state(f, a, VRRP_STATE_BACKUP, "released to the new master");
+        f->released = true;
+}
+
+/* Priority 0 again every Advertisement_Interval (one may be lost), until the
+ * new master is heard or the deadline: then a stop goes ahead without it and
+ * a release is given up. */
+static void handover_timer(VrrpFsm *f, uint64_t now, VrrpActions *a) {
+        if (now < f->handover_deadline) {
+                a->flags |= VRRP_ACT_SEND_STOP;
+                f->timer_at = now + adver_int_us(f);
+                if (f->timer_at > f->handover_deadline)
+                        f->timer_at = f->handover_deadline;
+                return;
+        }
+        if (f->handover == VRRP_HANDOVER_STOP) {
+                a->flags |= VRRP_ACT_DEL_VIPS;
+                f->timer_at = 0;
+                set_state(f, a, VRRP_STATE_STOP, "no new master within Master_Down_Interval");
+                return;
+        }
+        a->flags |= VRRP_ACT_RELEASE_FAILED | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
+        f->handover = VRRP_HANDOVER_NONE;
+        f->handover_deadline = 0;
+        f->timer_at = now + adver_int_us(f);
+}
+
+static void begin_handover(VrrpFsm *f, VrrpHandover h, uint64_t now, VrrpActions *a) {
+        a->flags |= VRRP_ACT_SEND_STOP | VRRP_ACT_HANDOVER;
+        f->handover = h;
+        f->handover_deadline = now + vrrp_master_down_us(f->params.version, f->priority, f->params.adver_int_cs);
+        f->timer_at = now + adver_int_us(f);
+        if (f->timer_at > f->handover_deadline)
+                f->timer_at = f->handover_deadline;
 }
 
 static void leave(VrrpFsm *f, VrrpActions *a, VrrpState s, const char *reason) {
         if (f->state == VRRP_STATE_MASTER)
                 a->flags |= VRRP_ACT_SEND_STOP | VRRP_ACT_DEL_VIPS;
+        /* A stop that was handing over ends in STOP whatever cut it short. */
+        if (f->handover == VRRP_HANDOVER_STOP)
+                s = VRRP_STATE_STOP;
         f->timer_at = 0;
         set_state(f, a, s, reason);
+}
+
+static void shutdown_or_handover(VrrpFsm *f, uint64_t now, VrrpActions *a) {
+        if (f->state == VRRP_STATE_MASTER && f->handover != VRRP_HANDOVER_STOP)
+                begin_handover(f, VRRP_HANDOVER_STOP, now, a);
+        else
+                leave(f, a, VRRP_STATE_STOP, f->handover == VRRP_HANDOVER_STOP ? "shutdown, at once" : "shutdown");
 }
 
 void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *ret) {
@@ -161,11 +246,17 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
                 }
                 break;
         case VRRP_EV_SHUTDOWN:
-                leave(f, ret, VRRP_STATE_STOP, "shutdown");
+                shutdown_or_handover(f, now, ret);
+                break;
+        case VRRP_EV_RELEASE:
+                if (f->state == VRRP_STATE_MASTER && f->handover == VRRP_HANDOVER_NONE)
+                        begin_handover(f, VRRP_HANDOVER_RELEASE, now, ret);
                 break;
         case VRRP_EV_ADVERT:
                 if (f->state == VRRP_STATE_BACKUP)
-                        backup_advert(f, ev, now);
+                        backup_advert(f, ev, now, ret);
+                else if (f->state == VRRP_STATE_MASTER && f->handover != VRRP_HANDOVER_NONE)
+                        handover_advert(f, ev, now, ret);
                 else if (f->state == VRRP_STATE_MASTER)
                         master_advert(f, ev, now, ret);
                 break;
@@ -173,16 +264,28 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
                 if (f->timer_at == 0 || now < f->timer_at)
                         break;
                 if (f->state == VRRP_STATE_BACKUP)
-                        become_master(f, now, ret, "master down timer expired");
+                        become_master(f, now, ret,
+                                      f->params.rapid_preemption && f->preempt_at && now >= f->preempt_at
+                                              ? "rapid preemption after preempt_delay"
+                                              : "master down timer expired");
+                else if (f->state == VRRP_STATE_MASTER && f->handover != VRRP_HANDOVER_NONE)
+                        handover_timer(f, now, ret);
                 else if (f->state == VRRP_STATE_MASTER) {
                         ret->flags |= VRRP_ACT_SEND_ADVERT;
-                        f->timer_at = now + f->params.adver_int_cs * USEC_PER_CS;
+                        f->timer_at = now + adver_int_us(f);
                 }
                 break;
         case VRRP_EV_PRIORITY:
-                /* A master's next advertisement carries it; a backup's
-                 * Skew_Time follows from it at the next restart of its timer. */
+                /* A master says a new priority at once (a backup with rapid
+                 * preemption acts on it); a backup's Skew_Time follows from
+                 * it at the next restart of its timer. */
+                if (f->priority == ev->priority)
+                        break;
                 f->priority = ev->priority;
+                if (f->state == VRRP_STATE_MASTER && f->handover == VRRP_HANDOVER_NONE) {
+                        ret->flags |= VRRP_ACT_SEND_ADVERT;
+                        f->timer_at = now + adver_int_us(f);
+                }
                 break;
         case VRRP_EV_FAULT:
                 f->fault = true;

@@ -5,7 +5,8 @@
  * event at a time; the machine updates its RFC variables and returns what
  * to do (send, add/remove VIPs, announce) and the new state. It has one
  * timer deadline (`timer_at`), which is the Adver_Timer in MASTER and the
- * Master_Down_Timer in BACKUP; the caller arms it and reports its expiry
+ * Master_Down_Timer in BACKUP (or the end of preempt_delay with rapid
+ * preemption, or the next priority-0 advert of a hand-over); the caller arms it and reports its expiry
  * with VRRP_EV_TIMER. No I/O, no clock reads, no logging. */
 #pragma once
 
@@ -25,13 +26,24 @@ typedef enum VrrpState {
 
 typedef enum VrrpEventType {
         VRRP_EV_STARTUP,       /* leave INIT */
-        VRRP_EV_SHUTDOWN,      /* stop for good */
+        VRRP_EV_SHUTDOWN,      /* stop for good; a master hands over first, unless already doing so */
         VRRP_EV_ADVERT,        /* a valid advertisement for this virtual router */
         VRRP_EV_TIMER,         /* timer_at was reached */
         VRRP_EV_PRIORITY,      /* the effective priority changed */
         VRRP_EV_FAULT,         /* a fault began: link down, or a weight-0 probe DOWN */
         VRRP_EV_FAULT_CLEARED, /* every fault is gone */
+        VRRP_EV_RELEASE,       /* MASTER: hand mastership over, then stay BACKUP */
 } VrrpEventType;
+
+/* A master's hand-over (SHUTDOWN or RELEASE): it has sent priority 0 and
+ * keeps its VIPs until it hears the new master, at most until
+ * handover_deadline (its Master_Down_Interval). */
+typedef enum VrrpHandover {
+        VRRP_HANDOVER_NONE,
+        VRRP_HANDOVER_STOP,    /* then STOP */
+        VRRP_HANDOVER_RELEASE, /* then BACKUP, released */
+        _VRRP_HANDOVER_MAX,
+} VrrpHandover;
 
 typedef struct VrrpEvent {
         VrrpEventType type;
@@ -41,12 +53,16 @@ typedef struct VrrpEvent {
 } VrrpEvent;
 
 enum {
-        VRRP_ACT_SEND_ADVERT = 1 << 0, /* an advertisement with our priority */
-        VRRP_ACT_SEND_STOP = 1 << 1,   /* an advertisement with priority 0 */
+        VRRP_ACT_SEND_STOP = 1 << 0,   /* an advertisement with priority 0 */
+        VRRP_ACT_DEL_VIPS = 1 << 1,
         VRRP_ACT_ADD_VIPS = 1 << 2,
-        VRRP_ACT_DEL_VIPS = 1 << 3,
-        VRRP_ACT_ANNOUNCE = 1 << 4,    /* gratuitous ARP / unsolicited NA for the VIPs */
+        /* Gratuitous ARP / unsolicited NA for the VIPs: before our advert, so
+         * that clients move before a handing-over master drops the VIPs. */
+        VRRP_ACT_ANNOUNCE = 1 << 3,
+        VRRP_ACT_SEND_ADVERT = 1 << 4, /* an advertisement with our priority */
         VRRP_ACT_SPLIT_BRAIN = 1 << 5, /* another master advertised and we stayed master */
+        VRRP_ACT_HANDOVER = 1 << 6,    /* a hand-over began (priority 0 sent, VIPs kept) */
+        VRRP_ACT_RELEASE_FAILED = 1 << 7, /* nobody took over: MASTER again */
 };
 
 typedef struct VrrpActions {
@@ -62,6 +78,9 @@ typedef struct VrrpFsmParams {
         uint16_t adver_int_cs;   /* Advertisement_Interval */
         bool preempt;            /* Preempt_Mode */
         uint64_t preempt_delay_us;
+        /* Beyond RFC 5798: with preempt, a backup takes over at once from a
+         * master that advertises a lower priority. */
+        bool rapid_preemption;
 } VrrpFsmParams;
 
 typedef struct VrrpFsm {
@@ -75,6 +94,9 @@ typedef struct VrrpFsm {
         IpAddr primary;               /* our address, for the tie-break */
         bool master_known;
         IpAddr master;                /* BACKUP: the current master's address */
+        VrrpHandover handover;        /* MASTER: a hand-over in progress */
+        uint64_t handover_deadline;
+        bool released;                /* BACKUP after a release: no preemption until master again */
 } VrrpFsm;
 
 void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primary);
@@ -90,3 +112,5 @@ int ip_addr_compare(const IpAddr *a, const IpAddr *b);
 
 /* "INIT", "BACKUP", "MASTER", "FAULT", "STOP" (keepalived's words). */
 const char *vrrp_state_to_string(VrrpState s);
+/* "none", "stop", "release". */
+const char *vrrp_handover_to_string(VrrpHandover h);

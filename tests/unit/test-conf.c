@@ -59,6 +59,8 @@ static const ErrorCase error_cases[] = {
         { "advert_interval v2 too short", INST("  version = 2; advert_interval = 0.5;"), 3, "'advert_interval' must be between 1 and 255 seconds" },
         { "preempt_delay range", INST("  preempt_delay = 2000;"), 3, "'preempt_delay' must be between 0 and 1000 seconds" },
         { "preempt_delay without preempt", INST("  preempt = false; preempt_delay = 5;"), 3, "no effect with preempt = false" },
+        { "rapid_preemption without preempt", INST("  preempt = false; rapid_preemption = true;"), 3, "'rapid_preemption' needs preempt = true" },
+        { "rapid_preemption wrong type", INST("  rapid_preemption = 1;"), 3, "'rapid_preemption' must be true or false" },
         { "probe weight range", PROBE("type = \"http\"; url = \"http://x/\"; weight = -300;"), 1, "'weight' must be between -253 and 253 (got -300)" },
         { "track weight range", INST("  track = ( { probe = \"ready\"; weight = 254; } );"), 3, "'weight' must be between -253 and 253" },
         { "fall 0", PROBE("type = \"http\"; url = \"http://x/\"; fall = 0;"), 1, "'fall' must be between 1 and 1000" },
@@ -103,6 +105,8 @@ static const ErrorCase error_cases[] = {
         { "bad source", INST("  source_address = \"10.99.0.1/24\";"), 3, "bad source_address" },
         { "bad listen", "global = {\n listen = \"localhost:9662\"; };\n" INST(""), 2, "bad listen address 'localhost:9662'" },
         { "bad listen port", "global = {\n listen = \"127.0.0.1:99999\"; };\n" INST(""), 2, "bad listen address" },
+        { "relative control_socket", "global = {\n control_socket = \"promvipd.sock\"; };\n" INST(""), 2, "bad control_socket 'promvipd.sock': expected an absolute path" },
+        { "long control_socket", "global = {\n control_socket = \"/run/" "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789" "0123456789" "\"; };\n" INST(""), 2, "shorter than 108 characters" },
         { "bad interface", INST_V("interface2 = 1;", ""), 3, "unknown setting 'interface2'" },
         /* unknown keys */
         { "typo priorty", INST("  priorty = 150;"), 3, "unknown setting 'priorty' (did you mean 'priority'?)" },
@@ -186,6 +190,8 @@ static void test_defaults(void **state) {
         (void) state;
         assert_string_equal(c->global.listen, "127.0.0.1:9662");
         assert_int_equal(c->global.listen_port, 9662);
+        assert_string_equal(c->global.control_socket, "/run/promvip/promvipd.sock");
+        assert_false(c->instances[0].rapid_preemption);
         assert_string_equal(c->global.script_user, "promvip");
         assert_non_null(c->global.router_id);
         assert_int_equal(c->global.log_level, -1);
@@ -215,12 +221,13 @@ static void test_defaults(void **state) {
         assert_null(in->notify.master.argv);
         assert_int_equal(in->auth_type, AUTH_NONE);
         assert_true(in->checksum_pseudo_header);
-        conf_free(c);
+        conf_unref(c);
 }
 
 static void test_full(void **state) {
         Config *c = load_ok(
-                "global = { router_id = \"prom-a\"; listen = \"[::1]:9100\"; script_user = \"nobody\"; log_level = \"debug\"; };\n"
+                "global = { router_id = \"prom-a\"; listen = \"[::1]:9100\"; script_user = \"nobody\"; log_level = \"debug\";\n"
+                "  control_socket = \"/run/pv/ctl.sock\"; };\n"
                 "probes = (\n"
                 "  { name = \"ready\"; type = \"http\"; url = \"https://127.0.0.1:9090/-/ready\"; interval = 2; timeout = 0.25;\n"
                 "    fall = 3; rise = 2; weight = -60; ca_file = \"/etc/ssl/ca.pem\"; cert_file = \"/c.pem\"; key_file = \"/k.pem\";\n"
@@ -230,7 +237,7 @@ static void test_full(void **state) {
                 ");\n"
                 "instances = (\n"
                 "  { name = \"v4\"; interface = \"eth0\"; vrid = 51; priority = 150; version = 2; advert_interval = 3;\n"
-                "    preempt_delay = 1.5; virtual_addresses = [ \"192.0.2.100/24\", \"192.0.2.101\" ];\n"
+                "    preempt_delay = 1.5; rapid_preemption = true; virtual_addresses = [ \"192.0.2.100/24\", \"192.0.2.101\" ];\n"
                 "    unicast_peers = ( \"192.0.2.2\", \"192.0.2.3\" ); source_address = \"192.0.2.1\";\n"
                 "    track = ( \"ready\", { probe = \"fresh\"; weight = -20; }, { probe = \"script\"; } );\n"
                 "    notify = { master = \"/bin/true\"; any = ( \"/usr/bin/env\", \"-t\", \"promvip\" ); timeout = 5; };\n"
@@ -245,6 +252,9 @@ static void test_full(void **state) {
         assert_int_equal(c->global.listen_addr.family, AF_INET6);
         assert_int_equal(c->global.listen_port, 9100);
         assert_int_equal(c->global.log_level, LOG_DEBUG);
+        assert_string_equal(c->global.control_socket, "/run/pv/ctl.sock");
+        assert_true(a->rapid_preemption);
+        assert_false(b->rapid_preemption);
         assert_int_equal(c->n_probes, 3);
         assert_int_equal(c->probes[0].interval_usec, 2000000);
         assert_int_equal(c->probes[0].timeout_usec, 250000);
@@ -279,7 +289,7 @@ static void test_full(void **state) {
         char *s = conf_summary(c);
         assert_string_equal(s, "3 probes, 2 instances (v4: eth0 vrid 51 IPv4 v2, v6: eth0 vrid 51 IPv6 v3)");
         free(s);
-        conf_free(c);
+        conf_unref(c);
 }
 
 static void test_listen_disabled(void **state) {
@@ -287,7 +297,7 @@ static void test_listen_disabled(void **state) {
 
         (void) state;
         assert_string_equal(c->global.listen, "");
-        conf_free(c);
+        conf_unref(c);
 }
 
 /* One run reports every error, each at its own line. */
@@ -349,7 +359,7 @@ static void test_insecure_hook(void **state) {
         assert_int_equal(chmod(path, 0755), 0);
         if (geteuid() == 0) {
                 assert_int_equal(conf_load_string(text, "t.conf", &c, &errs), 0);
-                conf_free(c);
+                conf_unref(c);
         }
         unlink(path);
         rmdir(dir);
@@ -368,7 +378,7 @@ static void test_example_file(void **state) {
         assert_int_equal(r, 0);
         assert_int_equal(c->n_probes, 2);
         assert_int_equal(c->n_instances, 1);
-        conf_free(c);
+        conf_unref(c);
 }
 
 int main(void) {

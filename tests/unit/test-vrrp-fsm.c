@@ -298,6 +298,11 @@ static void test_shutdown(void **state) {
         VrrpActions a = ev(&m, VRRP_EV_SHUTDOWN, T0 + 10 * S);
 
         (void) state;
+        /* A master hands over first (test-vrrp-handover.c); a second
+         * shutdown stops it at once. */
+        assert_int_equal(a.new_state, VRRP_STATE_MASTER);
+        assert_int_equal(a.flags, VRRP_ACT_SEND_STOP | VRRP_ACT_HANDOVER);
+        a = ev(&m, VRRP_EV_SHUTDOWN, T0 + 10 * S);
         assert_int_equal(a.new_state, VRRP_STATE_STOP);
         assert_int_equal(a.flags, VRRP_ACT_SEND_STOP | VRRP_ACT_DEL_VIPS);
         assert_int_equal(m.timer_at, 0);
@@ -342,6 +347,11 @@ static void test_priority_change(void **state) {
         vrrp_fsm_handle(&m, &e, T0 + 5 * S, &a);
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_int_equal(m.priority, 90);
+        /* Said at once, and the rhythm restarts from there. */
+        assert_int_equal(a.flags, VRRP_ACT_SEND_ADVERT);
+        assert_int_equal(m.timer_at, T0 + 6 * S);
+        vrrp_fsm_handle(&m, &e, T0 + 5 * S + 1, &a);
+        assert_int_equal(a.flags, 0);
         /* The lowered master now yields to a 100. */
         a = advert(&m, 100, 100, "10.99.0.12", T0 + 5 * S);
         assert_int_equal(a.new_state, VRRP_STATE_BACKUP);
