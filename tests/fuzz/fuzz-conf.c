@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         text[size] = '\0';
         if (conf_load_string(text, "fuzz.conf", &c, &errs) == 0)
                 free(conf_summary(c));
-        conf_free(c);
+        conf_unref(c);
         conf_errors_clear(&errs);
         free(text);
         return 0;
