@@ -5,9 +5,11 @@ host runs a small web server, a real Prometheus (Debian's package, on :9090
 of its namespace) and promvipd with a config adapted from
 conf/promvip.conf, whose probes (ready, fresh) check that Prometheus. A
 client keeps asking who answers on the VIP while the master's promvipd is
-killed and comes back, and then while the master's Prometheus is stopped
-(its probe goes DOWN, its priority drops, the VIP moves) and started again
-(the VIP comes back after `rise` successes).
+killed and comes back, while the master's Prometheus is stopped (its probe
+goes DOWN, its priority drops, the VIP moves at once with rapid preemption)
+and started again (the VIP comes back after `rise` successes), and while
+mastership is handed over on purpose: `promvipctl release`, then SIGTERM of
+the master (hitless planned stop).
 Usage: demo.py [--promvipd PATH] | demo.py --cleanup
 """
 
@@ -40,7 +42,8 @@ def say(text):
 def adapt(text, host):
     """Fit an example config to a lab host: its router_id, eth0, the lab's
     10.99.<lab>.0/24 in place of other IPv4 addresses, priority 150 on h1
-    and 100 on the others, no hooks and no script_user (the demo runs no
+    and 100 on the others, a control socket in the lab's directory, rapid
+    preemption on, no hooks and no script_user (the demo runs no
     scripts)."""
     net = f"10.99.{host.lab.number}"
     priority = 150 if host is host.lab.hosts[0] else 100
@@ -50,6 +53,9 @@ def adapt(text, host):
     text = re.sub(r'"(?!127\.)\d+\.\d+\.\d+\.(\d+)(/\d+)?"',
                   lambda m: f'"{net}.{m.group(1)}{m.group(2) or ""}"', text)
     text = re.sub(r'(?m)^\s*script_user\s*=.*;[ \t]*(#.*)?$', "", text)
+    sock = os.path.join(host.lab.dir, f"{host.name}.sock")
+    text = re.sub(r'control_socket\s*=\s*"[^"]*"', f'control_socket = "{sock}"', text)
+    text = re.sub(r'#\s*rapid_preemption\s*=\s*true;', "rapid_preemption = true;", text)
     return re.sub(r'notify\s*=\s*\{[^{}]*\}\s*;', "", text)
 
 
@@ -109,7 +115,7 @@ def show_priorities(agents):
 
 
 LOG_LINES = re.compile(r"(probe '[^']+': \w+ -> \w+ .*|instance '[^']+': effective priority .*"
-                       r"|instance '[^']+': \w+ -> \w+ \(.*)")
+                       r"|instance '[^']+': \w+ -> \w+ \(.*|instance '[^']+': handing over: .*)")
 
 
 def show_log(name, agent, since):
@@ -201,13 +207,58 @@ def failover(net, promvipd):
     show_holder(net)
 
     prometheus_failover(net, agents, proms, client)
+    planned_switchover(net, agents, client)
     client.stop()
 
-    for name in ("h1", "h2"):
-        code = agents[name].stop()
-        say(f"{name}: SIGTERM, exit code {code}")
-        if code != 0:
-            raise RuntimeError(f"{name}: promvipd exited with {code}, expected 0")
+    t = time.monotonic()
+    code = agents["h1"].stop()
+    say(f"h1: SIGTERM with no peer left: it waited for a new master at most its "
+        f"Master_Down_Interval, then released the VIP; exit code {code} after {time.monotonic() - t:.1f}s")
+    if code != 0:
+        raise RuntimeError(f"h1: promvipd exited with {code}, expected 0")
+    show_holder(net)
+
+
+def switch_report(client, old, new, since):
+    client.wait_answer(new, STEP, after=since)
+    gap, failed = vrrp.outage(client.samples(), old, new)
+    say(f"client now answered by {new}: {1000 * gap:.0f} ms between {old}'s last answer and "
+        f"{new}'s first, {failed} failed requests")
+
+
+def planned_switchover(net, agents, client):
+    """promvipctl release on the master, then SIGTERM of the new master: both
+    hand over without a failed request."""
+    a1, a2 = agents["h1"], agents["h2"]
+    ctl = vrrp.promvipctl_path(a1.proc.argv[0])
+    mark = vrrp.log_mark(a1)
+    say("planned switchover: h1$ promvipctl release prometheus (h1 says priority 0, keeps "
+        "the VIP until h2 is master, then stays BACKUP)")
+    t = time.monotonic()
+    r = vrrp.promvipctl(net, net.hosts[0], ctl, "-f", a1.path, "release", INSTANCE, timeout=STEP)
+    for line in (r.stdout + r.stderr).rstrip().splitlines():
+        print(f"    {line}", flush=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"promvipctl release exited with {r.returncode}")
+    say(f"release done in {1000 * (time.monotonic() - t):.0f} ms")
+    show_log("h1", a1, mark)
+    switch_report(client, "h1", "h2", t)
+    time.sleep(3)
+    say(f"3 s later h1 is still {a1.state(INSTANCE)} although its priority is higher: "
+        "a released instance does not preempt")
+    show_holder(net)
+
+    say("planned stop: SIGTERM to h2's promvipd (as systemctl stop): it keeps the VIP "
+        "until h1 is master, then releases it and exits")
+    mark = vrrp.log_mark(a2)
+    t = time.monotonic()
+    code = a2.stop()
+    say(f"h2: exit code {code} after {1000 * (time.monotonic() - t):.0f} ms")
+    if code != 0:
+        raise RuntimeError(f"h2: promvipd exited with {code}, expected 0")
+    a1.wait_state("MASTER", STEP, instance=INSTANCE)
+    switch_report(client, "h2", "h1", t)
+    show_log("h2", a2, mark)
     show_holder(net)
 
 
@@ -229,8 +280,8 @@ def prometheus_failover(net, agents, proms, client):
     labmod.wait_for(lambda: vrrp.priority_changes(a1, INSTANCE, since=mark), STEP,
                     what="h1's effective priority to drop")
     old, new = vrrp.priority_changes(a1, INSTANCE, since=mark)[0]
-    say(f"h1: effective priority {old} -> {new}, advertised at its next advertisement; "
-        "h2 (100) now ignores it and takes over after its Master_Down_Interval (3.6 s)")
+    say(f"h1: effective priority {old} -> {new}, advertised at once; h2 (100) has "
+        "rapid_preemption on and takes over at once instead of after its Master_Down_Interval (3.6 s)")
     agents["h2"].wait_state("MASTER", STEP, instance=INSTANCE)
     say(f"h2 became MASTER {time.monotonic() - t0:.1f}s after Prometheus stopped on h1")
     client.wait_answer("h2", STEP, after=t0)
@@ -251,7 +302,7 @@ def prometheus_failover(net, agents, proms, client):
     say(f"h1: Prometheus ready after {1000 * took:.0f} ms")
     up = vrrp.wait_probe(a1, "ready", "UP", STEP, since=mark)
     say(f"h1: probe 'ready' UP after {up[3]} successes, {time.monotonic() - t1:.1f}s after "
-        "Prometheus started; h1 keeps waiting its Master_Down_Interval before it preempts")
+        "Prometheus started; with rapid preemption h1 takes over at h2's next advertisement")
     a1.wait_state("MASTER", STEP, instance=INSTANCE)
     say(f"h1 is MASTER again {time.monotonic() - t1:.1f}s after Prometheus started")
     client.wait_answer("h1", STEP, after=t1)
