@@ -84,8 +84,8 @@ uint64_t instance_handover_max_usec(const Instance *i);
 
 /* Takes new settings of the same virtual router (conf_instance_same_router)
  * without a restart: state and timers stay; a master adds and removes only
- * the VIPs that changed; a new priority or weight applies at the next
- * advertisement. */
+ * the VIPs that changed; a master advertises a new effective priority at
+ * once. */
 void instance_update(Instance *i, const InstanceConfig *cfg);
 
 /* Re-reads the link, its state and our source address from the netlink
