@@ -404,7 +404,7 @@ static int listen_unix(const char *path, struct stat *ret_st) {
         old_umask = umask(0077);
         r = bind(fd, (struct sockaddr *) &sun, sizeof(sun));
         (void) umask(old_umask);
-        if (r < 0 || listen(fd, HTTP_API_CONNECTION_LIMIT) < 0 || stat(path, ret_st) < 0) {
+        if (r < 0 || chmod(path, 0600) < 0 || listen(fd, HTTP_API_CONNECTION_LIMIT) < 0 || stat(path, ret_st) < 0) {
                 r = -errno;
                 (void) unlink(path);
                 return r;

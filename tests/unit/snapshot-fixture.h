@@ -54,6 +54,7 @@ static inline void fixture_snapshot(Snapshot *s) {
         a->effective_priority = 130;
         strcpy(a->master, "10.99.1.11");
         a->is_master = true;
+        a->handover = VRRP_HANDOVER_RELEASE;
         a->n_vips = 2;
         a->vips = fixture_alloc(2 * sizeof(a->vips[0]));
         strcpy(a->vips[0], "192.0.2.100/24");

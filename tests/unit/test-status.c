@@ -90,6 +90,8 @@ static void test_instance_master(void **state) {
         assert_string_equal(json_string_value(json_array_get(o, 1)), "192.0.2.101/24");
         assert_string_equal(get_str(in, "master"), "10.99.1.11");
         get(in, "is_master", JSON_TRUE);
+        assert_string_equal(get_str(in, "handover"), "release");
+        get(in, "released", JSON_FALSE);
         o = get(in, "last_transition", JSON_OBJECT);
         assert_string_equal(get_str(o, "from"), "BACKUP");
         assert_string_equal(get_str(o, "to"), "MASTER");
@@ -126,6 +128,8 @@ static void test_instance_backup_nulls(void **state) {
         assert_string_equal(get_str(in, "state"), "BACKUP");
         get(in, "master", JSON_NULL);
         get(in, "is_master", JSON_FALSE);
+        assert_string_equal(get_str(in, "handover"), "none");
+        get(in, "released", JSON_FALSE);
         get(in, "last_transition", JSON_NULL);
         assert_int_equal(json_array_size(get(in, "virtual_addresses", JSON_ARRAY)), 0);
         assert_int_equal(json_object_size(get(in, "dropped", JSON_OBJECT)), 0);
