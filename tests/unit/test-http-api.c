@@ -23,6 +23,7 @@
 #include <systemd/sd-event.h>
 
 #include "http-api.h"
+#include "http-test-util.h"
 #include "macro.h"
 #include "snapshot-fixture.h"
 
@@ -335,16 +336,11 @@ static void test_snapshot_failure_is_500(void **state) {
          * a non-blocking client whose request fits the socket buffer. */
         IpAddr lo = { .family = AF_INET, .u.in.s_addr = htonl(INADDR_LOOPBACK) };
         struct sockaddr_in sa = { .sin_family = AF_INET };
-        const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+        static HttpTestAnswer answer;
         Ctx c = { .fail_snapshot = true };
-        sd_event_source *report = NULL, *deadline = NULL;
         _cleanup_close_ int fd = -1;
-        uint64_t now;
-        int status = 0;
 
         (void) state;
-        c.report = malloc(REPORT_MAX);
-        assert_non_null(c.report);
         assert_int_equal(sd_event_new(&c.event), 0);
         assert_int_equal(http_api_new(&c.api, c.event, &lo, 0, take_snapshot, &c), 0);
 
@@ -354,24 +350,11 @@ static void test_snapshot_failure_is_500(void **state) {
         assert_true(fd >= 0);
         /* Loopback: the handshake completes in the kernel's backlog. */
         assert_true(connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
-        assert_int_equal(sd_event_add_io(c.event, &report, fd, EPOLLIN, on_report, &c), 0);
-        assert_true(sd_event_now(c.event, CLOCK_MONOTONIC, &now) >= 0);
-        assert_int_equal(sd_event_add_time(c.event, &deadline, CLOCK_MONOTONIC, now + LOOP_LIMIT_USEC, 0,
-                                           on_deadline, NULL), 0);
-        assert_int_equal(sd_event_run(c.event, 100 * USEC_PER_MSEC) >= 0, 1); /* lets the connect finish */
-        assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t) sizeof(req) - 1);
-        assert_int_equal(sd_event_loop(c.event), 0); /* until the server closes */
-
-        c.report[c.n_report < REPORT_MAX ? c.n_report : REPORT_MAX - 1] = '\0';
-        assert_int_equal(sscanf(c.report, "HTTP/1.%*d %d", &status), 1);
-        assert_int_equal(status, 500);
+        assert_int_equal(http_test_exchange(c.event, fd, "GET /metrics HTTP/1.0\r\n\r\n", &answer), 500);
         assert_int_equal(c.snapshots, 1);
 
-        sd_event_source_disable_unref(report);
-        sd_event_source_disable_unref(deadline);
         http_api_free(c.api);
         sd_event_unref(c.event);
-        free(c.report);
 }
 
 int main(void) {

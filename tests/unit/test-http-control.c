@@ -23,19 +23,17 @@
 #include <systemd/sd-event.h>
 
 #include "http-api.h"
+#include "http-test-util.h"
 #include "macro.h"
 #include "snapshot-fixture.h"
 
-#define LOOP_LIMIT_USEC (5 * USEC_PER_SEC)
-#define ANSWER_MAX 65536
 
 typedef struct Ctx {
         sd_event *event;
         HttpApi *api;
         char released[64];   /* the last name the release callback got */
         unsigned releases;
-        char answer[ANSWER_MAX];
-        size_t n_answer;
+        HttpTestAnswer answer;
 } Ctx;
 
 static int take_snapshot(void *userdata, Snapshot *ret) {
@@ -63,53 +61,6 @@ static int release(void *userdata, const char *name, uint64_t *ret_timeout_usec,
         return -ENOENT;
 }
 
-static int on_answer(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Ctx *c = userdata;
-        ssize_t k;
-
-        (void) revents;
-        k = read(fd, c->answer + c->n_answer, sizeof(c->answer) - 1 - c->n_answer);
-        if (k < 0)
-                return errno == EAGAIN || errno == EINTR ? 0 : sd_event_exit(sd_event_source_get_event(s), -errno);
-        if (k == 0 || c->n_answer + (size_t) k >= sizeof(c->answer) - 1)
-                return sd_event_exit(sd_event_source_get_event(s), 0);
-        c->n_answer += (size_t) k;
-        return 0;
-}
-
-static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void) usec;
-        (void) userdata;
-        return sd_event_exit(sd_event_source_get_event(s), -ETIMEDOUT);
-}
-
-/* Sends one request to fd (connected, non-blocking) and runs the loop until
- * the server closes; returns the status, the body in *ret_body. */
-static int exchange_fd(Ctx *c, int fd, const char *request, const char **ret_body) {
-        sd_event_source *answer = NULL, *deadline = NULL;
-        int status = 0;
-        uint64_t now;
-        char *body;
-
-        c->n_answer = 0;
-        assert_int_equal(sd_event_add_io(c->event, &answer, fd, EPOLLIN, on_answer, c), 0);
-        assert_true(sd_event_now(c->event, CLOCK_MONOTONIC, &now) >= 0);
-        assert_int_equal(sd_event_add_time(c->event, &deadline, CLOCK_MONOTONIC, now + LOOP_LIMIT_USEC, 0,
-                                           on_deadline, NULL), 0);
-        assert_int_equal(sd_event_run(c->event, 50 * USEC_PER_MSEC) >= 0, 1); /* lets a connect finish */
-        assert_int_equal(write(fd, request, strlen(request)), (ssize_t) strlen(request));
-        assert_int_equal(sd_event_loop(c->event), 0);
-        /* sd_event_loop() leaves the loop finished: a fresh one per exchange. */
-        sd_event_source_disable_unref(answer);
-        sd_event_source_disable_unref(deadline);
-        c->answer[c->n_answer] = '\0';
-        assert_int_equal(sscanf(c->answer, "HTTP/1.%*d %d", &status), 1);
-        body = strstr(c->answer, "\r\n\r\n");
-        assert_non_null(body);
-        *ret_body = body + 4;
-        return status;
-}
-
 static int unix_connect(const char *path) {
         struct sockaddr_un sun = { .sun_family = AF_UNIX };
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -127,7 +78,8 @@ static int exchange(Ctx *c, const char *path, const char *request, const char **
         assert_int_equal(sd_event_new(&c->event), 0);
         assert_int_equal(http_api_new_control(&c->api, c->event, path, take_snapshot, release, c), 0);
         fd = unix_connect(path);
-        int status = exchange_fd(c, fd, request, ret_body);
+        int status = http_test_exchange(c->event, fd, request, &c->answer);
+        *ret_body = http_test_body(&c->answer);
         c->api = http_api_free(c->api);
         c->event = sd_event_unref(c->event);
         return status;
@@ -181,7 +133,7 @@ static void test_release_routes(void **state) {
 
         /* Not a release: no call. */
         assert_int_equal(exchange(&c, path, GET("/instances/prom/release"), &body), 405);
-        assert_non_null(strcasestr(c.answer, "\r\nAllow: POST\r\n"));
+        assert_non_null(strcasestr(c.answer.text, "\r\nAllow: POST\r\n"));
         assert_int_equal(exchange(&c, path, POST("/instances/a/b/release"), &body), 404);
         assert_int_equal(exchange(&c, path, POST("/instances//release"), &body), 404);
         assert_int_equal(exchange(&c, path, POST("/status"), &body), 405);
@@ -197,7 +149,6 @@ static void test_tcp_endpoint_has_no_release(void **state) {
         IpAddr lo = { .family = AF_INET, .u.in.s_addr = htonl(INADDR_LOOPBACK) };
         struct sockaddr_in sa = { .sin_family = AF_INET };
         _cleanup_close_ int fd = -1;
-        const char *body;
 
         (void) state;
         memset(&c, 0, sizeof(c));
@@ -208,7 +159,7 @@ static void test_tcp_endpoint_has_no_release(void **state) {
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         assert_true(fd >= 0);
         assert_true(connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
-        assert_int_equal(exchange_fd(&c, fd, POST("/instances/prom/release"), &body), 404);
+        assert_int_equal(http_test_exchange(c.event, fd, POST("/instances/prom/release"), &c.answer), 404);
         assert_int_equal(c.releases, 0);
         http_api_free(c.api);
         sd_event_unref(c.event);

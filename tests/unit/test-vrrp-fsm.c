@@ -8,41 +8,13 @@
 #include <cmocka.h>
 #include <sys/socket.h>
 
-#include "vrrp-fsm.h"
-
-#define S 1000000ULL
-#define T0 (100 * S)
-
-static IpAddr addr(const char *s) {
-        IpAddr a;
-        assert_int_equal(ip_addr_parse(s, &a), 0);
-        return a;
-}
+#include "fsm-test-util.h"
 
 static VrrpFsm fsm(uint8_t version, uint8_t prio, bool preempt, uint64_t preempt_delay) {
         VrrpFsmParams p = { .version = version, .priority = prio, .adver_int_cs = 100,
                             .preempt = preempt, .preempt_delay_us = preempt_delay };
-        IpAddr me = addr("10.99.0.11");
-        VrrpFsm f;
 
-        vrrp_fsm_init(&f, &p, &me);
-        return f;
-}
-
-static VrrpActions ev(VrrpFsm *f, VrrpEventType type, uint64_t now) {
-        VrrpEvent e = { .type = type };
-        VrrpActions a;
-
-        vrrp_fsm_handle(f, &e, now, &a);
-        return a;
-}
-
-static VrrpActions advert(VrrpFsm *f, uint8_t prio, uint16_t int_cs, const char *src, uint64_t now) {
-        VrrpEvent e = { .type = VRRP_EV_ADVERT, .priority = prio, .adver_int_cs = int_cs, .src = addr(src) };
-        VrrpActions a;
-
-        vrrp_fsm_handle(f, &e, now, &a);
-        return a;
+        return fsm_with(&p);
 }
 
 static VrrpFsm backup(uint8_t prio, bool preempt, uint64_t delay) {
@@ -150,7 +122,7 @@ static void test_master_adver_timer(void **state) {
 
 static void test_backup_follows_higher_master(void **state) {
         VrrpFsm f = backup(100, true, 0);
-        VrrpActions a = advert(&f, 150, 100, "10.99.0.12", T0 + S);
+        VrrpActions a = advert_from(&f, 150, 100, "10.99.0.12", T0 + S);
 
         (void) state;
         assert_int_equal(a.flags, 0);
@@ -165,7 +137,7 @@ static void test_backup_learns_interval_v3(void **state) {
         VrrpFsm f = backup(100, true, 0);
 
         (void) state;
-        advert(&f, 150, 200, "10.99.0.12", T0);
+        advert_from(&f, 150, 200, "10.99.0.12", T0);
         assert_int_equal(f.master_adver_int_cs, 200);
         /* 3 * 2 s + (156 * 200) / 256 = 121 cs */
         assert_int_equal(f.timer_at, T0 + 6000000 + 1210000);
@@ -176,7 +148,7 @@ static void test_backup_keeps_interval_v2(void **state) {
 
         (void) state;
         ev(&f, VRRP_EV_STARTUP, T0);
-        advert(&f, 150, 200, "10.99.0.12", T0);
+        advert_from(&f, 150, 200, "10.99.0.12", T0);
         assert_int_equal(f.master_adver_int_cs, 100);
         assert_int_equal(f.timer_at, T0 + 3609375);
 }
@@ -185,8 +157,8 @@ static void test_backup_priority_zero(void **state) {
         VrrpFsm f = backup(100, true, 0);
 
         (void) state;
-        advert(&f, 150, 100, "10.99.0.12", T0);
-        VrrpActions a = advert(&f, 0, 100, "10.99.0.12", T0 + S);
+        advert_from(&f, 150, 100, "10.99.0.12", T0);
+        VrrpActions a = advert_from(&f, 0, 100, "10.99.0.12", T0 + S);
         assert_int_equal(a.flags, 0);
         assert_int_equal(f.timer_at, T0 + S + 600000); /* Skew_Time */
         assert_false(f.master_known);
@@ -199,7 +171,7 @@ static void test_backup_preempts_lower_master(void **state) {
         uint64_t deadline = f.timer_at;
 
         (void) state;
-        advert(&f, 100, 100, "10.99.0.12", T0 + S);
+        advert_from(&f, 100, 100, "10.99.0.12", T0 + S);
         assert_int_equal(f.timer_at, deadline); /* discarded: the timer runs on */
         assert_int_equal(ev(&f, VRRP_EV_TIMER, deadline).new_state, VRRP_STATE_MASTER);
 }
@@ -208,7 +180,7 @@ static void test_backup_equal_priority_accepted(void **state) {
         VrrpFsm f = backup(100, true, 0);
 
         (void) state;
-        advert(&f, 100, 100, "10.99.0.1", T0 + S);
+        advert_from(&f, 100, 100, "10.99.0.1", T0 + S);
         assert_int_equal(f.timer_at, T0 + S + 3600000);
 }
 
@@ -216,9 +188,9 @@ static void test_backup_no_preempt(void **state) {
         VrrpFsm f = backup(150, false, 0);
 
         (void) state;
-        advert(&f, 100, 100, "10.99.0.12", T0 + S);
+        advert_from(&f, 100, 100, "10.99.0.12", T0 + S);
         assert_int_equal(f.timer_at, T0 + S + vrrp_master_down_us(3, 150, 100));
-        advert(&f, 100, 100, "10.99.0.12", T0 + 2 * S);
+        advert_from(&f, 100, 100, "10.99.0.12", T0 + 2 * S);
         assert_int_equal(f.timer_at, T0 + 2 * S + vrrp_master_down_us(3, 150, 100));
 }
 
@@ -228,26 +200,26 @@ static void test_backup_preempt_delay(void **state) {
 
         (void) state;
         /* Tolerated for 5 s from the first lower-priority advertisement... */
-        advert(&f, 100, 100, "10.99.0.12", T0 + S);
+        advert_from(&f, 100, 100, "10.99.0.12", T0 + S);
         assert_int_equal(f.preempt_at, T0 + 6 * S);
         assert_int_equal(f.timer_at, T0 + S + mdi);
-        advert(&f, 100, 100, "10.99.0.12", T0 + 5 * S);
+        advert_from(&f, 100, 100, "10.99.0.12", T0 + 5 * S);
         assert_int_equal(f.timer_at, T0 + 5 * S + mdi);
         /* ...then discarded, so the master down timer takes over. */
-        advert(&f, 100, 100, "10.99.0.12", T0 + 6 * S);
+        advert_from(&f, 100, 100, "10.99.0.12", T0 + 6 * S);
         assert_int_equal(f.timer_at, T0 + 5 * S + mdi);
         assert_int_equal(ev(&f, VRRP_EV_TIMER, T0 + 5 * S + mdi).new_state, VRRP_STATE_MASTER);
         /* A higher-priority master resets the wait. */
         VrrpFsm g = backup(150, true, 5 * S);
-        advert(&g, 100, 100, "10.99.0.12", T0 + S);
-        advert(&g, 200, 100, "10.99.0.13", T0 + 2 * S);
+        advert_from(&g, 100, 100, "10.99.0.12", T0 + S);
+        advert_from(&g, 200, 100, "10.99.0.13", T0 + 2 * S);
         assert_int_equal(g.preempt_at, 0);
 }
 
 static void test_master_yields_to_higher(void **state) {
         VrrpFsm f = master(100);
         uint64_t now = f.timer_at - 1000;
-        VrrpActions a = advert(&f, 150, 200, "10.99.0.12", now);
+        VrrpActions a = advert_from(&f, 150, 200, "10.99.0.12", now);
 
         (void) state;
         assert_int_equal(a.new_state, VRRP_STATE_BACKUP);
@@ -261,12 +233,12 @@ static void test_master_yields_to_higher(void **state) {
 static void test_master_tie_break(void **state) {
         VrrpFsm f = master(100);
         uint64_t now = f.timer_at - 1000;
-        VrrpActions a = advert(&f, 100, 100, "10.99.0.10", now); /* lower address: we stay */
+        VrrpActions a = advert_from(&f, 100, 100, "10.99.0.10", now); /* lower address: we stay */
 
         (void) state;
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_true(a.flags & VRRP_ACT_SPLIT_BRAIN);
-        a = advert(&f, 100, 100, "10.99.0.12", now); /* higher address: we yield */
+        a = advert_from(&f, 100, 100, "10.99.0.12", now); /* higher address: we yield */
         assert_int_equal(a.new_state, VRRP_STATE_BACKUP);
         assert_string_equal(a.reason, "master with equal priority and higher address");
 }
@@ -274,7 +246,7 @@ static void test_master_tie_break(void **state) {
 static void test_master_split_brain(void **state) {
         VrrpFsm f = master(150);
         uint64_t now = f.timer_at - 500000;
-        VrrpActions a = advert(&f, 100, 100, "10.99.0.12", now);
+        VrrpActions a = advert_from(&f, 100, 100, "10.99.0.12", now);
 
         (void) state;
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
@@ -285,7 +257,7 @@ static void test_master_split_brain(void **state) {
 static void test_master_priority_zero(void **state) {
         VrrpFsm f = master(100);
         uint64_t now = f.timer_at - 500000;
-        VrrpActions a = advert(&f, 0, 100, "10.99.0.12", now);
+        VrrpActions a = advert_from(&f, 0, 100, "10.99.0.12", now);
 
         (void) state;
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
@@ -310,7 +282,7 @@ static void test_shutdown(void **state) {
         assert_int_equal(a.new_state, VRRP_STATE_STOP);
         assert_int_equal(a.flags, 0);
         /* Nothing moves a stopped machine. */
-        a = advert(&b, 200, 100, "10.99.0.12", T0 + 2 * S);
+        a = advert_from(&b, 200, 100, "10.99.0.12", T0 + 2 * S);
         assert_int_equal(a.flags, 0);
         assert_int_equal(ev(&b, VRRP_EV_FAULT_CLEARED, T0).new_state, VRRP_STATE_STOP);
         assert_int_equal(ev(&b, VRRP_EV_STARTUP, T0).new_state, VRRP_STATE_STOP);
@@ -325,7 +297,7 @@ static void test_fault_and_recovery(void **state) {
         assert_int_equal(a.flags, VRRP_ACT_SEND_STOP | VRRP_ACT_DEL_VIPS);
         assert_int_equal(f.timer_at, 0);
         /* No adverts or timers act in FAULT. */
-        assert_int_equal(advert(&f, 50, 100, "10.99.0.12", T0 + 11 * S).flags, 0);
+        assert_int_equal(advert_from(&f, 50, 100, "10.99.0.12", T0 + 11 * S).flags, 0);
         assert_int_equal(ev(&f, VRRP_EV_TIMER, T0 + 12 * S).flags, 0);
         a = ev(&f, VRRP_EV_FAULT_CLEARED, T0 + 20 * S);
         assert_int_equal(a.old_state, VRRP_STATE_FAULT);
@@ -353,13 +325,13 @@ static void test_priority_change(void **state) {
         vrrp_fsm_handle(&m, &e, T0 + 5 * S + 1, &a);
         assert_int_equal(a.flags, 0);
         /* The lowered master now yields to a 100. */
-        a = advert(&m, 100, 100, "10.99.0.12", T0 + 5 * S);
+        a = advert_from(&m, 100, 100, "10.99.0.12", T0 + 5 * S);
         assert_int_equal(a.new_state, VRRP_STATE_BACKUP);
 
         VrrpFsm b = backup(100, true, 0);
         e.priority = 200;
         vrrp_fsm_handle(&b, &e, T0 + S, &a);
-        advert(&b, 150, 100, "10.99.0.12", T0 + 2 * S); /* now lower than us: discarded */
+        advert_from(&b, 150, 100, "10.99.0.12", T0 + 2 * S); /* now lower than us: discarded */
         assert_int_equal(b.timer_at, T0 + 3600000);
 }
 

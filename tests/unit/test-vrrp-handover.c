@@ -8,47 +8,23 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp-fsm.h"
+#include "fsm-test-util.h"
 
-#define S 1000000ULL
-#define T0 (100 * S)
 #define MDI_100 3600000ULL /* Master_Down_Interval of priority 100 at 1 s */
 #define PEER "10.99.0.12"
-
-static IpAddr addr(const char *s) {
-        IpAddr a;
-        assert_int_equal(ip_addr_parse(s, &a), 0);
-        return a;
-}
 
 static VrrpFsm backup_with(uint8_t prio, bool rapid, uint64_t preempt_delay) {
         VrrpFsmParams p = { .version = 3, .priority = prio, .adver_int_cs = 100, .preempt = true,
                             .preempt_delay_us = preempt_delay, .rapid_preemption = rapid };
-        IpAddr me = addr("10.99.0.11");
-        VrrpEvent e = { .type = VRRP_EV_STARTUP };
-        VrrpActions a;
-        VrrpFsm f;
+        VrrpFsm f = fsm_with(&p);
+        VrrpActions a = ev(&f, VRRP_EV_STARTUP, T0);
 
-        vrrp_fsm_init(&f, &p, &me);
-        vrrp_fsm_handle(&f, &e, T0, &a);
         assert_int_equal(a.new_state, VRRP_STATE_BACKUP);
         return f;
 }
 
-static VrrpActions ev(VrrpFsm *f, VrrpEventType type, uint64_t now) {
-        VrrpEvent e = { .type = type };
-        VrrpActions a;
-
-        vrrp_fsm_handle(f, &e, now, &a);
-        return a;
-}
-
 static VrrpActions advert(VrrpFsm *f, uint8_t prio, uint64_t now) {
-        VrrpEvent e = { .type = VRRP_EV_ADVERT, .priority = prio, .adver_int_cs = 100, .src = addr(PEER) };
-        VrrpActions a;
-
-        vrrp_fsm_handle(f, &e, now, &a);
-        return a;
+        return advert_from(f, prio, 100, PEER, now);
 }
 
 /* MASTER since T0 + 4 s. */
