@@ -4,8 +4,11 @@
  * cmocka.h. */
 #pragma once
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
@@ -59,6 +62,18 @@ static inline int http_test_exchange(sd_event *event, int fd, const char *reques
         a->text[a->n] = '\0';
         assert_int_equal(sscanf(a->text, "HTTP/1.%*d %d", &status), 1);
         return status;
+}
+
+/* A non-blocking client socket connecting to 127.0.0.1:port (loopback: the
+ * handshake completes in the kernel's backlog). */
+static inline int http_test_tcp_connect(uint16_t port) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        assert_true(fd >= 0);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_true(connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
+        return fd;
 }
 
 /* The body of an answer. */

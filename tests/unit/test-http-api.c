@@ -335,7 +335,6 @@ static void test_snapshot_failure_is_500(void **state) {
         /* Served from the loop through a request of our own, without a child:
          * a non-blocking client whose request fits the socket buffer. */
         IpAddr lo = { .family = AF_INET, .u.in.s_addr = htonl(INADDR_LOOPBACK) };
-        struct sockaddr_in sa = { .sin_family = AF_INET };
         static HttpTestAnswer answer;
         Ctx c = { .fail_snapshot = true };
         _cleanup_close_ int fd = -1;
@@ -343,13 +342,7 @@ static void test_snapshot_failure_is_500(void **state) {
         (void) state;
         assert_int_equal(sd_event_new(&c.event), 0);
         assert_int_equal(http_api_new(&c.api, c.event, &lo, 0, take_snapshot, &c), 0);
-
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        sa.sin_port = htons(http_api_get_port(c.api));
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        assert_true(fd >= 0);
-        /* Loopback: the handshake completes in the kernel's backlog. */
-        assert_true(connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
+        fd = http_test_tcp_connect(http_api_get_port(c.api));
         assert_int_equal(http_test_exchange(c.event, fd, "GET /metrics HTTP/1.0\r\n\r\n", &answer), 500);
         assert_int_equal(c.snapshots, 1);
 

@@ -147,18 +147,13 @@ static void test_release_routes(void **state) {
 static void test_tcp_endpoint_has_no_release(void **state) {
         static Ctx c;
         IpAddr lo = { .family = AF_INET, .u.in.s_addr = htonl(INADDR_LOOPBACK) };
-        struct sockaddr_in sa = { .sin_family = AF_INET };
         _cleanup_close_ int fd = -1;
 
         (void) state;
         memset(&c, 0, sizeof(c));
         assert_int_equal(sd_event_new(&c.event), 0);
         assert_int_equal(http_api_new(&c.api, c.event, &lo, 0, take_snapshot, &c), 0);
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        sa.sin_port = htons(http_api_get_port(c.api));
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        assert_true(fd >= 0);
-        assert_true(connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
+        fd = http_test_tcp_connect(http_api_get_port(c.api));
         assert_int_equal(http_test_exchange(c.event, fd, POST("/instances/prom/release"), &c.answer), 404);
         assert_int_equal(c.releases, 0);
         http_api_free(c.api);
