@@ -54,20 +54,24 @@ static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, co
                 log_debug("%s: dropped a VRRP packet: %s", vrrp_socket_ifname(s), vrrp_pkt_error_to_string(err));
                 return;
         }
-        for (size_t k = 0; k < r->n_instances; k++)
+        bool known = false;
+
+        for (size_t k = 0; k < r->n_instances && !known; k++)
                 if (r->instances[k]->sock == s && r->instances[k]->cfg->vrid == adv->vrid) {
                         instance_receive(r->instances[k], ctx, adv);
-                        return;
+                        known = true;
                 }
-        /* A removed instance handing over waits for the new master. */
+        /* A removed instance handing over waits for the new master, also
+         * when its replacement on the same VRID got the packet too. */
         for (size_t k = 0; k < r->n_retired; k++) {
                 Instance *i = r->retired[k].instance;
                 if (i->sock == s && i->cfg->vrid == adv->vrid && !instance_stopped(i)) {
                         instance_receive(i, ctx, adv);
-                        return;
+                        known = true;
                 }
         }
-        e->drops[VRRP_DROP_UNKNOWN_VRID]++;
+        if (!known)
+                e->drops[VRRP_DROP_UNKNOWN_VRID]++;
 }
 
 static VrrpSocket *socket_for(void *userdata, const char *ifname, int ifindex, int family) {
@@ -171,11 +175,11 @@ static int on_reaper(sd_event_source *s, uint64_t usec, void *userdata) {
                 }
         }
         r->n_retired = w;
+        close_unused_sockets(r);
         if (w > 0) {
                 (void) sd_event_source_set_time_relative(s, REAPER_INTERVAL_USEC);
                 (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        } else
-                close_unused_sockets(r);
+        }
         return 0;
 }
 
