@@ -660,3 +660,140 @@ def promvipctl(net, host, ctl, *args, timeout=10):
     """Run `ctl` (promvipctl's path) with `args` in `host`'s namespace:
     the CompletedProcess (returncode, stdout, stderr)."""
     return net.run(host.ns, [ctl] + list(args), timeout=timeout)
+
+
+# -- hand-over, release, rapid preemption (tests/integration/test_handover.py) --
+# A master that stops (SIGTERM, or its instance removed by a reload) or is
+# released (`promvipctl release INSTANCE`) sends priority 0 but keeps its
+# VIPs until it hears the new master's advertisement, at most its
+# Master_Down_Interval. Log lines of promvipd (keep the patterns here):
+#   instance 'NAME': handing over: sent priority 0, keeping the virtual
+#       addresses until a new master is heard (at most 0.7 s)
+#   instance 'NAME': MASTER -> STOP (handed over to the new master)
+#   instance 'NAME': MASTER -> STOP (no new master within Master_Down_Interval)
+#   instance 'NAME': MASTER -> BACKUP (released to the new master)
+#   instance 'NAME': release failed: no other router took over within
+#       Master_Down_Interval; staying MASTER
+#   instance 'NAME': BACKUP -> MASTER (rapid preemption: the master's priority is lower)
+HANDING_OVER = re.compile(r"instance '([^']+)': handing over: sent priority 0, keeping the virtual "
+                          r"addresses until a new master is heard \(at most ([0-9.]+) s\)")
+HANDED_OVER = "MASTER -> STOP (handed over to the new master)"
+NO_NEW_MASTER = "MASTER -> STOP (no new master within Master_Down_Interval)"
+RELEASED = "MASTER -> BACKUP (released to the new master)"
+RELEASE_FAILED = "release failed: no other router took over within Master_Down_Interval; staying MASTER"
+RAPID_PREEMPTION = "BACKUP -> MASTER (rapid preemption: the master's priority is lower)"
+
+
+def skew_time(priority, interval):
+    """Skew_Time in seconds (RFC 5798, centisecond arithmetic)."""
+    cs = round(interval * 100)
+    return ((256 - priority) * cs // 256) / 100
+
+
+def control_socket(net, host, name="promvipd"):
+    """A control socket path for one agent of the lab (global.control_socket);
+    in the lab's short socket directory (paths must stay under 108 bytes)."""
+    return os.path.join(net.sockdir, f"{host.name}-{name}-ctl.sock")
+
+
+def control_global(net, host, name="promvipd", **more):
+    """The `global_` of probe_config() with the agent's own control socket."""
+    g = {"control_socket": control_socket(net, host, name)}
+    g.update(more)
+    return g
+
+
+def handing_over(agent, instance="prom", since=0):
+    """[(position in the log, "at most" seconds)] of the hand-over lines."""
+    text = agent.proc.output()
+    return [(since + m.start(), float(m.group(2))) for m in HANDING_OVER.finditer(text[since:])
+            if m.group(1) == instance]
+
+
+def log_position(agent, line, instance="prom", since=0):
+    """Position of "instance 'NAME': <line>" in the agent's log from `since`
+    on, or None."""
+    i = agent.proc.output().find(f"instance '{instance}': {line}", since)
+    return None if i < 0 else i
+
+
+def release(net, host, ctl, config_path, instance="prom", timeout=20):
+    """`promvipctl -f CONFIG release INSTANCE` in `host`'s namespace: the
+    CompletedProcess (it returns once the hand-over is over)."""
+    return promvipctl(net, host, ctl, "-f", config_path, "release", instance, timeout=timeout)
+
+
+def instance_status(net, host, instance="prom", via=None):
+    """The /status entry of one instance (a dict), or None."""
+    for inst in agent_status(net, host, via=via)["instances"]:
+        if inst.get("name") == instance:
+            return inst
+    return None
+
+
+class TimedAddrMonitor:
+    """`ip -ts -o monitor address` in a host's namespace: every address
+    added or deleted while it runs, with the time ip saw it (epoch
+    seconds, comparable with packets.Capture's times)."""
+
+    LINE = re.compile(r"^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)\] (Deleted )?\d+: \S+\s+inet6? "
+                      r"([0-9a-f.:]+)/")
+
+    def __init__(self, net, host):
+        self.host = host
+        self.proc = net.spawn(host.ns, ["ip", "-ts", "-o", "monitor", "address"], name="ipmon-ts")
+        time.sleep(0.3)  # it subscribes at once; leave it time to start
+
+    def events(self, addr=None):
+        """[(epoch seconds, "add" or "del", address)], oldest first."""
+        import datetime
+        out = []
+        for line in self.proc.output().splitlines():
+            m = self.LINE.match(line)
+            if m and (addr is None or m.group(3) == addr):
+                t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+                out.append((t, "del" if m.group(2) else "add", m.group(3)))
+        return out
+
+    def added(self, addr):
+        return [t for t, kind, _ in self.events(addr) if kind == "add"]
+
+    def deleted(self, addr):
+        return [t for t, kind, _ in self.events(addr) if kind == "del"]
+
+    def stop(self):
+        self.proc.stop()
+
+
+def failed_samples(samples, start=None, end=None):
+    """The client samples (time, answer) between `start` and `end`
+    (monotonic seconds; None: open) whose answer is an error."""
+    return [(t, a) for t, a in samples
+            if (start is None or t >= start) and (end is None or t <= end) and a.startswith("ERR")]
+
+
+def answer_switch(samples, old, new, start=None, in_flight=0):
+    """Check the client's answers from `start` on: only `old` then only
+    `new` (one switch, no going back, nothing else), and no failed request
+    except at most `in_flight` of them strictly between the last answer
+    from `old` and the first from `new`: a request whose connection spans
+    the instant the client's ARP entry moves (reset by the new host, or
+    answered by the old host after it dropped the VIP) fails whatever the
+    agents do. Returns (time of the last `old`, time of the first `new`,
+    the failed requests at the switch); AssertionError with the samples
+    around the trouble otherwise."""
+    window = [(t, a) for t, a in samples if start is None or t >= start]
+    assert window, "no client samples"
+    first_new = next((t for t, a in window if a == new), None)
+    assert first_new is not None, f"never answered by {new}: {window[-20:]}"
+    back = [(t, a) for t, a in window if a == old and t > first_new]
+    assert not back, f"answered by {old} again after {new}: {back[:10]}"
+    last_old = max((t for t, a in window if a == old), default=None)
+    others = [(t, a) for t, a in window if a not in (old, new) and not a.startswith("ERR")]
+    assert not others, f"answered by another host: {others[:20]}"
+    failed = [(t, a) for t, a in window if a.startswith("ERR")]
+    at_switch = [(t, a) for t, a in failed if last_old is not None and last_old < t < first_new]
+    assert len(failed) == len(at_switch) and len(at_switch) <= in_flight, (
+        f"{len(failed)} of {len(window)} requests failed ({len(at_switch)} in flight at the switch, "
+        f"{in_flight} allowed; last {old} {last_old}, first {new} {first_new}): {failed[:20]}")
+    return last_old, first_new, at_switch
