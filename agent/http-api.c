@@ -196,7 +196,7 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, j
         return respond(c, status, "application/json", body, strlen(body), false, NULL);
 }
 
-static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *fmt, ...) {
+_printf_(3, 4) static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
         int r;
