@@ -378,6 +378,18 @@ class Lab:
 
     # -- teardown ---------------------------------------------------------
     def close(self):
+        # Everything gets SIGTERM at once, and a second one shortly after:
+        # a stopping promvipd master would otherwise hand over, waiting up to
+        # its Master_Down_Interval for a new master that is stopping too.
+        alive = [p for p in self.procs if p.alive()]
+        for again in (False, True):
+            if again:
+                time.sleep(0.05)
+            for proc in alive:
+                try:
+                    proc.signal(signal.SIGTERM)
+                except Exception:
+                    pass
         for proc in self.procs:
             try:
                 proc.stop()
