@@ -393,14 +393,21 @@ static int listen_unix(const char *path, struct stat *ret_st) {
         if (strlen(path) >= sizeof(sun.sun_path))
                 return -ENAMETOOLONG;
         memcpy(sun.sun_path, path, strlen(path));
-        if (lstat(path, &st) == 0) {
-                if (!S_ISSOCK(st.st_mode))
-                        return -EEXIST;
-                (void) unlink(path); /* left behind by an earlier run */
-        }
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
+        if (lstat(path, &st) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                        return -EEXIST;
+                /* Someone answers there (another promvipd): leave it be. */
+                if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0 || errno == EAGAIN)
+                        return -EADDRINUSE;
+                (void) close(fd);
+                (void) unlink(path); /* left behind by an earlier run */
+                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                if (fd < 0)
+                        return -errno;
+        }
         old_umask = umask(0077);
         r = bind(fd, (struct sockaddr *) &sun, sizeof(sun));
         (void) umask(old_umask);

@@ -44,7 +44,8 @@ typedef int (*HttpApiRelease)(void *userdata, const char *instance, uint64_t *re
 int http_api_new(HttpApi **ret, sd_event *event, const IpAddr *addr, uint16_t port,
                  HttpApiSnapshot get_snapshot, void *userdata);
 /* The control endpoint on a Unix socket at `path` (mode 0600; a stale
- * socket there is replaced, any other file is not: -EEXIST). */
+ * socket there is replaced, one that is answered is not: -EADDRINUSE, nor
+ * is any other kind of file: -EEXIST). */
 int http_api_new_control(HttpApi **ret, sd_event *event, const char *path, HttpApiSnapshot get_snapshot,
                          HttpApiRelease release, void *userdata);
 

@@ -183,6 +183,15 @@ static void test_socket_file(void **state) {
         api = http_api_free(api);
         assert_int_equal(lstat(path, &st), -1); /* removed on free */
 
+        /* A socket that someone answers on (another promvipd) is left alone. */
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
+        assert_int_equal(listen(fd, 1), 0);
+        assert_int_equal(http_api_new_control(&api, event, path, take_snapshot, release, &c), -EADDRINUSE);
+        assert_int_equal(lstat(path, &st), 0);
+        close(fd);
+        assert_int_equal(unlink(path), 0);
+
         /* Any other file is left alone. */
         fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         assert_true(fd >= 0);
