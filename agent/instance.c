@@ -151,6 +151,9 @@ static void announce_next(Instance *i) {
 }
 
 static void announce_start(Instance *i) {
+        /* A master handing over leaves the clients to the new one. */
+        if (i->fsm.handover != VRRP_HANDOVER_NONE)
+                return;
         i->announce_rounds_left = i->cfg->garp_master_repeat;
         i->announce_second_burst = i->cfg->garp_master_delay_usec > 0;
         announce_next(i);
@@ -161,7 +164,7 @@ static int on_announce_timer(sd_event_source *s, uint64_t usec, void *userdata) 
 
         (void) s;
         (void) usec;
-        if (i->fsm.state == VRRP_STATE_MASTER && i->fsm.handover == VRRP_HANDOVER_NONE)
+        if (i->fsm.state == VRRP_STATE_MASTER)
                 announce_next(i);
         return 0;
 }
@@ -421,8 +424,6 @@ void instance_start(Instance *i) {
 
 void instance_stop(Instance *i) {
         handle(i, &(VrrpEvent) { .type = VRRP_EV_SHUTDOWN });
-        if (i->fsm.state != VRRP_STATE_MASTER)
-                arm(i->announce_timer, 0);
 }
 
 int instance_release(Instance *i) {

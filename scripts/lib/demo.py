@@ -284,10 +284,7 @@ def prometheus_failover(net, agents, proms, client):
         "rapid_preemption on and takes over at once instead of after its Master_Down_Interval (3.6 s)")
     agents["h2"].wait_state("MASTER", STEP, instance=INSTANCE)
     say(f"h2 became MASTER {time.monotonic() - t0:.1f}s after Prometheus stopped on h1")
-    client.wait_answer("h2", STEP, after=t0)
-    gap, failed = vrrp.outage(client.samples(), "h1", "h2")
-    say(f"client now answered by h2: {1000 * gap:.0f} ms between h1's last answer and h2's "
-        f"first, {failed} failed requests")
+    switch_report(client, "h1", "h2", t0)
     agents["h1"].wait_state("BACKUP", STEP, instance=INSTANCE)
     show_log("h1", a1, mark)
     show_holder(net)
@@ -305,10 +302,7 @@ def prometheus_failover(net, agents, proms, client):
         "Prometheus started; with rapid preemption h1 takes over at h2's next advertisement")
     a1.wait_state("MASTER", STEP, instance=INSTANCE)
     say(f"h1 is MASTER again {time.monotonic() - t1:.1f}s after Prometheus started")
-    client.wait_answer("h1", STEP, after=t1)
-    gap, failed = vrrp.outage(client.samples(), "h2", "h1")
-    say(f"client answered by h1 again: {1000 * gap:.0f} ms between answers, "
-        f"{failed} failed requests")
+    switch_report(client, "h2", "h1", t1)
     agents["h2"].wait_state("BACKUP", STEP, instance=INSTANCE)
     show_log("h1", a1, mark)
     show_priorities(agents)

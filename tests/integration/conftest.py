@@ -1,7 +1,8 @@
 """pytest fixtures for promvip's namespace labs (see lab.py).
 
 Fixtures: `lab` (factory: lab(n_hosts) -> Lab, torn down after the test),
-`promvipd` (path of the daemon under test, from $PROMVIPD or the build dir).
+`promvipd` (path of the daemon under test, from $PROMVIPD or the build dir),
+`ctl` (path of promvipctl, next to it).
 When a test fails, the output of every process its labs started and every
 sd_notify message received is added to the failure report.
 """
@@ -13,7 +14,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import lab as labmod  # noqa: E402
-from vrrp import HookDir  # noqa: E402
+from vrrp import HookDir, promvipctl_path  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -77,5 +78,15 @@ def promvipd():
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         pytest.fail(f"promvipd not found at {path}: build it first "
                     "(meson setup build && meson compile -C build) or set PROMVIPD",
+                    pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ctl(promvipd):
+    """Path of promvipctl: $PROMVIPCTL, else next to promvipd."""
+    path = promvipctl_path(promvipd)
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.fail(f"promvipctl not found at {path}: build it first or set PROMVIPCTL",
                     pytrace=False)
     return path

@@ -35,7 +35,7 @@ from vrrp import (HANDED_OVER, NO_NEW_MASTER, RAPID_PREEMPTION, RELEASE_FAILED, 
                   Agent, Client, TimedAddrMonitor, answer_switch, config, control_global, fast_addresses,
                   handing_over, has_vip, holders, http_probe, instance_group, instance_status,
                   instances_config, log_mark, log_position, master_down_interval, priority_changes,
-                  probe_config, promvipctl, promvipctl_path, release, reload, skew_time, start_web,
+                  probe_config, promvipctl, release, reload, skew_time, start_web,
                   transitions_since, vip4, wait_holder, wait_probe)
 
 MARGIN = 2.0           # seconds on top of every computed upper bound
@@ -53,16 +53,6 @@ PROBE_INTERVAL = 0.5
 PROBE_TIMEOUT = 0.25
 FALL = 2
 RISE = 2
-
-
-@pytest.fixture(scope="module")
-def ctl(promvipd):
-    """Path of promvipctl: $PROMVIPCTL, else next to promvipd."""
-    path = promvipctl_path(promvipd)
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail(f"promvipctl not found at {path}: build it first or set PROMVIPCTL",
-                    pytrace=False)
-    return path
 
 
 def vip_text(net):
@@ -171,6 +161,20 @@ def assert_handover_logged(a, since, interval, priority, outcome=HANDED_OVER):
     return pos, end
 
 
+def sigterm_handing_over(a, interval, backup_priority=100):
+    """SIGTERM to the master `a`: the backup takes over Skew_Time after the
+    priority 0 and `a` then exits 0 at once. Returns (log mark before the
+    signal, epoch time of the signal, seconds until the exit)."""
+    mark = log_mark(a)
+    w0, t0 = time.time(), time.monotonic()
+    a.proc.signal(signal.SIGTERM)
+    code = a.proc.wait(skew_time(backup_priority, interval) + MARGIN + 3)
+    took = time.monotonic() - t0
+    assert code == 0, a.proc.output()[mark:]
+    assert took < skew_time(backup_priority, interval) + MARGIN, took
+    return mark, w0, took
+
+
 # -- a) SIGTERM of the master, promvipd backup ----------------------------------
 @pytest.mark.parametrize("interval", [0.2, 1.0])
 def test_sigterm_master_hitless_to_promvipd_backup(lab, promvipd, interval):
@@ -188,14 +192,7 @@ def test_sigterm_master_hitless_to_promvipd_backup(lab, promvipd, interval):
     client, start = start_client(net, "h1")
     time.sleep(max(0.5, interval))
 
-    mark = log_mark(a1)
-    w0, t0 = time.time(), time.monotonic()
-    a1.proc.signal(signal.SIGTERM)
-    # h2 takes over Skew_Time after the priority 0; h1 then stops at once.
-    code = a1.proc.wait(skew_time(100, interval) + MARGIN + 3)
-    took = time.monotonic() - t0
-    assert code == 0, a1.proc.output()[mark:]
-    assert took < skew_time(100, interval) + MARGIN, took
+    mark, w0, took = sigterm_handing_over(a1, interval)
     assert holders(net, vip) == ["h2"]
     a2.wait_state("MASTER", 2)
     assert_handover_logged(a1, mark, interval, 150, HANDED_OVER)
@@ -232,13 +229,8 @@ def test_sigterm_master_hitless_to_keepalived_backup(lab, promvipd):
     client, start = start_client(net, "h1")
     time.sleep(interval)
 
-    mark, ka_mark = log_mark(a1), ka.mark()
-    w0, t0 = time.time(), time.monotonic()
-    a1.proc.signal(signal.SIGTERM)
-    code = a1.proc.wait(skew_time(100, interval) + MARGIN + 3)
-    took = time.monotonic() - t0
-    assert code == 0, a1.proc.output()[mark:]
-    assert took < skew_time(100, interval) + MARGIN, took
+    ka_mark = ka.mark()
+    mark, w0, took = sigterm_handing_over(a1, interval)
     ka.wait_state("MASTER", 2, since=ka_mark)
     assert ka.log_has("priority 0", since=ka_mark), ka.output()[ka_mark:]
     wait_for(lambda: holders(net, vip) == ["h2"], 2, what="VIP on h2 only")

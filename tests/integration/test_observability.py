@@ -23,7 +23,7 @@ import packets
 import prometheus
 from lab import wait_for
 from vrrp import (master_down_interval, API_PORT, LISTEN_ALL, Agent, agent_metrics, agent_status, exec_probe,
-                  http_probe, probe_config, promvipctl, promvipctl_path, start_web, vip4,
+                  http_probe, probe_config, promvipctl, start_web, vip4,
                   wait_holder)
 
 INTERVAL = 0.2          # advertisement interval
@@ -37,16 +37,6 @@ MASTER_SERIES = 'promvip_instance_state{job="promvip",state="MASTER"} == 1'
 
 
 mdi = functools.partial(master_down_interval, interval=INTERVAL)
-
-
-@pytest.fixture(scope="session")
-def ctl(promvipd):
-    """Path of promvipctl: $PROMVIPCTL, else next to promvipd."""
-    path = promvipctl_path(promvipd)
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail(f"promvipctl not found at {path}: build it first or set PROMVIPCTL",
-                    pytrace=False)
-    return path
 
 
 def target(host):
