@@ -20,53 +20,28 @@
  * source, never from child_run_start() itself.
  *
  * Everything the child needs (argv, environment, uid, gid, groups) is
- * prepared before fork(); the child only makes system calls, since
- * libcurl's resolver threads may hold locks of malloc or stdio. */
+ * prepared before fork(), and the forked side makes system calls only: see
+ * child-spawn.c. */
 #include "child.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "child-spawn.h"
 #include "log.h"
 
 #define CHILD_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 /* Reads per wake-up, so that a chatty child cannot starve the loop. */
 #define CHILD_READS_PER_EVENT 16
-#define CHILD_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-enum {
-        CHILD_ENV_PATH,
-        CHILD_ENV_LANG,
-        CHILD_ENV_HOME,
-        CHILD_ENV_USER,
-        CHILD_ENV_LOGNAME,
-        _CHILD_ENV_BASE,
-};
-
-/* What the child needs, allocated before fork(). */
-typedef struct ChildSpawn {
-        char *const *argv;
-        const char *user;
-        uid_t uid;
-        gid_t gid;
-        gid_t *groups;
-        int n_groups;
-        bool switch_user;
-        char **env; /* NULL-terminated; we own the first _CHILD_ENV_BASE entries, the spec the rest */
-} ChildSpawn;
 
 struct ChildRun {
         sd_event *event;
@@ -99,208 +74,6 @@ static uint64_t now_usec(void) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static void child_spawn_done(ChildSpawn *s) {
-        free(s->groups);
-        s->groups = NULL;
-        if (s->env)
-                for (size_t i = 0; i < _CHILD_ENV_BASE; i++)
-                        free(s->env[i]);
-        free(s->env);
-        s->env = NULL;
-}
-
-/* -ESRCH: no such user. */
-static int child_lookup_user(const char *name, ChildSpawn *s, char **ret_home) {
-        _cleanup_free_ char *buf = NULL;
-        struct passwd pw, *found = NULL;
-        long size = sysconf(_SC_GETPW_R_SIZE_MAX);
-        int r;
-
-        if (size <= 0)
-                size = 16384;
-        for (;;) {
-                free(buf);
-                buf = malloc((size_t) size);
-                if (!buf)
-                        return -ENOMEM;
-                r = getpwnam_r(name, &pw, buf, (size_t) size, &found);
-                if (r != ERANGE || size >= 1024 * 1024)
-                        break;
-                size *= 2;
-        }
-        if (!found && (r == 0 || r == ENOENT)) /* some NSS modules say ENOENT */
-                return -ESRCH;
-        if (r != 0)
-                return -r;
-
-        s->uid = pw.pw_uid;
-        s->gid = pw.pw_gid;
-        *ret_home = strdup(pw.pw_dir && pw.pw_dir[0] ? pw.pw_dir : "/");
-        if (!*ret_home)
-                return -ENOMEM;
-
-        /* Supplementary groups from the group database (what initgroups()
-         * would set, but initgroups() allocates: not for the child). */
-        for (int n = 16, tries = 0;; tries++) {
-                gid_t *g = realloc(s->groups, (size_t) n * sizeof(gid_t));
-
-                if (!g)
-                        return -ENOMEM;
-                s->groups = g;
-                s->n_groups = n;
-                if (getgrouplist(name, s->gid, s->groups, &s->n_groups) >= 0)
-                        break;
-                if (tries >= 8)
-                        return -E2BIG;
-                n = s->n_groups > n ? s->n_groups : n * 2;
-        }
-
-        /* Root switches; a daemon already running as this user keeps what
-         * it has (it could not call setgroups()); any other switch is tried
-         * and fails the run if not permitted. */
-        s->switch_user = geteuid() == 0 || s->uid != geteuid() || s->uid != getuid() ||
-                         s->gid != getegid() || s->gid != getgid();
-        return 0;
-}
-
-static char *env_entry(const char *key, const char *value) {
-        char *e;
-
-        if (asprintf(&e, "%s=%s", key, value) < 0)
-                return NULL;
-        return e;
-}
-
-static int child_spawn_prepare(const ChildSpec *spec, ChildSpawn *s) {
-        _cleanup_free_ char *home = NULL;
-        size_t n_extra = 0;
-        int r;
-
-        s->argv = spec->argv;
-        s->user = spec->user;
-        r = child_lookup_user(spec->user, s, &home);
-        if (r < 0)
-                return r;
-        while (spec->env && spec->env[n_extra])
-                n_extra++;
-        s->env = calloc(_CHILD_ENV_BASE + n_extra + 1, sizeof(char *));
-        if (!s->env)
-                return -ENOMEM;
-        s->env[CHILD_ENV_PATH] = env_entry("PATH", CHILD_PATH);
-        s->env[CHILD_ENV_LANG] = env_entry("LANG", "C.UTF-8");
-        s->env[CHILD_ENV_HOME] = env_entry("HOME", home);
-        s->env[CHILD_ENV_USER] = env_entry("USER", spec->user);
-        s->env[CHILD_ENV_LOGNAME] = env_entry("LOGNAME", spec->user);
-        for (size_t i = 0; i < _CHILD_ENV_BASE; i++)
-                if (!s->env[i])
-                        return -ENOMEM;
-        for (size_t i = 0; i < n_extra; i++)
-                s->env[_CHILD_ENV_BASE + i] = spec->env[i];
-        return 0;
-}
-
-/* ---- the child: system calls only ---- */
-
-static void forked_write(int fd, const char *s) {
-        size_t n = strlen(s);
-
-        while (n > 0) {
-                ssize_t k = write(fd, s, n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return;
-                s += k;
-                n -= (size_t) k;
-        }
-}
-
-/* "promvip: <step> <arg>: <error>" on the pipe, then exit; err 0: no
- * ": <error>". strerrordesc_np() reads a constant table (no locale, no
- * allocation), unlike strerror(). */
-static _Noreturn void forked_fail(int fd, int status, const char *step, const char *arg, int err) {
-        const char *desc = err != 0 ? strerrordesc_np(err) : NULL;
-
-        forked_write(fd, "promvip: ");
-        forked_write(fd, step);
-        if (arg) {
-                forked_write(fd, " ");
-                forked_write(fd, arg);
-        }
-        if (err != 0) {
-                forked_write(fd, ": ");
-                forked_write(fd, desc ? desc : "unknown error");
-        }
-        forked_write(fd, "\n");
-        _exit(status);
-}
-
-static void forked_reset_signals(void) {
-        struct sigaction sa = { .sa_handler = SIG_DFL };
-        sigset_t none;
-
-        for (int sig = 1; sig < _NSIG; sig++)
-                (void) sigaction(sig, &sa, NULL); /* EINVAL for SIGKILL, SIGSTOP, glibc's own */
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-static int forked_close_fds_from(int first) {
-#ifdef SYS_close_range
-        if (syscall(SYS_close_range, (unsigned) first, ~0U, 0) == 0)
-                return 0;
-#endif
-        struct rlimit rl;
-        int max = 65536;
-
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t) max)
-                max = (int) rl.rlim_cur;
-        for (int fd = first; fd < max; fd++)
-                (void) close(fd);
-        return 0;
-}
-
-static _Noreturn void forked_exec(const ChildSpawn *s, int pipe_w) {
-        int fd, null_fd;
-
-        forked_reset_signals();
-        if (setsid() < 0)
-                forked_fail(pipe_w, CHILD_STATUS_SETUP, "setsid", NULL, errno);
-
-        /* Lift the pipe above 0..2 first, so the dup2()s below cannot
-         * overwrite it (the daemon might run with a standard fd closed). */
-        fd = fcntl(pipe_w, F_DUPFD, 3);
-        if (fd < 0)
-                forked_fail(pipe_w, CHILD_STATUS_SETUP, "fcntl", NULL, errno);
-        pipe_w = fd;
-        null_fd = open("/dev/null", O_RDONLY | O_NOCTTY); /* no O_CLOEXEC: may already be 0 */
-        if (null_fd < 0)
-                forked_fail(pipe_w, CHILD_STATUS_SETUP, "open", "/dev/null", errno);
-        if ((null_fd != STDIN_FILENO && dup2(null_fd, STDIN_FILENO) < 0) ||
-            dup2(pipe_w, STDOUT_FILENO) < 0 || dup2(pipe_w, STDERR_FILENO) < 0)
-                forked_fail(pipe_w, CHILD_STATUS_SETUP, "dup2", NULL, errno);
-        (void) forked_close_fds_from(3);
-
-        if (s->switch_user) {
-                if (setgroups((size_t) s->n_groups, s->groups) < 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setgroups for user", s->user, errno);
-                if (setresgid(s->gid, s->gid, s->gid) < 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setgid for user", s->user, errno);
-                if (setresuid(s->uid, s->uid, s->uid) < 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setuid for user", s->user, errno);
-                /* Dropped for good: no way back to root (a daemon with
-                 * CAP_SETUID but not uid 0 would keep it across setuid). */
-                if (s->uid != 0 && setuid(0) == 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "could regain root as user", s->user, 0);
-        }
-        if (chdir("/") < 0)
-                forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "chdir", "/", errno);
-
-        execve(s->argv[0], s->argv, s->env);
-        forked_fail(STDERR_FILENO, CHILD_STATUS_EXEC, "execve", s->argv[0], errno);
 }
 
 /* ---- the parent ---- */
@@ -491,6 +264,9 @@ static int child_run_spawn(ChildRun *run, const ChildSpec *spec) {
         r = child_spawn_prepare(spec, &spawn);
         if (r == -ESRCH)
                 return child_run_defer_failure(run, r, "user %s does not exist", spec->user);
+        if (r == -EPERM)
+                return child_run_defer_failure(run, r, "cannot run as user %s: promvipd runs as uid %u, and only root can switch users",
+                                               spec->user, (unsigned) geteuid());
         if (r < 0)
                 return child_run_defer_failure(run, r, "cannot look up user %s: %m", spec->user);
         if (pipe2(fds, O_CLOEXEC) < 0)
@@ -504,7 +280,7 @@ static int child_run_spawn(ChildRun *run, const ChildSpec *spec) {
 
         pid = fork();
         if (pid == 0)
-                forked_exec(&spawn, fds[1]);
+                child_spawn_exec(&spawn, fds[1]);
         r = -errno;
         (void) close(fds[1]);
         if (pid < 0)

@@ -33,7 +33,8 @@ typedef struct ChildSpec {
 } ChildSpec;
 
 typedef struct ChildResult {
-        /* < 0: the command never ran (-ESRCH: no such user; or the pipe,
+        /* < 0: the command never ran (-ESRCH: no such user; -EPERM: the
+         * daemon is not root and cannot run it as that user; or the pipe,
          * fork, event source failed), why in start_failure; the fields below
          * are then all zero. A failure after fork(), such as execve() or
          * setuid(), is an exit status (CHILD_STATUS_*) with the reason in

@@ -7,8 +7,8 @@
  * from a defer source after hook_queue_transition(), so that the caller
  * (the state machine's shell) does not fork in the middle of its actions.
  * Just before a hook starts, its script must pass script_check_secure(); a
- * refused hook, or one whose user does not exist (child.c's -ESRCH), is
- * logged, counted and skipped. */
+ * refused hook, or one whose user does not exist or cannot be switched to
+ * (child.c's -ESRCH, -EPERM), is logged, counted and skipped. */
 #include "hooks.h"
 
 #include <errno.h>
@@ -219,9 +219,8 @@ static void on_hook_done(ChildRun *run, const ChildResult *r, void *userdata) {
         const Hook *h = q->head;
 
         (void) run;
-        if (r->start_error == -ESRCH) {
-                log_hook(q, LOG_ERR, "hook %s refused: user %s does not exist: set global.script_user", h->argv[0],
-                         h->user);
+        if (r->start_error == -ESRCH || r->start_error == -EPERM) {
+                log_hook(q, LOG_ERR, "hook %s refused: %s: set global.script_user", h->argv[0], r->start_failure);
                 q->counters.refused++;
         } else {
                 hook_log_result(q, h, r);

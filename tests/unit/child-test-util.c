@@ -184,3 +184,54 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 int tmpdir_remove(const char *path) {
         return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+void child_test_done(ChildRun *c, const ChildResult *r, void *userdata) {
+        ChildTestRun *run = userdata;
+
+        run->n_done++;
+        run->reported = c;
+        run->result = *r;
+        if (run->free_in_done)
+                run->free_in_done = child_run_free(run->free_in_done);
+}
+
+uint64_t child_test_run(sd_event *e, const ChildSpec *spec, ChildTestRun *run) {
+        ChildRun *c = NULL;
+        uint64_t start = now_usec();
+
+        assert_int_equal(child_run_start(&c, e, spec, child_test_done, run), 0);
+        assert_non_null(c);
+        assert_int_equal(run->n_done, 0); /* never from inside start */
+        run_loop_until_count(e, &run->n_done, 1, WAIT_MAX_USEC);
+        assert_int_equal(run->n_done, 1);
+        assert_ptr_equal(run->reported, c);
+        child_run_free(c);
+        return now_usec() - start;
+}
+
+void tmpdir_read(const char *dir, const char *name, char *buf, size_t size) {
+        char path[256];
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        n = fread(buf, 1, size - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        assert_int_equal(unlink(path), 0);
+}
+
+void tmpdir_script(char *buf, size_t size, const char *dir, const char *script) {
+        char *out = buf;
+
+        for (const char *s = script; *s && (size_t) (out - buf) < size - 1; s++) {
+                if (s[0] == '%' && s[1] == 's') {
+                        out += snprintf(out, size - (size_t) (out - buf), "%s", dir);
+                        s++;
+                } else
+                        *out++ = *s;
+        }
+        *out = '\0';
+}

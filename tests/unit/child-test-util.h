@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "child.h"
 #include "macro.h"
 
 #define WAIT_MAX_USEC (5 * USEC_PER_SEC)
@@ -59,3 +60,25 @@ int test_user_pick(TestUser *u, bool nobody);
 int tmpdir_make(char *template, mode_t mode);
 /* Removes the directory and all below it (files left by a failed test). */
 int tmpdir_remove(const char *path);
+
+/* One child run watched by a test: what done() reported. */
+typedef struct ChildTestRun {
+        unsigned n_done;
+        ChildRun *reported;     /* the run done() was called for */
+        ChildResult result;
+        ChildRun *free_in_done; /* freed from inside done() */
+        sd_event *event;
+        const ChildSpec *again; /* started from inside done(), once */
+        ChildRun *started;
+} ChildTestRun;
+
+/* The ChildDone of a ChildTestRun (userdata). */
+void child_test_done(ChildRun *c, const ChildResult *r, void *userdata);
+/* One whole run of `spec` on `e`, done() checked to come once and from the
+ * loop; returns its wall time. */
+uint64_t child_test_run(sd_event *e, const ChildSpec *spec, ChildTestRun *run);
+
+/* Reads `dir`/`name` into buf (NUL-terminated) and removes the file. */
+void tmpdir_read(const char *dir, const char *name, char *buf, size_t size);
+/* SCRIPT with each %s replaced by `dir`, into buf. */
+void tmpdir_script(char *buf, size_t size, const char *dir, const char *script);
