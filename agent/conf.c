@@ -308,6 +308,19 @@ void conf_errors_clear(ConfErrors *errs) {
         *errs = (ConfErrors) {};
 }
 
+bool conf_runs_commands(const Config *c) {
+        for (size_t k = 0; k < c->n_probes; k++)
+                if (c->probes[k].kind == PROBE_EXEC)
+                        return true;
+        for (size_t k = 0; k < c->n_instances; k++) {
+                const NotifyConfig *n = &c->instances[k].notify;
+
+                if (n->master.argv || n->backup.argv || n->fault.argv || n->stop.argv || n->any.argv)
+                        return true;
+        }
+        return false;
+}
+
 char *conf_summary(const Config *c) {
         char *s = NULL;
         size_t len = 0;

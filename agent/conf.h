@@ -169,5 +169,8 @@ bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b);
 /* One line: "2 probes, 1 instance (prometheus: eth0 vrid 51 IPv4 v3)". */
 char *conf_summary(const Config *c);
 
+/* Whether anything runs as global.script_user: an exec probe or a hook. */
+bool conf_runs_commands(const Config *c);
+
 const char *probe_kind_to_string(ProbeKind k);
 int probe_kind_from_string(const char *s);

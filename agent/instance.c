@@ -105,6 +105,19 @@ static void set_vips(Instance *i, bool add) {
         }
 }
 
+/* Says which VIPs a previous run left on the interface (it crashed, or
+ * was killed) before they are removed at start. */
+static void log_stale_vips(Instance *i) {
+        char buf[IP_PREFIX_STRLEN];
+
+        if (i->ifindex <= 0)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
+                        log_instance(i, LOG_NOTICE, "removing virtual address %s that a previous run left on %s",
+                                     ip_prefix_to_string(&i->cfg->vips[k], buf), i->cfg->interface);
+}
+
 /* One gratuitous ARP or unsolicited NA for every VIP. */
 static void announce_round(Instance *i) {
         uint8_t mac[6];
@@ -201,8 +214,11 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
                 arm(i->announce_timer, 0); /* the new master's announcements must win */
         if (a->flags & VRRP_ACT_SEND_STOP)
                 send_advert(i, VRRP_PRIO_STOP);
-        if (a->flags & VRRP_ACT_DEL_VIPS)
+        if (a->flags & VRRP_ACT_DEL_VIPS) {
+                if (a->old_state == VRRP_STATE_INIT)
+                        log_stale_vips(i);
                 set_vips(i, false);
+        }
         if (a->flags & VRRP_ACT_ADD_VIPS)
                 set_vips(i, true);
         if (a->flags & VRRP_ACT_ANNOUNCE)

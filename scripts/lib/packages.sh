@@ -6,7 +6,8 @@ PROMVIP_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
  libconfig-dev libjansson-dev libmicrohttpd-dev libcmocka-dev"
 PROMVIP_TEST_PACKAGES="python3 python3-pytest python3-scapy iproute2 iputils-ping procps
  clang libclang-rt-14-dev keepalived tshark tcpdump prometheus
- dpkg-dev debhelper fakeroot lintian rpm rpmlint systemd ansible-core"
+ dpkg-dev debhelper fakeroot lintian rpm rpmlint systemd ansible-core
+ systemd-container mmdebstrap openssh-client util-linux"
 PROMVIP_DEMO_PACKAGES="iproute2 python3 procps prometheus"
 
 # ensure_packages PKG...: install the named packages unless all are present.

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 
-PREFIXES = ("pvt-", "pvd-")  # tests, demo: every namespace name starts so
+PREFIXES = ("pvt-", "pvd-", "pvs-")  # tests, demo, system tests: every namespace name starts so
 # Variables a caller's environment may hold that would change the daemon's
 # behaviour (journal logging, readiness protocol, socket activation).
 _SCRUB_ENV = ("NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID",

@@ -86,10 +86,6 @@ def watched_pair(net, promvipd, interval, priorities=(150, 100), extra=""):
 def start_client(net, old, duration=30):
     """The client polling the VIP every 10 ms, once it gets answers from
     `old`; returns (client, the monotonic time the watch starts)."""
-    try:
-        os.unlink(os.path.join(net.dir, "client.log"))  # an earlier client's answers
-    except FileNotFoundError:
-        pass
     client = Client(net, vip4(net), interval=POLL, timeout=CLIENT_TIMEOUT, duration=duration)
     client.wait_answer(old, 10)
     start = max(t for t, a in client.samples() if a == old)

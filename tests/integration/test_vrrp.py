@@ -164,6 +164,7 @@ def test_stale_vip_removed_on_backup_start(lab, promvipd):
     wait_for(lambda: not has_vip(net, net.hosts[1], vip4(net)), 5, what="stale VIP removed")
     b.wait_state("BACKUP", 5)
     assert holders(net, vip4(net)) == ["h1"]
+    assert f"removing virtual address {vip4(net)}/24 that a previous run left on eth0" in b.proc.output()
 
 
 @pytest.mark.parametrize("kind", ["ipv6", "unicast", "version2"])

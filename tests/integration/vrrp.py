@@ -114,14 +114,17 @@ def start_web(net, host):
 class Client:
     """vipclient.py in the client namespace, polling the VIP."""
 
-    def __init__(self, net, vip, interval=0.02, timeout=0.2, duration=30):
+    def __init__(self, net, vip, interval=0.02, timeout=0.2, duration=30, url=None, pattern=None):
+        """Polls `url` (default: the web server's /whoami on the VIP); with
+        `pattern`, a host's answer is its first group (see vipclient.py)."""
         host = f"[{vip}]" if ":" in vip else vip
-        self.out = os.path.join(net.dir, "client.log")
-        self.proc = net.spawn(net.client.ns, ["/usr/bin/python3",
-                                              os.path.join(HERE, "vipclient.py"),
-                                              "--url", f"http://{host}:{WEB_PORT}/whoami", "--out", self.out,
-                                              "--interval", str(interval), "--timeout", str(timeout),
-                                              "--duration", str(duration)], name="client")
+        self.out = os.path.join(net.dir, f"client-{len(net.procs)}.log")
+        argv = ["/usr/bin/python3", os.path.join(HERE, "vipclient.py"),
+                "--url", url or f"http://{host}:{WEB_PORT}/whoami", "--out", self.out,
+                "--interval", str(interval), "--timeout", str(timeout), "--duration", str(duration)]
+        if pattern:
+            argv += ["--pattern", pattern]
+        self.proc = net.spawn(net.client.ns, argv, name="client")
 
     def samples(self):
         try:

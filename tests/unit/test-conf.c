@@ -300,6 +300,22 @@ static void test_listen_disabled(void **state) {
         conf_unref(c);
 }
 
+/* What runs as global.script_user: exec probes and hooks, nothing else. */
+static void test_runs_commands(void **state) {
+        Config *plain = load_ok(INST("  track = ( \"ready\" );"));
+        Config *hook = load_ok(INST("  notify = { stop = \"/bin/true\"; };"));
+        Config *exec = load_ok("probes = ( { name = \"x\"; type = \"exec\"; command = \"/bin/true\"; } );\n"
+                               INST_HEAD "\n" INST_TAIL);
+
+        (void) state;
+        assert_false(conf_runs_commands(plain));
+        assert_true(conf_runs_commands(hook));
+        assert_true(conf_runs_commands(exec));
+        conf_unref(plain);
+        conf_unref(hook);
+        conf_unref(exec);
+}
+
 /* One run reports every error, each at its own line. */
 static void test_all_errors_reported(void **state) {
         static const char text[] =
@@ -386,6 +402,7 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_full),
                 cmocka_unit_test(test_listen_disabled),
+                cmocka_unit_test(test_runs_commands),
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_insecure_hook),
