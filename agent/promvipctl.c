@@ -43,7 +43,7 @@ static void usage(FILE *f) {
                 "                     it says priority 0, keeps the VIPs until the new master\n"
                 "                     is heard, then stays BACKUP (no preemption) until it is\n"
                 "                     master again; waits for the end, through the control\n"
-                "                     socket (global.control_socket; root only)\n"
+                "                     socket (global.control_socket: root and promvipd's user)\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"

@@ -40,8 +40,11 @@
 #     under systemd); its exit status is logged, and anything but 0 counts
 #     as a failed hook (hooks_failed). It never changes the VRRP state.
 #
-# Files it writes must be writable by the script user; anything that
-# needs root (systemctl, ip) needs a sudo rule or a polkit rule for it.
+# Under the packaged systemd unit it runs inside promvipd's sandbox, as
+# promvip: the file system is read-only (a drop-in with ReadWritePaths=
+# opens a directory that promvip owns), and NoNewPrivileges= rules out sudo.
+# What needs root (systemctl, ip) needs promvipd itself to run as root: see
+# the README, "systemd unit".
 
 set -u
 

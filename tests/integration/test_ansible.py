@@ -19,6 +19,7 @@ ANSIBLE = os.path.join(REPO, "packaging", "ansible")
 ROLES = os.path.join(ANSIBLE, "roles")
 EXAMPLES = os.path.join(ANSIBLE, "examples")
 HANDLER = (True, "Reload promvipd")
+SCRIPTS = (False, "Install hook and probe scripts")
 CONFIG = (False, "Write promvip.conf (checked by promvipd --config-test)")
 
 
@@ -66,6 +67,8 @@ def write_lab(tmp_path, promvipd, hostvars=None, extra_groupvars=""):
     lines += ["", "[prometheus:vars]", "ansible_connection=local",
               "ansible_python_interpreter=/usr/bin/python3",
               f"promvip_promvipd={promvipd}", "promvip_manage_service=false",
+              # This machine has no group promvip (the package creates it).
+              "promvip_config_group=root",
               extra_groupvars or "promvip_vip=192.0.2.100/24", ""]
     inventory = tmp_path / "inventory.ini"
     inventory.write_text("\n".join(lines))
@@ -119,12 +122,14 @@ def test_config_step_renders_valid_configs(tmp_path, promvipd):
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
     tasks, recap = results(r.stdout)
-    # Only the config task ran: nothing installed, the service untouched;
-    # the handler was notified but skipped (promvip_manage_service=false).
-    assert list(tasks) == [CONFIG, HANDLER], out
+    # Only the config tasks ran (no scripts to copy): nothing installed, the
+    # service untouched; the handler was notified but skipped
+    # (promvip_manage_service=false).
+    assert list(tasks) == [SCRIPTS, CONFIG, HANDLER], out
+    assert tasks[SCRIPTS] == {"prom-a": "skipping", "prom-b": "skipping"}, out
     assert tasks[CONFIG] == {"prom-a": "changed", "prom-b": "changed"}, out
     assert tasks[HANDLER] == {"prom-a": "skipping", "prom-b": "skipping"}, out
-    assert recap == {h: {"ok": 1, "changed": 1, "unreachable": 0, "failed": 0, "skipped": 1,
+    assert recap == {h: {"ok": 1, "changed": 1, "unreachable": 0, "failed": 0, "skipped": 2,
                          "rescued": 0, "ignored": 0} for h in paths}, out
     for host, prio in (("prom-a", 150), ("prom-b", 100)):
         path = paths[host]
@@ -147,7 +152,7 @@ def test_config_step_renders_valid_configs(tmp_path, promvipd):
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
     tasks, recap = results(r.stdout)
-    assert list(tasks) == [CONFIG], out
+    assert list(tasks) == [SCRIPTS, CONFIG], out
     assert tasks[CONFIG] == {"prom-a": "ok", "prom-b": "ok"}, out
     assert all(recap[h]["changed"] == 0 for h in paths), out
 

@@ -5,8 +5,8 @@
 pvs-) with two hosts booted from it with systemd as PID 1 and a client
 namespace, and an Ansible controller there; the role's first run installs
 promvip on both hosts (kept in `system.first_run` for the tests to check).
-Everything is torn down at the end, also after a failure or Ctrl-C, and a
-run starts by removing what a run that died left behind.
+Everything is torn down at the end, also after a failure, Ctrl-C or
+SIGTERM, and a run starts by removing what a run that died left behind.
 
 The test modules run in the order of their names and share the hosts; each
 starts by waiting for the steady state it needs, so that one failure does
@@ -15,6 +15,7 @@ not hide the next test's result.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -47,9 +48,16 @@ def _problem():
     return None
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def pytest_sessionstart(session):
+    # SIGTERM (a CI time-out, say) tears down as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupted)
     if _problem() is None:
-        gone = labmod.cleanup_stale(PREFIX) + machines.cleanup_stale(PREFIX, labmod._owner_alive)
+        # The containers first, then the namespaces they ran in.
+        gone = machines.cleanup_stale(PREFIX, labmod._owner_alive) + labmod.cleanup_stale(PREFIX)
         if gone:
             print(f"removed what a previous run left: {' '.join(gone)}")
 

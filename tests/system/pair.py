@@ -27,12 +27,17 @@ HOOK_SCRIPT = """#!/bin/sh
 echo "hook: $PROMVIP_STATE as $(id -un);" $(grep -E '^(Cap(Eff|Prm|Amb)|Sig(Ign|Blk)|NoNewPrivs):' /proc/self/status | tr -d '\\t')
 """
 # The exec probe: tracked with weight 0, so a host whose exec probes cannot
-# run as promvip is in FAULT and never master.
+# run as the expected user is in FAULT and never master.
 CHECK_SCRIPT = """#!/bin/sh
-# promvip exec probe (system tests): succeeds only when run as promvip
+# promvip exec probe (system tests): succeeds only when run as user $1
 user=$(id -un)
-[ "$user" = promvip ] || { echo "runs as $user, not promvip"; exit 1; }
+[ "$user" = "$1" ] || { echo "runs as $user, not $1"; exit 1; }
 """
+
+
+def exec_probe(user="promvip"):
+    """The inventory's exec probe, expecting to run as `user`."""
+    return {"name": "user", "type": "exec", "command": [CHECK, user], "interval": PROBE_INTERVAL, "weight": 0}
 
 
 class Pair:
@@ -46,6 +51,7 @@ class Pair:
         self.clients = []
         self.last_run = None
         self.overrides = {}   # inventory variables changed by a test, kept for the next runs
+        self.host_vars = {}   # the same per host: {name: {variable: value}}
 
     def _write(self, name, text):
         path = os.path.join(self.dir, name)
@@ -67,15 +73,15 @@ class Pair:
             "promvip_scripts": [{"src": self.hook_src, "dest": HOOK},
                                 {"src": self.check_src, "dest": CHECK}],
             "promvip_notify": {"master": HOOK, "backup": HOOK},
-            "promvip_extra_probes": [{"name": "user", "type": "exec", "command": CHECK,
-                                      "interval": PROBE_INTERVAL, "weight": 0}],
+            "promvip_extra_probes": [exec_probe()],
         }
         v.update(self.overrides)
         v.update(overrides)
         return {k: x for k, x in v.items() if x is not None}
 
     def inventory(self, **overrides):
-        hosts = {name: {"ansible_host": self.addr[name], "promvip_priority": PRIORITY[name]}
+        hosts = {name: {"ansible_host": self.addr[name], "promvip_priority": PRIORITY[name],
+                        **self.host_vars.get(name, {})}
                  for name in sorted(self.m)}
         return {"all": {"children": {"prometheus": {"hosts": hosts, "vars": self.group_vars(**overrides)}}}}
 

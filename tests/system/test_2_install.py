@@ -6,7 +6,8 @@ force, and its hook and exec probe run as promvip."""
 
 import re
 
-from pair import HOOK
+from lab import wait_for
+from pair import HOOK, exec_probe
 
 ROLE_TASKS = ["Copy promvip_0.1.0_amd64.deb", "Install promvip from promvip_0.1.0_amd64.deb",
               "Install hook and probe scripts", "Write promvip.conf (checked by promvipd --config-test)",
@@ -14,6 +15,15 @@ ROLE_TASKS = ["Copy promvip_0.1.0_amd64.deb", "Install promvip from promvip_0.1.
 # The unit's bounding set: CAP_NET_ADMIN (12) and CAP_NET_RAW (13).
 CAPS = "0000000000003000"
 NONE = "0000000000000000"
+# The README's drop-in for hooks that need root.
+ROOT_DROPIN = "/etc/systemd/system/promvipd.service.d/root.conf"
+ROOT_DROPIN_TEXT = """[Service]
+User=root
+Group=root
+AmbientCapabilities=
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_KILL
+SystemCallFilter=@setuid
+"""
 
 
 def proc_status(text):
@@ -73,3 +83,57 @@ def test_hook_and_exec_probe_run_as_promvip(system):
         probes = {p["name"]: p for p in system.status(name)["probes"]}
         assert probes["user"]["state"] == "UP" and probes["user"]["last_result"] == "ok", probes["user"]
         assert probes["ready"]["state"] == "UP" and probes["fresh"]["state"] == "UP", probes
+
+
+def hook_users(system, name, cursor):
+    return re.findall(r"hook: \w+ as (\w+);", system.journal(name, cursor))
+
+
+def test_hooks_as_root_need_the_readme_dropin(system):
+    """script_user = "root" on the backup: under the shipped unit promvipd
+    says it cannot and refuses the runs; with the README's drop-in it runs
+    as root, and so do its hooks and exec probes. Then back to the unit as
+    shipped."""
+    system.settle("h1")
+    h2 = system.m["h2"]
+    try:
+        cursor = system.cursor("h2")
+        system.host_vars["h2"] = {"promvip_script_user": "root", "promvip_extra_probes": [exec_probe("root")]}
+        run = system.playbook()
+        assert run.returncode == 0, run.output[-4000:]
+        wait_for(lambda: re.search(r"global.script_user is 'root' but promvipd runs as uid \d+, not root, and "
+                                   r"cannot switch users", system.journal("h2", cursor)),
+                 10, what=lambda: "the warning in:\n" + system.journal("h2", cursor))
+        def user_probe():
+            return {p["name"]: p for p in system.status("h2")["probes"]}["user"]
+        # A changed probe starts anew, DOWN: FAULT at once, refused at its first run.
+        wait_for(lambda: user_probe()["last_detail"], 10, what="the new exec probe's first run")
+        assert system.state("h2") == "FAULT"
+        assert re.match(r"cannot run as user root: promvipd runs as uid \d+, and only root can switch users",
+                        user_probe()["last_detail"]), user_probe()
+
+        h2.write(ROOT_DROPIN, ROOT_DROPIN_TEXT)
+        h2.run(["systemctl", "daemon-reload"], check=True)
+        cursor = system.cursor("h2")
+        h2.run(["systemctl", "restart", "promvipd"], check=True, timeout=60)
+        system.settle("h1")
+        status = proc_status(h2.run(["cat", f"/proc/{system.main_pid('h2')}/status"], check=True).stdout)
+        assert status["Uid"].split() == ["0"] * 4 and status["CapBnd"] == "00000000000030e0", status
+        wait_for(lambda: hook_users(system, "h2", cursor), 10, what="h2's backup hook")
+        assert hook_users(system, "h2", cursor) == ["root"]
+    finally:
+        # Back as the README says: without the drop-in, a restart (a reload
+        # would be sent by promvip to a promvipd running as root).
+        h2.run(["rm", "-f", ROOT_DROPIN], check=True)
+        h2.run(["systemctl", "daemon-reload"], check=True)
+        h2.run(["systemctl", "restart", "promvipd"], check=True, timeout=60)
+        cursor = system.cursor("h2")
+        system.host_vars.pop("h2", None)
+        run = system.playbook()
+    assert run.returncode == 0, run.output[-4000:]
+    system.settle("h1")
+    uid = h2.run(["id", "-u", "promvip"], check=True).stdout.strip()
+    status = proc_status(h2.run(["cat", f"/proc/{system.main_pid('h2')}/status"], check=True).stdout)
+    assert status["Uid"].split() == [uid] * 4 and status["CapBnd"] == CAPS, status
+    wait_for(lambda: hook_users(system, "h2", cursor), 10, what="h2's backup hook")
+    assert hook_users(system, "h2", cursor) == ["promvip"]
