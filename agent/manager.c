@@ -166,7 +166,7 @@ static void manager_check_script_user(const Manager *m) {
                 return;
         if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found)
                 return; /* each run says why */
-        if (found->pw_uid != geteuid())
+        if (found->pw_uid != geteuid() || found->pw_gid != getegid())
                 log_warning("global.script_user is '%s' but promvipd runs as uid %u, not root, and cannot switch users: "
                             "hooks and exec probes will be refused (set script_user to the user promvipd runs as, "
                             "or run promvipd as root)",
