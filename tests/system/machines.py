@@ -51,8 +51,7 @@ _TREE_FILES = {
 _CUSTOMIZE = [
     ["useradd", "--create-home", "--shell", "/bin/bash", DEPLOY_USER],
 ]
-
-
+# Each host's own Prometheus configuration (see Machine.prepare).
 PROMETHEUS_CONFIG = """\
 # Each host's Prometheus (system tests): itself as its only target.
 global:
@@ -118,10 +117,14 @@ def rootfs(extra_packages=(), log=None):
             os.rename(tmp, path)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        # Older trees of this cache are of no use any more.
+        # Older trees are of no use any more, unless a host of another run
+        # boots from one right now.
+        with open("/proc/self/mounts") as f:
+            mounts = f.read()
         for name in os.listdir(CACHE):
-            if name.startswith("rootfs-") and os.path.join(CACHE, name) != path:
-                shutil.rmtree(os.path.join(CACHE, name), ignore_errors=True)
+            old = os.path.join(CACHE, name)
+            if name.startswith("rootfs-") and old != path and f"lowerdir={old}," not in mounts:
+                shutil.rmtree(old, ignore_errors=True)
     return path
 
 
@@ -265,9 +268,12 @@ class Machine:
                 raise AssertionError(f"{self.name}: systemd-nspawn exited {self.proc.returncode}:\n"
                                      + self.console())
             if self.init_pid():
-                state = self.run(["systemctl", "is-system-running", "--wait"],
-                                 timeout=max(1, deadline - time.monotonic()), check=False).stdout.strip()
-                if state in ("running", "degraded"):
+                try:
+                    state = self.run(["systemctl", "is-system-running", "--wait"],
+                                     timeout=max(1, deadline - time.monotonic())).stdout.strip()
+                except subprocess.TimeoutExpired:
+                    state = "still starting"
+                if state in ("running", "degraded", "still starting"):
                     break
             time.sleep(0.1)
         if state != "running":
@@ -342,12 +348,6 @@ class Machine:
     def sh(self, script, **kw):
         return self.run(["/bin/sh", "-c", script], **kw)
 
-    def journal(self, unit="promvipd", since=None):
-        argv = ["journalctl", "--no-pager", "-o", "short-monotonic", "-u", unit]
-        if since:
-            argv += ["--since", since]
-        return self.run(argv, check=False).stdout
-
     def console(self):
         try:
             with open(self.log_path, errors="replace") as f:
@@ -374,9 +374,9 @@ def cleanup_stale(prefix, owner_alive):
         if not rel.startswith("..") and rel.startswith(prefix) and not owner_alive(rel.split("/")[0]):
             _run(["umount", "-l", mnt], check=False)
             gone.append(mnt)
-    if os.path.isdir(WORK):
-        for name in os.listdir(WORK):
-            if name.startswith(prefix) and not owner_alive(name):
-                shutil.rmtree(os.path.join(WORK, name), ignore_errors=True)
-                gone.append(os.path.join(WORK, name))
+    for d in (WORK, "/run/systemd/nspawn/propagate"):
+        for name in os.listdir(d) if os.path.isdir(d) else []:
+            if name.startswith(prefix) and not owner_alive(name if d == WORK else name.rsplit("-", 1)[0]):
+                shutil.rmtree(os.path.join(d, name), ignore_errors=True)
+                gone.append(os.path.join(d, name))
     return gone
