@@ -119,9 +119,11 @@ def check_takes_back(net, agent, other, recover, instance_priority=150):
     check that `agent` takes the VIP back only after RISE successes.
 
     The probe cannot be UP before (RISE - 1) * PROBE_INTERVAL after
-    Prometheus answers again (the first success can come at once, each
-    further one an interval later), and Prometheus answers no earlier than
-    `recover()` was called. The agent then preempts only after its
+    Prometheus answers again, less PROBE_TIMEOUT: the first success can be a
+    run that started up to a timeout before (a thawed Prometheus answers the
+    requests queued while it was frozen), each further one an interval
+    later; Prometheus answers no earlier than `recover()` was called. The
+    agent then preempts only after its
     Master_Down_Interval, less at most one advertisement interval since it
     last accepted the other master's advertisement. So until `quiet_until`
     (a margin short of those bounds) the probe must still be DOWN and the
@@ -129,7 +131,7 @@ def check_takes_back(net, agent, other, recover, instance_priority=150):
     mark = log_mark(agent)
     t_back = time.monotonic()
     recover()
-    no_up_until = t_back + (RISE - 1) * PROBE_INTERVAL - 0.05
+    no_up_until = t_back + (RISE - 1) * PROBE_INTERVAL - PROBE_TIMEOUT - 0.05
     quiet_until = no_up_until + mdi(instance_priority) - INTERVAL - 0.1
     checks = 0
     for _ in range(10000):

@@ -149,7 +149,9 @@ def test_frozen_master_watchdog(system):
 
 def test_killed_master_restarts(system):
     """systemctl kill -s KILL: Restart= brings promvipd back, it removes the
-    VIP it left, and the client never sees two masters."""
+    VIP it left, and the client never sees two masters. h2 takes over after
+    its Master_Down_Interval, unless the restarted h1 (its probes UP again
+    within that time) is master again first."""
     system.settle("h1")
     restarts = int(system.unit("h1", "NRestarts")["NRestarts"])
     cursor = system.cursor("h1")
@@ -158,9 +160,7 @@ def test_killed_master_restarts(system):
     system.m["h1"].run(["systemctl", "kill", "-s", "KILL", "promvipd"], check=True)
     wait_for(lambda: int(system.unit("h1", "NRestarts")["NRestarts"]) == restarts + 1,
              RESTART + 20, interval=0.1, what="Restart= bringing h1's promvipd back")
-    bound = system.master_down("h2") + ADVERT_INTERVAL + MARGIN
-    wait_for(lambda: system.state("h2") == "MASTER", bound, interval=0.05, what="h2 MASTER")
-    print(f"\nkilled master: h2 master after {now() - t0:.2f} s (bound {bound:.1f} s)")
+    print(f"\nkilled master: restarted by systemd after {now() - t0:.2f} s")
     system.settle("h1", timeout=PROBES_RISE)
     samples = system.finish(client)
     switch_report("killed master", samples, t0)
@@ -168,13 +168,12 @@ def test_killed_master_restarts(system):
     new_run = new_run[new_run.index("Starting promvipd.service"):]
     assert "removing virtual address" in new_run, new_run
     came_back_as_backup(new_run)
-    assert hosts_seen(samples) == ["h1", "h2", "h1"], runs(samples)
-    # No answer between the restarted h1 removing its VIP and h2 taking
-    # over: at most h2's Master_Down_Interval.
-    first_h2 = min(t for t, a in samples if a == "h2")
-    last_h1 = max(t for t, a in samples if a == "h1" and t < first_h2)
-    print(f"killed master: {first_h2 - last_h1:.2f} s without an answer")
-    assert first_h2 - last_h1 <= system.master_down("h2") + MARGIN, runs(samples)
+    assert hosts_seen(samples) in (["h1", "h2", "h1"], ["h1"]), runs(samples)
+    # No answer from the restarted h1 removing its VIP until a master holds
+    # it again: at most h2's Master_Down_Interval.
+    gaps = [last - first for a, _, first, last in runs(samples) if a == "ERR"]
+    print(f"killed master: {max(gaps, default=0):.2f} s without an answer at the longest")
+    assert max(gaps, default=0) <= system.master_down("h2") + MARGIN, runs(samples)
 
 
 def test_master_powered_off_and_booted(system):
