@@ -379,12 +379,16 @@ void instance_refresh(Instance *i) {
 
 /* ---- life cycle ---- */
 
-int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg) {
-        VrrpFsmParams params = {
+static VrrpFsmParams fsm_params(const InstanceConfig *cfg) {
+        return (VrrpFsmParams) {
                 .version = cfg->version, .priority = cfg->priority,
                 .adver_int_cs = cfg->advert_interval_cs, .preempt = cfg->preempt,
                 .preempt_delay_us = cfg->preempt_delay_usec, .rapid_preemption = cfg->rapid_preemption,
         };
+}
+
+int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg) {
+        VrrpFsmParams params = fsm_params(cfg);
         Instance *i = calloc(1, sizeof(*i));
         IpAddr none = { .family = cfg->family };
         int r;
@@ -469,15 +473,13 @@ static bool has_vip(const InstanceConfig *c, const IpPrefix *p) {
 
 void instance_update(Instance *i, const InstanceConfig *cfg) {
         const InstanceConfig *old = i->cfg;
+        VrrpFsmParams params = fsm_params(cfg);
         char buf[IP_PREFIX_STRLEN];
         bool added = false;
 
         i->cfg = cfg;
-        i->fsm.params.priority = cfg->priority;
-        i->fsm.params.adver_int_cs = cfg->advert_interval_cs;
-        i->fsm.params.preempt = cfg->preempt;
-        i->fsm.params.preempt_delay_us = cfg->preempt_delay_usec;
-        i->fsm.params.rapid_preemption = cfg->rapid_preemption;
+        vrrp_fsm_update(&i->fsm, &params, now_usec());
+        arm(i->timer, i->fsm.timer_at);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
         if (i->fsm.state == VRRP_STATE_MASTER && i->ifindex > 0) {
                 for (size_t k = 0; k < old->n_vips; k++)
@@ -503,7 +505,7 @@ void instance_update(Instance *i, const InstanceConfig *cfg) {
 }
 
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
-        VrrpDrop d = vrrp_filter(i->cfg, ctx, adv);
+        VrrpDrop d = vrrp_filter(i->cfg, ctx, adv, i->fsm.handover != VRRP_HANDOVER_NONE);
         char buf[IP_ADDR_STRLEN];
 
         if (d != VRRP_DROP_NONE) {

@@ -9,6 +9,8 @@ static const char *const drop_names[_VRRP_DROP_MAX - _VRRP_PKT_ERROR_MAX] = {
         [VRRP_DROP_INTERVAL_MISMATCH - _VRRP_PKT_ERROR_MAX] = "interval_mismatch",
         [VRRP_DROP_ADDR_MISMATCH - _VRRP_PKT_ERROR_MAX] = "addr_mismatch",
         [VRRP_DROP_UNKNOWN_PEER - _VRRP_PKT_ERROR_MAX] = "unknown_peer",
+        [VRRP_DROP_ADDRESS_OWNER - _VRRP_PKT_ERROR_MAX] = "address_owner",
+        [VRRP_DROP_OWN_ADDRESS - _VRRP_PKT_ERROR_MAX] = "own_address",
 };
 
 const char *vrrp_drop_to_string(VrrpDrop d) {
@@ -40,7 +42,7 @@ static bool same_addrs(const InstanceConfig *in, const VrrpAdvert *adv) {
         return true;
 }
 
-VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
+VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over) {
         if (adv->version != in->version)
                 return VRRP_DROP_VERSION_MISMATCH;
         if (in->n_unicast_peers > 0 && !is_peer(in, &ctx->src))
@@ -54,5 +56,7 @@ VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const Vrrp
         }
         if (!same_addrs(in, adv))
                 return VRRP_DROP_ADDR_MISMATCH;
+        if (in->priority == VRRP_PRIO_OWNER && !handing_over)
+                return VRRP_DROP_ADDRESS_OWNER;
         return VRRP_DROP_NONE;
 }

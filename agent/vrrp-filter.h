@@ -16,11 +16,15 @@ typedef enum VrrpDrop {
         VRRP_DROP_INTERVAL_MISMATCH,                  /* version 2: advertisement interval differs */
         VRRP_DROP_ADDR_MISMATCH,                      /* virtual addresses differ from ours */
         VRRP_DROP_UNKNOWN_PEER,                       /* unicast mode: sender not in unicast_peers */
+        VRRP_DROP_ADDRESS_OWNER,                      /* we own the addresses (priority 255): RFC 5798 7.1 */
+        VRRP_DROP_OWN_ADDRESS,                        /* sent from an address of this host (the shell decides) */
         _VRRP_DROP_MAX,
 } VrrpDrop;
 
-/* VRRP_DROP_NONE, or why `in` must drop the advertisement. */
-VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv);
+/* VRRP_DROP_NONE, or why `in` must drop the advertisement. The address
+ * owner (priority 255) drops every advertisement (RFC 5798 7.1), except
+ * while it hands over (`handing_over`): then it waits for the new master's. */
+VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over);
 
 /* "bad_checksum", "unknown_vrid", ... (label values of the drop counters). */
 const char *vrrp_drop_to_string(VrrpDrop d);

@@ -56,11 +56,21 @@ void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primar
         };
 }
 
+void vrrp_fsm_update(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now) {
+        f->params = *params;
+        if (params->version == 3 && f->master_known)
+                return;
+        f->master_adver_int_cs = params->adver_int_cs;
+        if (f->state == VRRP_STATE_BACKUP && f->timer_at != 0 && f->preempt_at == 0)
+                f->timer_at = now + vrrp_master_down_us(params->version, f->priority, f->master_adver_int_cs);
+}
+
 static void set_state(VrrpFsm *f, VrrpActions *a, VrrpState s, const char *reason) {
         f->state = s;
         a->new_state = s;
         a->reason = reason;
         f->preempt_at = 0;
+        f->split_brain_answered_at = 0;
         f->handover = VRRP_HANDOVER_NONE;
         f->handover_deadline = 0;
         if (s != VRRP_STATE_BACKUP)
@@ -161,8 +171,14 @@ static void master_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpAct
                 return;
         }
         /* Another master that did not hear us: stay, and tell the segment
-         * (and the other master) again at once. */
-        a->flags |= VRRP_ACT_SPLIT_BRAIN | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
+         * (and the other master) again at once, but at most once per
+         * interval: a stream of such adverts (forged, or from a router that
+         * cannot hear us) must not turn into a stream of answers. */
+        a->flags |= VRRP_ACT_SPLIT_BRAIN;
+        if (f->split_brain_answered_at != 0 && now < f->split_brain_answered_at + adver_int_us(f))
+                return;
+        f->split_brain_answered_at = now;
+        a->flags |= VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
         f->timer_at = now + adver_int_us(f);
 }
 
@@ -294,8 +310,12 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
                 break;
         case VRRP_EV_FAULT_CLEARED:
                 f->fault = false;
-                if (f->state == VRRP_STATE_FAULT)
+                if (f->state == VRRP_STATE_FAULT) {
                         start(f, now, ret, "fault cleared");
+                        /* VIPs left on an interface that went away and came back. */
+                        if (f->state != VRRP_STATE_MASTER)
+                                ret->flags |= VRRP_ACT_DEL_VIPS;
+                }
                 break;
         }
 }

@@ -60,7 +60,9 @@ enum {
          * that clients move before a handing-over master drops the VIPs. */
         VRRP_ACT_ANNOUNCE = 1 << 3,
         VRRP_ACT_SEND_ADVERT = 1 << 4, /* an advertisement with our priority */
-        VRRP_ACT_SPLIT_BRAIN = 1 << 5, /* another master advertised and we stayed master */
+        /* Another master advertised and we stayed master: counted always,
+         * answered (SEND_ADVERT and ANNOUNCE) at most once per interval. */
+        VRRP_ACT_SPLIT_BRAIN = 1 << 5,
         VRRP_ACT_HANDOVER = 1 << 6,    /* a hand-over began (priority 0 sent, VIPs kept) */
         VRRP_ACT_RELEASE_FAILED = 1 << 7, /* nobody took over: MASTER again */
 };
@@ -94,12 +96,19 @@ typedef struct VrrpFsm {
         IpAddr primary;               /* our address, for the tie-break */
         bool master_known;
         IpAddr master;                /* BACKUP: the current master's address */
+        uint64_t split_brain_answered_at; /* MASTER: when we last answered another master */
         VrrpHandover handover;        /* MASTER: a hand-over in progress */
         uint64_t handover_deadline;
         bool released;                /* BACKUP after a release: no preemption until master again */
 } VrrpFsm;
 
 void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primary);
+/* New settings of the same virtual router (a reload), state kept. Version
+ * 2 never learns the master's interval from its packets: a backup takes the
+ * new one, and its Master_Down_Timer restarts from it (the master's next
+ * advertisement, at the new rhythm, may be further away than the old
+ * timer). */
+void vrrp_fsm_update(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now);
 void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *ret);
 
 /* Skew_Time and Master_Down_Interval in microseconds: RFC 5798 (version 3,

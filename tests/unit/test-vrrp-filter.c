@@ -46,9 +46,9 @@ static void test_accepts(void **state) {
         VrrpPktCtx c = ctx("10.99.0.12");
 
         (void) state;
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_NONE);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
         a.adver_int_cs = 250; /* v3 learns the master's interval */
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_NONE);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
 }
 
 static void test_version_mismatch(void **state) {
@@ -57,7 +57,7 @@ static void test_version_mismatch(void **state) {
         VrrpPktCtx c = ctx("10.99.0.12");
 
         (void) state;
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_VERSION_MISMATCH);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_VERSION_MISMATCH);
 }
 
 static void test_addr_mismatch(void **state) {
@@ -67,10 +67,10 @@ static void test_addr_mismatch(void **state) {
 
         (void) state;
         a.naddr = 1;
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_ADDR_MISMATCH);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_ADDR_MISMATCH);
         a = advert(3);
         inet_pton(AF_INET, "192.0.2.102", &a.addrs[1]);
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_ADDR_MISMATCH);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_ADDR_MISMATCH);
 }
 
 static void test_unicast_peers(void **state) {
@@ -82,9 +82,9 @@ static void test_unicast_peers(void **state) {
         assert_int_equal(ip_addr_parse("10.99.0.12", &peers[0]), 0);
         in.unicast_peers = peers;
         in.n_unicast_peers = 1;
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_UNKNOWN_PEER);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_UNKNOWN_PEER);
         c = ctx("10.99.0.12");
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_NONE);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
 }
 
 static void test_v2_auth_and_interval(void **state) {
@@ -93,18 +93,18 @@ static void test_v2_auth_and_interval(void **state) {
         VrrpPktCtx c = ctx("10.99.0.12");
 
         (void) state;
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_NONE);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
         a.adver_int_cs = 200;
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_INTERVAL_MISMATCH);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_INTERVAL_MISMATCH);
         a = advert(2);
         in.auth_type = AUTH_PASS;
         strcpy(in.auth_password, "secret");
-        assert_int_equal(vrrp_filter(&in, &c, &a), (VrrpDrop) VRRP_PKT_BAD_AUTH);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), (VrrpDrop) VRRP_PKT_BAD_AUTH);
         a.auth_type = VRRP_V2_AUTH_PASS;
         memcpy(a.auth_data, "secret\0\0", 8);
-        assert_int_equal(vrrp_filter(&in, &c, &a), VRRP_DROP_NONE);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
         memcpy(a.auth_data, "wrong\0\0\0", 8);
-        assert_int_equal(vrrp_filter(&in, &c, &a), (VrrpDrop) VRRP_PKT_BAD_AUTH);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), (VrrpDrop) VRRP_PKT_BAD_AUTH);
 }
 
 static void test_drop_names(void **state) {
