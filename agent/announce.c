@@ -17,7 +17,9 @@
 #define ARP_HTYPE_ETHER 1
 #define ARP_OP_REQUEST 1
 #define ND_OPT_TLLA 2                /* RFC 4861 4.6.1, Target Link-Layer Address */
-#define ND_NA_FLAG_OVERRIDE_BYTE 0x20 /* RFC 4861 4.4: R=0x80, S=0x40, O=0x20 */
+/* RFC 4861 4.4: R=0x80, S=0x40, O=0x20 in the first flags byte; RFC 5798
+ * 6.4.1 and 6.4.2: a new master's NA has R and O set, S unset. */
+#define ND_NA_FLAGS_BYTE 0xa0
 
 struct Announcer {
         int arp_fd; /* AF_PACKET, SOCK_DGRAM, protocol 0 */
@@ -47,7 +49,7 @@ size_t arp_build_garp(uint8_t buf[ARP_GARP_LEN], const uint8_t mac[6], const str
 size_t ndisc_build_na(uint8_t buf[NDISC_NA_LEN], const uint8_t mac[6], const struct in6_addr *vip) {
         memset(buf, 0, NDISC_NA_LEN);
         buf[0] = ND_NEIGHBOR_ADVERT; /* 136; code 0, checksum 0 (the kernel's) */
-        buf[4] = ND_NA_FLAG_OVERRIDE_BYTE;
+        buf[4] = ND_NA_FLAGS_BYTE;
         memcpy(buf + 8, vip, 16);    /* target address */
         buf[24] = ND_OPT_TLLA;
         buf[25] = 1;                 /* option length in units of 8 bytes */

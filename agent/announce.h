@@ -1,8 +1,9 @@
 /* Telling the segment who owns a VIP now: gratuitous ARP for IPv4 (an ARP
  * request with sender = target = VIP, from the interface's MAC, to the
  * broadcast address, as keepalived sends it) and unsolicited neighbour
- * advertisements for IPv6 (RFC 4861 7.2.6: to ff02::1, Override flag set,
- * target link-layer address option, hop limit 255).
+ * advertisements for IPv6 (RFC 4861 7.2.6: to ff02::1, target link-layer
+ * address option, hop limit 255; RFC 5798 6.4.1: Router and Override flags
+ * set, Solicited unset).
  *
  * The frame builders are pure; the Announcer owns the two sockets (an
  * AF_PACKET SOCK_DGRAM socket and a raw ICMPv6 socket that receives

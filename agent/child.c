@@ -226,12 +226,29 @@ static int child_run_defer_failure(ChildRun *run, int error, const char *fmt, ..
         return 0;
 }
 
-/* Kills the child (group) and reaps it: the child is new, or dying. */
-static void child_kill_and_reap(ChildRun *run) {
+/* A killed child that nobody waits for any more: the loop reaps it when it
+ * exits (after this callback). Its source is floating (the loop's); no
+ * longer floating, it has no owner left and goes after this dispatch. */
+static int on_orphan_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        (void) si, (void) userdata;
+        (void) sd_event_source_set_floating(s, false);
+        return 0;
+}
+
+/* Kills the child (group) without waiting for it: a child can take its time
+ * to die (a process in uninterruptible sleep), and the loop must not stall
+ * meanwhile. */
+static void child_kill(ChildRun *run) {
+        pid_t pid = run->pid;
+
         child_signal(run, SIGKILL);
-        while (waitpid(run->pid, NULL, 0) < 0 && errno == EINTR)
-                ;
+        run->child_source = sd_event_source_disable_unref(run->child_source);
         run->pid = 0;
+        if (sd_event_add_child(run->event, NULL, pid, WEXITED, on_orphan_exit, NULL) >= 0)
+                return;
+        /* No source to reap it later (out of memory): reap it now. */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
 }
 
 static int child_run_watch(ChildRun *run) {
@@ -289,7 +306,7 @@ static int child_run_spawn(ChildRun *run, const ChildSpec *spec) {
 
         r = child_run_watch(run);
         if (r < 0) {
-                child_kill_and_reap(run);
+                child_kill(run);
                 return child_run_defer_failure(run, r, "cannot watch the child: %m");
         }
         return 0;
@@ -328,7 +345,7 @@ ChildRun *child_run_free(ChildRun *run) {
         if (!run)
                 return NULL;
         if (run->pid > 0)
-                child_kill_and_reap(run);
+                child_kill(run);
         child_run_release(run);
         sd_event_unref(run->event);
         free(run->name);

@@ -67,9 +67,9 @@ typedef void (*ChildDone)(ChildRun *run, const ChildResult *r, void *userdata);
  * and done() will not be called. */
 int child_run_start(ChildRun **ret, sd_event *event, const ChildSpec *spec, ChildDone done, void *userdata);
 
-/* Kills (SIGKILL to the group) and reaps a child still running and drops a
- * result not reported yet: done() is not called after this. Safe from
- * inside done(). Returns NULL. */
+/* Kills (SIGKILL to the group) a child still running, without waiting for
+ * it (the loop reaps it), and drops a result not reported yet: done() is
+ * not called after this. Safe from inside done(). Returns NULL. */
 ChildRun *child_run_free(ChildRun *run);
 
 /* "exit status 3", "killed by SIGUSR1", "killed by SIGSEGV (core dumped)",

@@ -8,9 +8,13 @@
 #include <time.h>
 
 #include "macro.h"
+#include "status-table.h"
 
 #define POLL_INTERVAL_MS 50
 #define WAIT_MARGIN_USEC (2 * USEC_PER_SEC) /* over the daemon's own bound */
+/* Longer than any Master_Down_Interval (version 2 at 255 s: 766 s), so a
+ * hostile timeout_usec cannot keep us waiting for ever. */
+#define RELEASE_WAIT_MAX_USEC (3600 * USEC_PER_SEC)
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -22,6 +26,12 @@ static uint64_t now_usec(void) {
 static const char *json_text(json_t *o, const char *key, const char *fallback) {
         const char *s = json_string_value(json_object_get(o, key));
         return s ? s : fallback;
+}
+
+/* What promvipd said, fit for the terminal (see status_table_escape()):
+ * malloc'ed, or NULL on OOM. */
+static char *said(json_t *o, const char *key, const char *fallback) {
+        return status_table_escape(json_text(o, key, fallback));
 }
 
 /* POST the release: EXIT_OK with the longest the hand-over may take. */
@@ -43,14 +53,24 @@ static int start_release(const CtlEndpoint *e, const char *instance, uint64_t *r
                 goto out;
         root = json_loadb(a.data ? a.data : "", a.len, 0, NULL);
         if ((a.code == 404 || a.code == 409) && json_is_string(json_object_get(root, "error"))) {
-                fprintf(stderr, "promvipctl: %s\n", json_text(root, "error", ""));
+                _cleanup_free_ char *error = said(root, "error", "");
+
+                fprintf(stderr, "promvipctl: %s\n", error ?: "(out of memory)");
                 r = EXIT_FAIL;
         } else if (a.code == 202 && json_is_integer(json_object_get(root, "timeout_usec"))) {
                 json_int_t t = json_integer_value(json_object_get(root, "timeout_usec"));
-                *ret_timeout_usec = t > 0 ? (uint64_t) t : 0;
+
+                *ret_timeout_usec = t <= 0 ? 0 : (uint64_t) t;
+                if (*ret_timeout_usec > RELEASE_WAIT_MAX_USEC)
+                        *ret_timeout_usec = RELEASE_WAIT_MAX_USEC;
         } else {
-                fprintf(stderr, "promvipctl: unexpected answer to the release from %s: HTTP %ld %.200s\n", e->socket,
-                        a.code, a.data ? a.data : "");
+                char body[201];
+                _cleanup_free_ char *text = NULL;
+
+                snprintf(body, sizeof(body), "%s", a.data ? a.data : "");
+                text = status_table_escape(body);
+                fprintf(stderr, "promvipctl: unexpected answer to the release from %s: HTTP %ld %s\n", e->socket,
+                        a.code, text ?: "(out of memory)");
                 r = EXIT_BAD_ANSWER;
         }
 out:
@@ -91,9 +111,10 @@ static int check(const CtlEndpoint *e, const char *instance, Progress *ret) {
         if (strcmp(state, "MASTER") == 0 && strcmp(handover, "none") != 0)
                 *ret = PROGRESS_WAITING;
         else if (strcmp(state, "BACKUP") == 0) {
-                const char *master = json_text(inst, "master", NULL);
+                _cleanup_free_ char *master = said(inst, "master", "(not heard yet)");
+
                 printf("instance '%s' released: BACKUP, the master is now %s\n", instance,
-                       master ? master : "(not heard yet)");
+                       master ?: "(out of memory)");
                 *ret = PROGRESS_RELEASED;
         } else if (strcmp(state, "MASTER") == 0) {
                 fprintf(stderr,
@@ -102,7 +123,10 @@ static int check(const CtlEndpoint *e, const char *instance, Progress *ret) {
                         instance);
                 *ret = PROGRESS_FAILED;
         } else {
-                fprintf(stderr, "promvipctl: instance '%s' went %s during the release\n", instance, state);
+                _cleanup_free_ char *escaped = status_table_escape(state);
+
+                fprintf(stderr, "promvipctl: instance '%s' went %s during the release\n", instance,
+                        escaped ?: "(out of memory)");
                 *ret = PROGRESS_FAILED;
         }
         json_decref(root);

@@ -2,6 +2,11 @@
  * hook runs, each a full copy of what it needs (argv, environment, user,
  * timeout) taken when the transition was queued.
  *
+ * Coalescing: a transition first drops every hook that waits (all but a
+ * running head), since those were for states already left; so a flapping
+ * router neither grows the queue nor runs hooks for states long gone. The
+ * HOOK_QUEUE_MAX check in hook_queue_push() only guards that invariant.
+ *
  * At most one hook runs per queue: the head, while `run` is set. The next
  * one starts from the done() of the previous one, whatever its outcome, or
  * from a defer source after hook_queue_transition(), so that the caller
@@ -13,6 +18,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,7 +172,38 @@ static Hook *hook_new(const Argv *command, bool any_args, const InstanceConfig *
         return TAKE_PTR(h);
 }
 
+/* Drops up to `max` hooks that wait (not the running head), oldest first,
+ * and logs it once, naming their states. */
+static void hook_queue_drop_waiting(HookQueue *q, size_t max, const char *superseded_by) {
+        Hook **first = q->run ? &q->head->next : &q->head;
+        const char *last = NULL;
+        char states[64] = "";
+        size_t n = 0, len = 0;
+
+        while (*first && n < max) {
+                Hook *h = *first;
+
+                if (h->state != last && len < sizeof(states))
+                        len += (size_t) snprintf(states + len, sizeof(states) - len, "%s%s", last ? ", " : "",
+                                                 h->state);
+                last = h->state;
+                *first = h->next;
+                hook_free(h);
+                q->n--;
+                n++;
+        }
+        if (!*first)
+                q->tail = q->run ? q->head : NULL;
+        if (n == 0)
+                return;
+        q->counters.dropped += n;
+        log_hook(q, LOG_NOTICE, "dropped %zu waiting hook%s for %s: superseded by the transition to %s", n,
+                 n == 1 ? "" : "s", states, superseded_by);
+}
+
 static void hook_queue_push(HookQueue *q, Hook *h) {
+        if (q->n >= HOOK_QUEUE_MAX)
+                hook_queue_drop_waiting(q, q->n - HOOK_QUEUE_MAX + 1, h->state);
         if (q->tail)
                 q->tail->next = h;
         else
@@ -280,8 +317,9 @@ void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, const char *
         const Argv *hooks[2];
         int r;
 
-        if (!q || !cfg || !user)
+        if (!q || !cfg || !user || new_state >= _VRRP_STATE_MAX)
                 return;
+        hook_queue_drop_waiting(q, SIZE_MAX, vrrp_state_to_string(new_state));
         n = &cfg->notify;
         switch (new_state) {
         case VRRP_STATE_MASTER:

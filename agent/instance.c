@@ -1,4 +1,4 @@
-#include "instance.h"
+#include "instance-internal.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -12,18 +12,16 @@
 #include "macro.h"
 #include "priority.h"
 
-/* sd-event's default accuracy (250 ms) would ruin failover timing. */
-#define TIMER_ACCURACY_USEC 100
 #define SPLIT_BRAIN_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 
-static uint64_t now_usec(void) {
+uint64_t instance_now_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-_printf_(3, 4) static void log_instance(const Instance *i, int level, const char *fmt, ...) {
+void log_instance(const Instance *i, int level, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL, *f_name = NULL, *f_vrid = NULL, *f_if = NULL, *f_state = NULL;
         va_list ap;
 
@@ -44,7 +42,7 @@ _printf_(3, 4) static void log_instance(const Instance *i, int level, const char
                    "instance '%s': %s", i->cfg->name, msg);
 }
 
-static void arm(sd_event_source *s, uint64_t at) {
+void instance_arm(sd_event_source *s, uint64_t at) {
         if (at == 0) {
                 (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
                 return;
@@ -54,6 +52,27 @@ static void arm(sd_event_source *s, uint64_t at) {
 }
 
 /* ---- actions ---- */
+
+/* A unicast peer that is an address of this host (one templated config
+ * lists every host of the pair) is not sent to. */
+static bool is_self_peer(const Instance *i, size_t k) {
+        return netlink_is_local_addr(i->env->netlink, &i->cfg->unicast_peers[k]);
+}
+
+/* Says so once per peer, when the addresses are read. */
+static void notice_self_peers(Instance *i) {
+        char buf[IP_ADDR_STRLEN];
+
+        for (size_t k = 0; k < i->cfg->n_unicast_peers; k++) {
+                uint64_t bit = 1ULL << (k < 63 ? k : 63);
+
+                if ((i->self_peers_noticed & bit) || !is_self_peer(i, k))
+                        continue;
+                i->self_peers_noticed |= bit;
+                log_instance(i, LOG_NOTICE, "unicast peer %s is an address of this host: not sending to it",
+                             ip_addr_to_string(&i->cfg->unicast_peers[k], buf));
+        }
+}
 
 static void send_advert(Instance *i, uint8_t priority) {
         const InstanceConfig *c = i->cfg;
@@ -76,8 +95,12 @@ static void send_advert(Instance *i, uint8_t priority) {
                 adv.addrs[k] = c->vips[k].addr.u;
 
         for (size_t k = 0; k < n_dsts; k++) {
-                int len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
-                int r = len < 0 ? len : -ENOTCONN;
+                int len, r;
+
+                if (c->n_unicast_peers && is_self_peer(i, k))
+                        continue;
+                len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
+                r = len < 0 ? len : -ENOTCONN;
 
                 if (len >= 0 && i->sock && i->have_source)
                         r = vrrp_socket_send(i->sock, &i->source, &dsts[k], buf, (size_t) len);
@@ -89,115 +112,23 @@ static void send_advert(Instance *i, uint8_t priority) {
         }
 }
 
-static void set_vips(Instance *i, bool add) {
-        char buf[IP_PREFIX_STRLEN];
-
-        if (i->ifindex <= 0)
-                return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++) {
-                const IpPrefix *p = &i->cfg->vips[k];
-                int r = add ? netlink_addr_add(i->env->netlink, i->ifindex, p)
-                            : netlink_addr_del(i->env->netlink, i->ifindex, p);
-                if (r < 0)
-                        log_instance(i, LOG_ERR, "%s virtual address %s on %s failed: %s",
-                                     add ? "adding" : "removing", ip_prefix_to_string(p, buf),
-                                     i->cfg->interface, strerror(-r));
-        }
-}
-
-/* Says which VIPs a previous run left on the interface (it crashed, or
- * was killed) before they are removed at start. */
-static void log_stale_vips(Instance *i) {
-        char buf[IP_PREFIX_STRLEN];
-
-        if (i->ifindex <= 0)
-                return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++)
-                if (netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
-                        log_instance(i, LOG_NOTICE, "removing virtual address %s that a previous run left on %s",
-                                     ip_prefix_to_string(&i->cfg->vips[k], buf), i->cfg->interface);
-}
-
-/* One gratuitous ARP or unsolicited NA for every VIP. */
-static void announce_round(Instance *i) {
-        uint8_t mac[6];
-        IpAddr ll;
-        int r;
-
-        if (i->ifindex <= 0 || netlink_link_mac(i->env->netlink, i->ifindex, mac) < 0)
-                return;
-        if (i->cfg->family == AF_INET6 &&
-            netlink_primary_addr(i->env->netlink, i->ifindex, AF_INET6, true, i->cfg->vips,
-                                 i->cfg->n_vips, &ll) < 0)
-                return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++) {
-                const IpAddr *a = &i->cfg->vips[k].addr;
-                r = a->family == AF_INET ? announce_garp(i->env->announcer, i->ifindex, mac, &a->u.in)
-                                         : announce_na(i->env->announcer, i->ifindex, mac, &ll.u.in6, &a->u.in6);
-                if (r < 0)
-                        log_instance(i, LOG_DEBUG, "announcing failed: %s", strerror(-r));
-        }
-}
-
-/* The next announcement: the rest of this burst, the second burst, or a refresh. */
-static void announce_next(Instance *i) {
-        const InstanceConfig *c = i->cfg;
-        uint64_t now = now_usec();
-
-        while (i->announce_rounds_left > 0) {
-                announce_round(i);
-                i->announce_rounds_left--;
-                if (i->announce_rounds_left > 0 && c->garp_interval_usec > 0) {
-                        arm(i->announce_timer, now + c->garp_interval_usec);
-                        return;
-                }
-        }
-        if (i->announce_second_burst) {
-                i->announce_second_burst = false;
-                i->announce_rounds_left = c->garp_master_repeat;
-                arm(i->announce_timer, now + c->garp_master_delay_usec);
-        } else if (c->garp_master_refresh_usec > 0) {
-                i->announce_rounds_left = 1;
-                arm(i->announce_timer, now + c->garp_master_refresh_usec);
-        } else
-                arm(i->announce_timer, 0);
-}
-
-static void announce_start(Instance *i) {
-        /* A master handing over leaves the clients to the new one. */
-        if (i->fsm.handover != VRRP_HANDOVER_NONE)
-                return;
-        i->announce_rounds_left = i->cfg->garp_master_repeat;
-        i->announce_second_burst = i->cfg->garp_master_delay_usec > 0;
-        announce_next(i);
-}
-
-static int on_announce_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Instance *i = userdata;
-
-        (void) s;
-        (void) usec;
-        if (i->fsm.state == VRRP_STATE_MASTER)
-                announce_next(i);
-        return 0;
-}
-
-static void split_brain(Instance *i, const IpAddr *other) {
-        uint64_t now = now_usec();
+static void split_brain(Instance *i, const IpAddr *other, bool answered) {
+        uint64_t now = instance_now_usec();
         char buf[IP_ADDR_STRLEN];
 
         i->counters.split_brain++;
+        i->counters.split_brain_answers += answered;
         if (i->split_brain_logged_at && now - i->split_brain_logged_at < SPLIT_BRAIN_LOG_INTERVAL_USEC)
                 return;
         i->split_brain_logged_at = now;
         log_instance(i, LOG_WARNING,
-                     "split brain: %s advertises as master too (lower priority); staying master and announcing again (%" PRIu64 " so far)",
+                     "split brain: %s advertises as master too (lower priority); staying master, answering at most once per advertisement interval (%" PRIu64 " so far)",
                      ip_addr_to_string(other, buf), i->counters.split_brain);
 }
 
 static void log_handover(Instance *i, const VrrpActions *a) {
         if (a->flags & VRRP_ACT_HANDOVER) {
-                uint64_t left = i->fsm.handover_deadline - now_usec();
+                uint64_t left = i->fsm.handover_deadline - instance_now_usec();
                 log_instance(i, LOG_INFO,
                              "handing over: sent priority 0, keeping the virtual addresses until a new master is heard (at most %.1f s)",
                              (double) left / USEC_PER_SEC);
@@ -208,25 +139,27 @@ static void log_handover(Instance *i, const VrrpActions *a) {
 }
 
 static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
+        bool cannot_hold;
+
         if (a->flags & (VRRP_ACT_HANDOVER | VRRP_ACT_RELEASE_FAILED))
                 log_handover(i, a);
         if (a->flags & VRRP_ACT_HANDOVER)
-                arm(i->announce_timer, 0); /* the new master's announcements must win */
+                instance_vips_announce_stop(i); /* the new master's announcements must win */
         if (a->flags & VRRP_ACT_SEND_STOP)
                 send_advert(i, VRRP_PRIO_STOP);
-        if (a->flags & VRRP_ACT_DEL_VIPS) {
-                if (a->old_state == VRRP_STATE_INIT)
-                        log_stale_vips(i);
-                set_vips(i, false);
-        }
+        if (a->flags & VRRP_ACT_DEL_VIPS)
+                instance_vips_set(i, false, a->old_state == VRRP_STATE_INIT);
         if (a->flags & VRRP_ACT_ADD_VIPS)
-                set_vips(i, true);
-        if (a->flags & VRRP_ACT_ANNOUNCE)
-                announce_start(i);
-        if (a->flags & VRRP_ACT_SEND_ADVERT)
+                instance_vips_set(i, true, false);
+        /* A master that could not add its VIPs claims nothing: it faults at
+         * once (instance-vips.c), and the current master keeps them. */
+        cannot_hold = i->vip_fault == INSTANCE_VIP_FAULT_ENTERING;
+        if ((a->flags & VRRP_ACT_ANNOUNCE) && !cannot_hold)
+                instance_vips_announce(i);
+        if ((a->flags & VRRP_ACT_SEND_ADVERT) && !cannot_hold)
                 send_advert(i, i->fsm.priority);
         if (a->flags & VRRP_ACT_SPLIT_BRAIN)
-                split_brain(i, peer);
+                split_brain(i, peer, a->flags & VRRP_ACT_SEND_ADVERT);
         if (a->new_state != a->old_state) {
                 struct timespec ts;
 
@@ -239,10 +172,19 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
                 log_instance(i, LOG_INFO, "%s -> %s (%s)", vrrp_state_to_string(a->old_state),
                              vrrp_state_to_string(a->new_state), a->reason ? a->reason : "");
                 if (a->old_state == VRRP_STATE_MASTER)
-                        arm(i->announce_timer, 0);
+                        instance_vips_announce_stop(i);
                 hook_queue_transition(i->hooks, i->cfg, i->env->script_user, a->old_state, a->new_state,
                                       i->fsm.priority);
         }
+}
+
+bool instance_holds_vip(const Instance *i, int ifindex, const IpPrefix *vip) {
+        if (i->fsm.state != VRRP_STATE_MASTER || i->ifindex != ifindex)
+                return false;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (ip_addr_equal(&i->cfg->vips[k].addr, &vip->addr))
+                        return true;
+        return false;
 }
 
 bool instance_master(const Instance *i, IpAddr *ret) {
@@ -274,9 +216,9 @@ static void track_master(Instance *i) {
 static void handle(Instance *i, const VrrpEvent *ev) {
         VrrpActions a;
 
-        vrrp_fsm_handle(&i->fsm, ev, now_usec(), &a);
+        vrrp_fsm_handle(&i->fsm, ev, instance_now_usec(), &a);
         apply(i, &a, &ev->src);
-        arm(i->timer, i->fsm.timer_at);
+        instance_arm(i->timer, i->fsm.timer_at);
         track_master(i);
 }
 
@@ -289,38 +231,56 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- link, source address, fault ---- */
 
+/* What the instance runs on: its interface, VRRP socket and sender address. */
+typedef struct InstanceLink {
+        int ifindex; /* 0: the interface does not exist */
+        bool up;
+        VrrpSocket *sock;
+        bool have_source;
+        IpAddr source;
+} InstanceLink;
+
 /* Reads the link and our sender address; returns why we cannot run, or NULL. */
-static const char *read_link(Instance *i) {
+static const char *read_link(Instance *i, InstanceLink *l) {
         Netlink *nl = i->env->netlink;
         const InstanceConfig *c = i->cfg;
         int ifindex = netlink_ifindex(nl, c->interface);
         bool link_local = c->family == AF_INET6 && c->n_unicast_peers == 0;
 
-        i->ifindex = ifindex > 0 ? ifindex : 0;
-        i->link_up = i->ifindex > 0 && netlink_link_is_up(nl, i->ifindex);
-        i->sock = i->ifindex > 0 ? i->env->socket_for(i->env->userdata, c->interface, i->ifindex, c->family) : NULL;
+        *l = (InstanceLink) { .ifindex = ifindex > 0 ? ifindex : 0 };
+        l->up = l->ifindex > 0 && netlink_link_is_up(nl, l->ifindex);
+        l->sock = l->ifindex > 0 ? i->env->socket_for(i->env->userdata, c->interface, l->ifindex, c->family) : NULL;
         if (c->has_source_address) {
-                i->source = c->source_address;
-                i->have_source = i->ifindex > 0;
+                l->source = c->source_address;
+                l->have_source = l->ifindex > 0;
         } else
-                i->have_source = i->ifindex > 0 &&
-                                 netlink_primary_addr(nl, i->ifindex, c->family, link_local, c->vips,
-                                                      c->n_vips, &i->source) >= 0;
-        if (i->ifindex == 0)
+                l->have_source = l->ifindex > 0 &&
+                                 netlink_primary_addr(nl, l->ifindex, c->family, link_local, c->vips,
+                                                      c->n_vips, &l->source) >= 0;
+        if (l->ifindex == 0)
                 return "interface does not exist";
-        if (!i->link_up)
+        if (!l->up)
                 return "interface is down";
-        if (!i->sock)
+        if (!l->sock)
                 return "no VRRP socket on the interface";
-        if (!i->have_source)
+        if (!l->have_source)
                 return c->family == AF_INET ? "interface has no IPv4 address"
                                             : "interface has no usable IPv6 address";
         return NULL;
 }
 
-/* Tells the state machine when the instance enters or leaves FAULT. */
-static void update_fault(Instance *i) {
-        bool faulted = i->link_fault || i->probe_fault;
+static void set_link(Instance *i, const InstanceLink *l) {
+        i->ifindex = l->ifindex;
+        i->link_up = l->up;
+        i->sock = l->sock;
+        i->have_source = l->have_source;
+        if (l->have_source)
+                i->source = l->source;
+}
+
+void instance_update_fault(Instance *i) {
+        bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
+        bool faulted = i->link_fault || i->probe_fault || vip_fault;
 
         if (faulted == i->faulted)
                 return;
@@ -328,7 +288,7 @@ static void update_fault(Instance *i) {
         if (faulted) {
                 if (i->link_fault)
                         log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
-                else
+                else if (i->probe_fault)
                         log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
         } else {
@@ -365,16 +325,31 @@ void instance_probes_changed(Instance *i) {
                 log_instance(i, LOG_INFO, "effective priority %u -> %u", i->fsm.priority, p);
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
         }
-        update_fault(i);
+        instance_update_fault(i);
+}
+
+/* Reads the link again and enters or leaves FAULT. Entering FAULT acts on
+ * the link as it was: a renamed interface keeps its index, and the VIPs and
+ * the priority-0 advert go where they were, not nowhere. */
+static void refresh_link(Instance *i) {
+        InstanceLink l;
+        bool entering;
+
+        i->link_fault = read_link(i, &l);
+        entering = i->link_fault && !i->faulted;
+        if (entering)
+                instance_update_fault(i);
+        set_link(i, &l);
+        if (i->have_source)
+                i->fsm.primary = i->source;
+        if (!entering)
+                instance_update_fault(i);
+        notice_self_peers(i);
 }
 
 void instance_refresh(Instance *i) {
-        if (i->fsm.state == VRRP_STATE_STOP)
-                return;
-        i->link_fault = read_link(i);
-        if (i->have_source)
-                i->fsm.primary = i->source;
-        update_fault(i);
+        if (i->fsm.state != VRRP_STATE_STOP)
+                refresh_link(i);
 }
 
 /* ---- life cycle ---- */
@@ -400,19 +375,16 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         vrrp_fsm_init(&i->fsm, &params, &none);
         r = hook_queue_new(&i->hooks, env->event, cfg->name);
         if (r >= 0)
-                r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC,
-                                      on_timer, i);
+                r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX,
+                                      INSTANCE_TIMER_ACCURACY_USEC, on_timer, i);
         if (r >= 0)
-                r = sd_event_add_time(env->event, &i->announce_timer, CLOCK_MONOTONIC, UINT64_MAX,
-                                      TIMER_ACCURACY_USEC, on_announce_timer, i);
+                r = instance_vips_init(i);
         if (r < 0) {
                 instance_free(i);
                 return r;
         }
         (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
-        (void) sd_event_source_set_enabled(i->announce_timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(i->timer, "vrrp-timer");
-        (void) sd_event_source_set_description(i->announce_timer, "vrrp-announce");
         *ret = i;
         return 0;
 }
@@ -421,7 +393,7 @@ Instance *instance_free(Instance *i) {
         if (!i)
                 return NULL;
         sd_event_source_disable_unref(i->timer);
-        sd_event_source_disable_unref(i->announce_timer);
+        instance_vips_done(i);
         hook_queue_free(i->hooks);
         free(i);
         return NULL;
@@ -435,10 +407,7 @@ void instance_start(Instance *i) {
                 log_instance(i, LOG_INFO, "effective priority %u -> %u (probes start DOWN)", i->fsm.priority, p);
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
         }
-        i->link_fault = read_link(i);
-        if (i->have_source)
-                i->fsm.primary = i->source;
-        update_fault(i);
+        refresh_link(i);
         handle(i, &(VrrpEvent) { .type = VRRP_EV_STARTUP });
 }
 
@@ -464,42 +433,16 @@ uint64_t instance_handover_max_usec(const Instance *i) {
         return vrrp_master_down_us(i->cfg->version, i->fsm.priority, i->cfg->advert_interval_cs);
 }
 
-static bool has_vip(const InstanceConfig *c, const IpPrefix *p) {
-        for (size_t k = 0; k < c->n_vips; k++)
-                if (ip_addr_equal(&c->vips[k].addr, &p->addr) && c->vips[k].prefixlen == p->prefixlen)
-                        return true;
-        return false;
-}
-
 void instance_update(Instance *i, const InstanceConfig *cfg) {
         const InstanceConfig *old = i->cfg;
         VrrpFsmParams params = fsm_params(cfg);
-        char buf[IP_PREFIX_STRLEN];
-        bool added = false;
 
         i->cfg = cfg;
-        vrrp_fsm_update(&i->fsm, &params, now_usec());
-        arm(i->timer, i->fsm.timer_at);
+        i->self_peers_noticed = 0;
+        vrrp_fsm_update(&i->fsm, &params, instance_now_usec());
+        instance_arm(i->timer, i->fsm.timer_at);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
-        if (i->fsm.state == VRRP_STATE_MASTER && i->ifindex > 0) {
-                for (size_t k = 0; k < old->n_vips; k++)
-                        if (!has_vip(cfg, &old->vips[k])) {
-                                log_instance(i, LOG_INFO, "removing virtual address %s",
-                                             ip_prefix_to_string(&old->vips[k], buf));
-                                (void) netlink_addr_del(i->env->netlink, i->ifindex, &old->vips[k]);
-                        }
-                for (size_t k = 0; k < cfg->n_vips; k++)
-                        if (!has_vip(old, &cfg->vips[k])) {
-                                log_instance(i, LOG_INFO, "adding virtual address %s",
-                                             ip_prefix_to_string(&cfg->vips[k], buf));
-                                int r = netlink_addr_add(i->env->netlink, i->ifindex, &cfg->vips[k]);
-                                if (r < 0)
-                                        log_instance(i, LOG_ERR, "adding %s failed: %s", buf, strerror(-r));
-                                added = true;
-                        }
-                if (added)
-                        announce_start(i);
-        }
+        instance_vips_update(i, old);
         instance_refresh(i);
         instance_probes_changed(i);
 }
@@ -521,24 +464,12 @@ void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv)
                                  .adver_int_cs = adv->adver_int_cs, .src = ctx->src });
 }
 
-static void restore_vip(Instance *i, const IpPrefix *p) {
-        char buf[IP_PREFIX_STRLEN];
-        int r;
-
-        log_instance(i, LOG_WARNING, "virtual address %s was removed from %s by someone else: adding it back",
-                     ip_prefix_to_string(p, buf), i->cfg->interface);
-        r = netlink_addr_add(i->env->netlink, i->ifindex, p);
-        if (r < 0)
-                log_instance(i, LOG_ERR, "adding %s back failed: %s", buf, strerror(-r));
-        announce_start(i);
-}
-
 void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
         if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
                 return;
         for (size_t k = 0; k < i->cfg->n_vips; k++)
                 if (ip_addr_equal(&i->cfg->vips[k].addr, &addr->addr))
-                        restore_vip(i, &i->cfg->vips[k]);
+                        instance_vips_restore(i, &i->cfg->vips[k]);
 }
 
 void instance_resync(Instance *i) {
@@ -547,7 +478,7 @@ void instance_resync(Instance *i) {
                 return;
         for (size_t k = 0; k < i->cfg->n_vips; k++)
                 if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
-                        restore_vip(i, &i->cfg->vips[k]);
+                        instance_vips_restore(i, &i->cfg->vips[k]);
 }
 
 size_t instance_hooks_pending(const Instance *i) {
@@ -564,8 +495,10 @@ void instance_dump(const Instance *i) {
 
         if (!f)
                 return;
-        fprintf(f, " hooks_run=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_refused=%" PRIu64, h->runs, h->failures,
-                h->refused);
+        fprintf(f, " vip_add_failures=%" PRIu64 " vip_remove_failures=%" PRIu64, i->counters.vip_add_failures,
+                i->counters.vip_remove_failures);
+        fprintf(f, " hooks_run=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
+                h->runs, h->failures, h->refused, h->dropped);
         for (int d = 1; d < _VRRP_DROP_MAX; d++)
                 if (i->counters.drops[d])
                         fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);
@@ -575,10 +508,10 @@ void instance_dump(const Instance *i) {
                 ip_addr_to_string(&m, master);
         log_instance(i, LOG_INFO,
                      "state=%s priority=%u base_priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
-                     " transitions=%" PRIu64 " split_brain=%" PRIu64 " send_errors=%" PRIu64
-                     " rfc9568_checksums=%" PRIu64 "%s",
+                     " transitions=%" PRIu64 " split_brain=%" PRIu64 " split_brain_answers=%" PRIu64
+                     " send_errors=%" PRIu64 " rfc9568_checksums=%" PRIu64 "%s",
                      vrrp_state_to_string(i->fsm.state), i->fsm.priority, i->cfg->priority, master,
-                     i->counters.adverts_sent,
-                     i->counters.adverts_received, i->counters.transitions, i->counters.split_brain,
-                     i->counters.send_errors, i->counters.rfc9568_checksums, drops ? drops : "");
+                     i->counters.adverts_sent, i->counters.adverts_received, i->counters.transitions,
+                     i->counters.split_brain, i->counters.split_brain_answers, i->counters.send_errors,
+                     i->counters.rfc9568_checksums, drops ? drops : "");
 }

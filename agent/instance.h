@@ -15,6 +15,8 @@
 #include "vrrp-fsm.h"
 #include "vrrp-socket.h"
 
+typedef struct Instance Instance;
+
 typedef struct InstanceEnv {
         sd_event *event;
         Netlink *netlink;
@@ -23,6 +25,9 @@ typedef struct InstanceEnv {
         const char *script_user; /* hooks run as this user */
         /* The shared VRRP socket for an interface and family, opened on demand. */
         VrrpSocket *(*socket_for)(void *userdata, const char *ifname, int ifindex, int family);
+        /* Whether another instance of ours holds the VIP on ifindex as
+         * master (one retired by a reload, still handing over); optional. */
+        bool (*vip_held_elsewhere)(void *userdata, const Instance *self, int ifindex, const IpPrefix *vip);
         void *userdata;
 } InstanceEnv;
 
@@ -31,6 +36,7 @@ typedef struct InstanceCounters {
         uint64_t adverts_received;
         uint64_t transitions;
         uint64_t split_brain;
+        uint64_t split_brain_answers; /* answered: at most one per advertisement interval */
         uint64_t send_errors;
         uint64_t rfc9568_checksums; /* v3 IPv4 adverts whose checksum left out the pseudo-header */
         uint64_t drops[_VRRP_DROP_MAX];
@@ -38,9 +44,18 @@ typedef struct InstanceCounters {
         uint64_t master_changes;     /* the master we see (us or a peer) changed */
         uint64_t last_transition_realtime_usec;
         VrrpState last_transition_from;
+        uint64_t vip_add_failures;    /* the kernel refused to add a VIP */
+        uint64_t vip_remove_failures; /* ... or to remove one */
 } InstanceCounters;
 
-typedef struct Instance {
+/* A master that cannot hold its VIPs: FAULT for a while (see instance-vips.c). */
+typedef enum InstanceVipFault {
+        INSTANCE_VIP_FAULT_NONE,
+        INSTANCE_VIP_FAULT_ENTERING, /* an add failed; the fault begins from the loop */
+        INSTANCE_VIP_FAULT_ACTIVE,   /* until vip_fault_timer */
+} InstanceVipFault;
+
+struct Instance {
         const InstanceConfig *cfg;
         const InstanceEnv *env;
         VrrpFsm fsm;
@@ -57,11 +72,18 @@ typedef struct Instance {
         HookQueue *hooks;
         unsigned announce_rounds_left;
         bool announce_second_burst;
+        InstanceVipFault vip_fault;
+        char vip_fault_reason[160];
+        sd_event_source *vip_fault_timer; /* enters, then ends the VIP fault */
+        uint64_t vip_fault_usec;          /* how long the next VIP fault lasts */
+        sd_event_source *vip_retry;       /* retries a removal that failed */
+        uint64_t vip_retry_usec;
         uint64_t split_brain_logged_at;
+        uint64_t self_peers_noticed; /* unicast peers found to be us, said once (bit k: peer k) */
         bool master_seen;
         IpAddr master_seen_addr;     /* for master_changes */
         InstanceCounters counters;
-} Instance;
+};
 
 int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg);
 Instance *instance_free(Instance *i);
@@ -105,6 +127,9 @@ void instance_resync(Instance *i);
 
 /* Hooks queued or running (a stopped instance waits for its stop hook). */
 size_t instance_hooks_pending(const Instance *i);
+
+/* Whether it is MASTER and holds this VIP on interface ifindex. */
+bool instance_holds_vip(const Instance *i, int ifindex, const IpPrefix *vip);
 
 /* The current master's address: ours when MASTER, else the one we follow. */
 bool instance_master(const Instance *i, IpAddr *ret);

@@ -19,7 +19,7 @@
  * and those the shared socket counts before a VRID is known. */
 static const VrrpDrop instance_drops[] = {
         (VrrpDrop) VRRP_PKT_BAD_AUTH, VRRP_DROP_VERSION_MISMATCH, VRRP_DROP_INTERVAL_MISMATCH,
-        VRRP_DROP_ADDR_MISMATCH,      VRRP_DROP_UNKNOWN_PEER,
+        VRRP_DROP_ADDR_MISMATCH,      VRRP_DROP_UNKNOWN_PEER,      VRRP_DROP_ADDRESS_OWNER,
 };
 
 static const VrrpDrop socket_drops[] = {
@@ -28,6 +28,7 @@ static const VrrpDrop socket_drops[] = {
         (VrrpDrop) VRRP_PKT_BAD_VERSION,    (VrrpDrop) VRRP_PKT_BAD_TYPE,
         (VrrpDrop) VRRP_PKT_BAD_CHECKSUM,   (VrrpDrop) VRRP_PKT_BAD_ADDR_COUNT,
         (VrrpDrop) VRRP_PKT_BAD_ADVER_INT,  VRRP_DROP_UNKNOWN_VRID,
+        VRRP_DROP_OWN_ADDRESS,
 };
 
 static const char *family_label(int family) {
@@ -228,6 +229,20 @@ static void render_packets(FILE *f, const Snapshot *s) {
         render_instance_counter(f, s, "promvip_instance_split_brain_total",
                                 "Advertisements from another master received while master.",
                                 offsetof(SnapshotInstance, split_brain));
+        render_instance_counter(f, s, "promvip_instance_split_brain_answers_total",
+                                "Split brains answered with an advertisement and announcements (at most one "
+                                "per advertisement interval).",
+                                offsetof(SnapshotInstance, split_brain_answers));
+
+        name = "promvip_instance_vip_failures_total";
+        family_header(f, name, "counter",
+                      "Virtual addresses the kernel refused to add or remove on the interface, by operation.");
+        for (size_t i = 0; i < s->n_instances; i++) {
+                series_u64(f, name, LABELS("vrrp_instance", s->instances[i].name, "op", "add"),
+                           s->instances[i].vip_add_failures);
+                series_u64(f, name, LABELS("vrrp_instance", s->instances[i].name, "op", "remove"),
+                           s->instances[i].vip_remove_failures);
+        }
 
         name = "promvip_instance_packets_dropped_total";
         family_header(f, name, "counter", "VRRP packets for the virtual router dropped, by reason.");
@@ -267,6 +282,9 @@ static void render_hooks(FILE *f, const Snapshot *s) {
         render_instance_counter(f, s, "promvip_instance_hook_refused_total",
                                 "Notify hooks refused: an insecure script or a missing script user.",
                                 offsetof(SnapshotInstance, hooks_refused));
+        render_instance_counter(f, s, "promvip_instance_hook_dropped_total",
+                                "Notify hooks not run: still waiting when a newer transition came.",
+                                offsetof(SnapshotInstance, hooks_dropped));
 }
 
 static void render_probes(FILE *f, const Snapshot *s) {

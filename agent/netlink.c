@@ -206,11 +206,28 @@ static int on_dispatch(sd_event_source *s, void *userdata) {
 
 static int on_refill_retry(sd_event_source *s, uint64_t usec, void *userdata);
 
+/* Drops the notifications still queued on the monitor socket: they are
+ * older than the dump that follows, and applied on top of it they would
+ * replay history (an address deleted and added again meanwhile would go
+ * away from the caches for a moment). The dump has their outcome. */
+static void netlink_drain(Netlink *nl) {
+        int fd = nl_socket_get_fd(nl->mngr_sock);
+        char buf[4096];
+
+        for (unsigned i = 0; i < 100000; i++) {
+                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+                if (n < 0 && errno != EINTR && errno != ENOBUFS)
+                        break; /* EAGAIN: empty */
+        }
+}
+
 /* Notifications were lost: reload both caches on the request socket (links
  * first, addresses refer to them) and tell the caller to re-derive. */
 static void netlink_refill(Netlink *nl) {
         int r;
 
+        netlink_drain(nl);
         r = nl_cache_refill(nl->req, nl->links);
         if (r >= 0)
                 r = nl_cache_refill(nl->req, nl->addrs);
@@ -440,15 +457,25 @@ int netlink_primary_addr(Netlink *nl, int ifindex, int family, bool link_local,
         return 0;
 }
 
-bool netlink_has_addr(Netlink *nl, int ifindex, const IpAddr *addr) {
+/* ifindex 0: any interface. */
+static bool has_addr(Netlink *nl, int ifindex, const IpAddr *addr) {
         for (struct nl_object *o = nl_cache_get_first(nl->addrs); o; o = nl_cache_get_next(o)) {
                 struct rtnl_addr *ra = (struct rtnl_addr *) o;
                 IpAddr a;
 
-                if (rtnl_addr_get_ifindex(ra) == ifindex && ip_addr_from_rtnl(ra, &a) && ip_addr_equal(&a, addr))
+                if ((ifindex == 0 || rtnl_addr_get_ifindex(ra) == ifindex) && ip_addr_from_rtnl(ra, &a) &&
+                    ip_addr_equal(&a, addr))
                         return true;
         }
         return false;
+}
+
+bool netlink_has_addr(Netlink *nl, int ifindex, const IpAddr *addr) {
+        return ifindex > 0 && has_addr(nl, ifindex, addr);
+}
+
+bool netlink_is_local_addr(Netlink *nl, const IpAddr *addr) {
+        return has_addr(nl, 0, addr);
 }
 
 /* The request object: ifindex, family, local address and prefix length,

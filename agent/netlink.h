@@ -45,6 +45,8 @@ int netlink_primary_addr(Netlink *nl, int ifindex, int family, bool link_local,
                          const IpPrefix *exclude, size_t n_exclude, IpAddr *ret);
 /* Whether the address is configured on the interface (from the cache). */
 bool netlink_has_addr(Netlink *nl, int ifindex, const IpAddr *addr);
+/* Whether the address is configured on any interface of this host. */
+bool netlink_is_local_addr(Netlink *nl, const IpAddr *addr);
 
 /* Adds the address (IPv6 with IFA_F_NODAD); already present is success. */
 int netlink_addr_add(Netlink *nl, int ifindex, const IpPrefix *p);

@@ -165,25 +165,35 @@ void probes_start(Probes *ps) {
                 probe_schedule(ps->probes[k], k, ps->n_probes);
 }
 
+/* The old configuration goes away after a reload, whatever fails here:
+ * no probe may keep pointing into it. */
 int probes_reload(Probes *ps, const Config *config) {
         Probe **fresh = calloc(config->n_probes + 1, sizeof(Probe *));
         int r = 0;
 
-        if (!fresh)
-                return -ENOMEM;
         ps->config = config;
+        if (!fresh) {
+                log_error("reloading the probes: out of memory; they are gone until the next reload");
+                for (size_t j = 0; j < ps->n_probes; j++)
+                        probe_free(ps->probes[j]);
+                ps->n_probes = 0;
+                return -ENOMEM;
+        }
         for (size_t k = 0; k < config->n_probes; k++) {
                 const ProbeConfig *c = &config->probes[k];
                 for (size_t j = 0; j < ps->n_probes; j++) {
                         Probe *old = ps->probes[j];
                         if (old && strcmp(old->cfg->name, c->name) == 0 && conf_probe_equal(old->cfg, c)) {
                                 /* Same probe: keep its state and timer; the runner is rebuilt
-                                 * for the new config's strings. */
-                                old->cfg = c;
-                                fresh[k] = old;
+                                 * for the new config's strings (or, failing that, the
+                                 * probe is made anew below). */
                                 ps->probes[j] = NULL;
-                                if (probe_make_check(ps, old) < 0)
+                                old->cfg = c;
+                                if (probe_make_check(ps, old) < 0) {
+                                        probe_free(old);
                                         r = -ENOMEM;
+                                } else
+                                        fresh[k] = old;
                                 break;
                         }
                 }

@@ -10,7 +10,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -162,45 +161,27 @@ static int endpoint_from_config(const char *path, bool explicit_path, bool want_
 }
 
 static int cmd_status(const char *address, bool json) {
+        _cleanup_free_ char *escaped = NULL;
         CtlEndpoint e = { .address = address };
         CtlAnswer a = {};
-        int r;
+        char why[256];
+        int k, r;
 
         r = ctl_get(&e, "/status", &a);
         if (r != EXIT_OK)
                 goto out;
-        if (json) {
-                json_error_t err;
-                json_t *root = json_loadb(a.data ?: "", a.len, 0, &err);
-                char *text;
-
-                if (!json_is_object(root)) {
-                        fprintf(stderr, "promvipctl: the /status answer of %s is not a JSON object%s%s\n", address,
-                                root ? "" : ": ", root ? "" : err.text);
-                        json_decref(root);
-                        r = EXIT_BAD_ANSWER;
-                        goto out;
-                }
-                text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-                json_decref(root);
-                if (!text) {
-                        r = EXIT_FAIL;
-                        goto out;
-                }
-                printf("%s\n", text);
-                free(text);
-        } else {
-                char why[256];
-                int k = status_table_render(a.data ?: "", a.len, (uint64_t) time(NULL) * USEC_PER_SEC, stdout, why,
-                                            sizeof(why));
-
-                if (k == -EBADMSG) {
-                        fprintf(stderr, "promvipctl: unexpected /status answer from %s: %s\n", address, why);
-                        r = EXIT_BAD_ANSWER;
-                } else if (k < 0) {
-                        fprintf(stderr, "promvipctl: out of memory\n");
-                        r = EXIT_FAIL;
-                }
+        k = json ? status_table_render_json(a.data ?: "", a.len, stdout, why, sizeof(why))
+                 : status_table_render(a.data ?: "", a.len, (uint64_t) time(NULL) * USEC_PER_SEC, stdout, why,
+                                       sizeof(why));
+        if (k == -EBADMSG) {
+                /* The reason can quote the answer (jansson's "near '...'"). */
+                escaped = status_table_escape(why);
+                fprintf(stderr, "promvipctl: unexpected /status answer from %s: %s\n", address,
+                        escaped ?: "(out of memory)");
+                r = EXIT_BAD_ANSWER;
+        } else if (k < 0) {
+                fprintf(stderr, "promvipctl: out of memory\n");
+                r = EXIT_FAIL;
         }
         if (r == EXIT_OK && fflush(stdout) != 0)
                 r = EXIT_FAIL;

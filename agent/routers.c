@@ -54,6 +54,12 @@ static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, co
                 log_debug("%s: dropped a VRRP packet: %s", vrrp_socket_ifname(s), vrrp_pkt_error_to_string(err));
                 return;
         }
+        /* Our own (looped back to a unicast peer that is us, or forged):
+         * hearing ourselves as another master would answer ourselves. */
+        if (netlink_is_local_addr(r->netlink, &ctx->src)) {
+                e->drops[VRRP_DROP_OWN_ADDRESS]++;
+                return;
+        }
         bool known = false;
 
         for (size_t k = 0; k < r->n_instances && !known; k++)
@@ -102,6 +108,20 @@ static VrrpSocket *socket_for(void *userdata, const char *ifname, int ifindex, i
         }
         r->sockets[r->n_sockets++] = e;
         return e->sock;
+}
+
+/* A new instance must not remove the VIPs that the one it replaces (retired
+ * by a reload) still holds while it hands over, nor the reverse. */
+static bool vip_held_elsewhere(void *userdata, const Instance *self, int ifindex, const IpPrefix *vip) {
+        Routers *r = userdata;
+
+        for (size_t k = 0; k < r->n_instances; k++)
+                if (r->instances[k] != self && instance_holds_vip(r->instances[k], ifindex, vip))
+                        return true;
+        for (size_t k = 0; k < r->n_retired; k++)
+                if (r->retired[k].instance != self && instance_holds_vip(r->retired[k].instance, ifindex, vip))
+                        return true;
+        return false;
 }
 
 /* Closes the sockets that no instance uses any more (interface gone). */
@@ -154,6 +174,10 @@ static void on_resync(Netlink *nl, void *userdata) {
         log_warning("netlink notifications were lost; re-read links and addresses");
         for (size_t k = 0; k < r->n_instances; k++)
                 instance_resync(r->instances[k]);
+        /* A retired instance handing over holds its VIPs too. */
+        for (size_t k = 0; k < r->n_retired; k++)
+                if (!instance_stopped(r->retired[k].instance))
+                        instance_resync(r->retired[k].instance);
         close_unused_sockets(r);
 }
 
@@ -252,7 +276,8 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
                 goto fail;
         r->env = (InstanceEnv) { .event = event, .netlink = r->netlink, .announcer = r->announcer,
                                  .probes = r->probes, .script_user = config->global.script_user,
-                                 .socket_for = socket_for, .userdata = r };
+                                 .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
+                                 .userdata = r };
         k = sd_event_add_time_relative(event, &r->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, r);
         if (k < 0)
                 goto fail;
@@ -472,10 +497,14 @@ static int snapshot_instance(const Instance *i, SnapshotInstance *o) {
         o->adverts_received = i->counters.adverts_received;
         o->master_changes = i->counters.master_changes;
         o->split_brain = i->counters.split_brain;
+        o->split_brain_answers = i->counters.split_brain_answers;
+        o->vip_add_failures = i->counters.vip_add_failures;
+        o->vip_remove_failures = i->counters.vip_remove_failures;
         memcpy(o->drops, i->counters.drops, sizeof(o->drops));
         o->hooks_run = h->runs;
         o->hooks_failed = h->failures;
         o->hooks_refused = h->refused;
+        o->hooks_dropped = h->dropped;
 
         o->vips = calloc(c->n_vips + 1, sizeof(*o->vips));
         o->tracks = calloc(c->n_tracks + 1, sizeof(char *));

@@ -36,8 +36,10 @@ typedef struct SnapshotInstance {
         uint64_t adverts_sent, adverts_received;
         uint64_t master_changes;          /* times the master we saw changed */
         uint64_t split_brain;
+        uint64_t split_brain_answers;
+        uint64_t vip_add_failures, vip_remove_failures;
         uint64_t drops[_VRRP_DROP_MAX];   /* instance-level drop reasons */
-        uint64_t hooks_run, hooks_failed, hooks_refused;
+        uint64_t hooks_run, hooks_failed, hooks_refused, hooks_dropped;
         char **tracks;                    /* names of the probes it tracks */
         int *track_weights;
         size_t n_tracks;

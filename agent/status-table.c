@@ -5,7 +5,11 @@
  * Must not: do I/O besides writing to the FILE it is given, read a clock
  * (now comes from the caller), log, or exit. Fetching /status, choosing the
  * address and exit codes are promvipctl.c's. Unit-tested by
- * tests/unit/test-promvipctl-table.c. */
+ * tests/unit/test-promvipctl-table.c.
+ *
+ * What the endpoint says is not trusted: every cell and the header are
+ * escaped as the last step (a name could hold an ESC sequence), and the
+ * drop counters are summed saturating, negative ones ignored. */
 #include "status-table.h"
 
 #include <errno.h>
@@ -108,6 +112,66 @@ const char *status_table_format_latency(double seconds, char *buf, size_t size) 
         return buf;
 }
 
+/* The length of the valid UTF-8 sequence at `p` (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_sequence_len(const unsigned char *p) {
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xbf;
+
+        if (p[0] < 0x80)
+                return 1;
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                n = 2;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+                n = 3;
+                if (p[0] == 0xe0)
+                        lo = 0xa0;
+                else if (p[0] == 0xed)
+                        hi = 0x9f;
+        } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+                n = 4;
+                if (p[0] == 0xf0)
+                        lo = 0x90;
+                else if (p[0] == 0xf4)
+                        hi = 0x8f;
+        } else
+                return 0;
+        if (p[1] < lo || p[1] > hi)
+                return 0;
+        for (size_t i = 2; i < n; i++)
+                if (p[i] < 0x80 || p[i] > 0xbf)
+                        return 0;
+        return n;
+}
+
+char *status_table_escape(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+        char *out, *o;
+
+        if (!s)
+                return NULL;
+        out = o = malloc(strlen(s) * 4 + 1);
+        if (!out)
+                return NULL;
+        while (*p) {
+                size_t n = utf8_sequence_len(p);
+                bool control = (n == 1 && (*p < 0x20 || *p == 0x7f)) || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
+
+                if (n == 0 || control) {
+                        /* An invalid sequence goes one byte at a time; a control character whole. */
+                        for (size_t i = 0; i < (n ? n : 1); i++)
+                                o += sprintf(o, "\\x%02x", p[i]);
+                        p += n ? n : 1;
+                        continue;
+                }
+                memcpy(o, p, n);
+                o += n;
+                p += n;
+        }
+        *o = '\0';
+        return out;
+}
+
 /* A table of strings, printed with each column as wide as its widest cell,
  * two spaces apart; the last column is not padded. */
 typedef struct Table {
@@ -124,16 +188,22 @@ static void table_done(Table *t) {
         t->ncells = 0;
 }
 
-/* Adds one cell (printf format); the rows fill left to right. */
+/* Adds one cell (printf format), escaped; the rows fill left to right. */
 static _printf_(2, 3) int table_add(Table *t, const char *fmt, ...) {
+        _cleanup_free_ char *raw = NULL;
         va_list ap;
         char **cells, *s;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        r = vasprintf(&raw, fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (r < 0) {
+                raw = NULL;
+                return -ENOMEM;
+        }
+        s = status_table_escape(raw);
+        if (!s)
                 return -ENOMEM;
         cells = realloc(t->cells, (t->ncells + 1) * sizeof(char *));
         if (!cells) {
@@ -222,13 +292,17 @@ static int render_header(json_t *root, int64_t now, FILE *out) {
         const char *start = json_str(root, "start_time", NULL), *last_reload = json_str(root, "last_reload", NULL);
         size_t ni = json_array_size(json_object_get(root, "instances"));
         size_t np = json_array_size(json_object_get(root, "probes"));
+        _cleanup_free_ char *router = status_table_escape(json_str(root, "router_id", "?"));
+        _cleanup_free_ char *version = status_table_escape(json_str(root, "version", "?"));
         char up[32] = "?", ago[48];
         int64_t t;
 
+        if (!router || !version)
+                return -ENOMEM;
         if (start && status_table_parse_rfc3339(start, &t) == 0)
                 status_table_format_duration(now - t, up, sizeof(up));
-        fprintf(out, "router %s  promvipd %s  up %s  %zu instance%s, %zu probe%s", json_str(root, "router_id", "?"),
-                json_str(root, "version", "?"), up, ni, ni == 1 ? "" : "s", np, np == 1 ? "" : "s");
+        fprintf(out, "router %s  promvipd %s  up %s  %zu instance%s, %zu probe%s", router, version, up, ni,
+                ni == 1 ? "" : "s", np, np == 1 ? "" : "s");
         if (json_is_integer(reloads) && json_integer_value(reloads) > 0) {
                 fprintf(out, "  reloads %" JSON_INTEGER_FORMAT, json_integer_value(reloads));
                 if (last_reload && status_table_parse_rfc3339(last_reload, &t) == 0)
@@ -238,6 +312,25 @@ static int render_header(json_t *root, int64_t now, FILE *out) {
                 fprintf(out, "  reload failures %" JSON_INTEGER_FORMAT, json_integer_value(failures));
         fputc('\n', out);
         return 0;
+}
+
+/* The sum of the non-negative integers among the values of `o` (NULL:
+ * none), saturated at INT64_MAX, which sets *ret_saturated. */
+static int64_t sum_counts(json_t *o, bool *ret_saturated) {
+        const char *key;
+        int64_t sum = 0;
+        json_t *v;
+
+        *ret_saturated = false;
+        json_object_foreach(o, key, v) {
+                int64_t x = json_is_integer(v) ? (int64_t) json_integer_value(v) : 0;
+
+                if (x > 0 && __builtin_add_overflow(sum, x, &sum)) {
+                        sum = INT64_MAX;
+                        *ret_saturated = true;
+                }
+        }
+        return sum;
 }
 
 static int render_instances(json_t *instances, int64_t now, FILE *out) {
@@ -304,12 +397,9 @@ static int render_instances(json_t *instances, int64_t now, FILE *out) {
                         const char *handover = json_str(inst, "handover", "none");
                         char notes[160] = "";
                         size_t n = 0;
-                        json_int_t ndropped = 0;
-                        const char *key;
+                        bool saturated;
+                        int64_t ndropped = sum_counts(dropped, &saturated);
 
-                        json_object_foreach(dropped, key, v)
-                                if (json_is_integer(v))
-                                        ndropped += json_integer_value(v);
                         if (strcmp(handover, "none") != 0)
                                 n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%shanding over (%s)",
                                                        n ? ", " : "", handover);
@@ -319,8 +409,8 @@ static int render_instances(json_t *instances, int64_t now, FILE *out) {
                                 n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%ssplit-brain x%" JSON_INTEGER_FORMAT,
                                                        n ? ", " : "", json_integer_value(split));
                         if (ndropped > 0 && n < sizeof(notes))
-                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%s%" JSON_INTEGER_FORMAT " dropped",
-                                                       n ? ", " : "", ndropped);
+                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%s%" PRId64 "%s dropped",
+                                                       n ? ", " : "", ndropped, saturated ? "+" : "");
                         r |= table_add(&t, "%s", n ? notes : "-");
                 }
         }
@@ -397,6 +487,35 @@ static int render_probes(json_t *root, FILE *out) {
                 table_print(&t, out);
         table_done(&t);
         return r < 0 ? -ENOMEM : 0;
+}
+
+int status_table_render_json(const char *json, size_t len, FILE *out, char *err, size_t err_size) {
+        json_error_t jerr;
+        json_t *root = json_loadb(json, len, 0, &jerr);
+        char *text;
+
+        if (!json_is_object(root)) {
+                if (root)
+                        snprintf(err, err_size, "not a JSON object");
+                else
+                        snprintf(err, err_size, "not JSON: %s (line %d)", jerr.text, jerr.line);
+                json_decref(root);
+                return -EBADMSG;
+        }
+        /* ENSURE_ASCII escapes C1 and all non-ASCII; jansson leaves only DEL,
+         * which can only be inside a string here. */
+        text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+        json_decref(root);
+        if (!text)
+                return -ENOMEM;
+        for (const char *p = text; *p; p++)
+                if (*p == 0x7f)
+                        fputs("\\u007f", out);
+                else
+                        fputc(*p, out);
+        fputc('\n', out);
+        free(text);
+        return 0;
 }
 
 int status_table_render(const char *json, size_t len, uint64_t now_realtime_usec, FILE *out, char *err,

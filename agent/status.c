@@ -92,7 +92,7 @@ static const SnapshotProbe *find_probe(const Snapshot *s, const char *name) {
 
 static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstance *in) {
         json_t *o = json_object(), *prio = json_object(), *vips = json_array(), *adverts = json_object(),
-               *hooks = json_object(), *tracks = json_array(), *last;
+               *hooks = json_object(), *tracks = json_array(), *vip_failures = json_object(), *last;
 
         set(b, o, "name", str(in->name));
         set(b, o, "interface", str(in->interface));
@@ -129,11 +129,16 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
 
         set(b, o, "master_changes", count(in->master_changes));
         set(b, o, "split_brain", count(in->split_brain));
+        set(b, o, "split_brain_answers", count(in->split_brain_answers));
+        set(b, vip_failures, "add", count(in->vip_add_failures));
+        set(b, vip_failures, "remove", count(in->vip_remove_failures));
+        set(b, o, "vip_failures", vip_failures);
         set(b, o, "dropped", drops_object(b, in->drops));
 
         set(b, hooks, "run", count(in->hooks_run));
         set(b, hooks, "failed", count(in->hooks_failed));
         set(b, hooks, "refused", count(in->hooks_refused));
+        set(b, hooks, "dropped", count(in->hooks_dropped));
         set(b, o, "hooks", hooks);
 
         for (size_t i = 0; i < in->n_tracks; i++) {

@@ -165,6 +165,16 @@ int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int 
                 return r;
         }
         (void) sd_event_source_set_description(s->io, "vrrp-socket");
+        /* Adverts that arrived are handled before the timers they would have
+         * reset: after a freeze (SIGSTOP, a stalled host) both are ready in
+         * the same loop iteration, and a backup must not act on its overdue
+         * Master_Down_Timer before it reads the master's queued adverts. */
+        r = sd_event_source_set_priority(s->io, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0) {
+                sd_event_source_disable_unref(s->io);
+                free(s);
+                return r;
+        }
         s->fd = TAKE_FD(fd);
         *ret = s;
         return 0;

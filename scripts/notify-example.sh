@@ -30,9 +30,11 @@
 #   - As the `any` hook it also gets keepalived's notify arguments after its
 #     own: INSTANCE <name> <state> <priority>. So a keepalived notify script
 #     works unchanged, and this one works as any of the hooks.
-#   - One hook at a time per instance, in the order of the transitions: a
-#     quick MASTER -> BACKUP -> MASTER runs it three times, one after the
-#     other. A slow hook delays the hooks queued behind it (never VRRP).
+#   - One hook at a time per instance, in the order of the transitions. A
+#     slow hook delays the hooks queued behind it (never VRRP), and a newer
+#     transition drops those still waiting (hooks_dropped): after a quick
+#     MASTER -> BACKUP -> MASTER during a run, only the last MASTER runs
+#     next. The last state's hooks always run.
 #   - Still running after `timeout` (default 30 s) it gets SIGTERM, its
 #     whole process group, and SIGKILL 0.5 s later. Keep it short; give
 #     every network call its own timeout.

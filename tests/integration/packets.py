@@ -22,6 +22,11 @@ sendp), so the bytes on the wire are exactly the crafted ones (the kernel
 fills in nothing), and prints "sent <kind> <i>/<count> <hex>" per packet.
 Wrappers for tests: send(lab, node, ...) (blocking) and
 spawn_sender(lab, node, ...) (in the background, e.g. to play a master).
+    /usr/bin/python3 tests/integration/packets.py flood --rate 1000 \
+        --duration 5 --kind valid --prio 50 --addr 10.99.1.100 [--src ...]
+sends one crafted frame again and again at a steady rate (a raw
+AF_PACKET socket, not scapy per packet) and prints "flooded N"; wrapper
+spawn_flood(lab, node, ...).
 
 Capturing: Capture(lab, node, count, duration) starts tshark in a namespace
 and returns once it captures; .wait() returns the decoded packets;
@@ -236,6 +241,54 @@ def send_datagram(datagram, iface="eth0", dst_mac=None):
     sendp(frame / Raw(load=datagram), iface=iface, verbose=False)
 
 
+def _frame(datagram, iface, dst_mac=None):
+    """The Ethernet frame send_datagram() would send, as bytes."""
+    _, _, Ether, _, _, Raw = _scapy()
+    from scapy.arch import get_if_hwaddr
+    version = datagram[0] >> 4
+    dst = ipaddress.ip_address(datagram[16:20] if version == 4 else datagram[24:40])
+    if dst_mac is None:
+        dst_mac = _multicast_mac(str(dst)) if dst.is_multicast else _neighbour_mac(str(dst), iface)
+    frame = Ether(dst=dst_mac, src=get_if_hwaddr(iface), type=0x0800 if version == 4 else 0x86DD)
+    return bytes(frame / Raw(load=datagram))
+
+
+def _cli_flood(args):
+    import socket
+    family = 6 if any(":" in a for a in args.addr + [args.src or "", args.dst or ""]) else 4
+    src = args.src or default_source(args.iface, family)
+    datagram = craft(args.kind, vrid=args.vrid, prio=args.prio, src=src, addrs=args.addr, dst=args.dst,
+                     adver_int_cs=args.adver_int_cs, auth_pass=args.auth_pass, wrong_pass=args.wrong_pass)
+    rate = max(1.0, min(args.rate, 100000.0))
+    duration = max(0.1, min(args.duration, 120.0))
+    sent = 0
+    if args.ip:
+        # Through the host's own IP stack (header included), e.g. to one of
+        # its own addresses: what a router hears when it sends to itself.
+        sock = socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6, socket.SOCK_RAW,
+                             socket.IPPROTO_RAW)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, args.iface.encode())
+        frame = datagram
+        dst = str(ipaddress.ip_address(datagram[16:20] if family == 4 else datagram[24:40]))
+        sock.connect((dst, 0))
+    else:
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        sock.bind((args.iface, 0))
+        frame = _frame(datagram, args.iface, args.dst_mac)
+    with sock:
+        start = time.monotonic()
+        for _ in range(int(rate * duration) + 1):
+            now = time.monotonic()
+            if now - start >= duration:
+                break
+            due = start + sent / rate
+            if due > now:
+                time.sleep(due - now)
+            sock.send(frame)
+            sent += 1
+    print(f"flooded {sent} {datagram.hex()}", flush=True)
+
+
 def _cli_send(args, emit):
     family = 6 if any(":" in a for a in args.addr + [args.src or "", args.dst or ""]) else 4
     src = args.src or default_source(args.iface, family)
@@ -260,7 +313,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("kinds", help="list the packet kinds")
     for name, text in (("send", "craft and send out of --iface"),
-                       ("hex", "craft and print, do not send")):
+                       ("hex", "craft and print, do not send"),
+                       ("flood", "send one crafted frame at --rate per second for --duration s")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--iface", default="eth0")
         p.add_argument("--kind", default="valid", choices=sorted(KINDS))
@@ -277,6 +331,10 @@ def main(argv=None):
         p.add_argument("--wrong-pass", default="wrongpw", help="v2_bad_auth's password")
         p.add_argument("--count", type=int, default=1, help="how many (at most 10000)")
         p.add_argument("--interval", type=float, default=1.0, help="seconds between them")
+        p.add_argument("--rate", type=float, default=1000.0, help="flood: packets per second")
+        p.add_argument("--duration", type=float, default=5.0, help="flood: seconds (at most 120)")
+        p.add_argument("--ip", action="store_true",
+                       help="flood: through this host's IP stack, not as Ethernet frames")
     args = parser.parse_args(argv)
     if args.cmd == "kinds":
         for kind, text in KINDS.items():
@@ -284,7 +342,10 @@ def main(argv=None):
         return 0
     if args.cmd == "hex" and not args.src:
         parser.error("hex needs --src")
-    _cli_send(args, emit=args.cmd == "send")
+    if args.cmd == "flood":
+        _cli_flood(args)
+    else:
+        _cli_send(args, emit=args.cmd == "send")
     return 0
 
 
@@ -319,6 +380,24 @@ def spawn_sender(lab, node, kind="valid", *, addrs, count=10, interval=1.0, **kw
     the lab or by .stop()), e.g. to play a master for count*interval s."""
     argv = command(kind, addrs=addrs, count=count, interval=interval, **kw)
     return lab.spawn(node.ns, argv, name=f"packets-{kind}")
+
+
+def spawn_flood(lab, node, kind="valid", *, addrs, rate=1000, duration=5.0, ip=False, **kw):
+    """Flood adverts of `kind` from `node` at `rate` per second for
+    `duration` s in the background (through its IP stack with `ip`);
+    flooded_count(proc) after it ended."""
+    argv = command(kind, addrs=addrs, **kw)
+    argv[2] = "flood"
+    argv += ["--rate", f"{rate:g}", "--duration", f"{duration:g}"] + (["--ip"] if ip else [])
+    return lab.spawn(node.ns, argv, name=f"flood-{kind}")
+
+
+def flooded_count(proc):
+    """How many packets a finished spawn_flood() process sent."""
+    for line in proc.output().splitlines():
+        if line.startswith("flooded "):
+            return int(line.split()[1])
+    return 0
 
 
 def sent_count(proc):

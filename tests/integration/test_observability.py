@@ -169,6 +169,7 @@ FAMILIES = {
     "promvip_instance_hook_runs_total": "counter",
     "promvip_instance_hook_failures_total": "counter",
     "promvip_instance_hook_refused_total": "counter",
+    "promvip_instance_hook_dropped_total": "counter",
     "promvip_probe_up": "gauge", "promvip_probe_runs_total": "counter",
     "promvip_probe_latency_seconds": "gauge", "promvip_probe_failures_total": "counter",
     "promvip_instance_track_weight": "gauge",

@@ -401,3 +401,64 @@ def test_reload_broken_config_keeps_running(hooks, lab, promvipd, kind):
     assert a.counters()["instance prom"]["priority"] == "160"
     assert transitions_since(a, mark) == []
     assert mon.deleted(vip) == []
+
+
+# -- reloads that replace an instance or change a version 2 interval ---------
+
+def watched_master_pair(net, promvipd, version=3, interval=INTERVAL, name="prom"):
+    """h1 (150) master and h2 (100) backup with web servers and a client
+    polling the VIP every 10 ms; returns (agents, client)."""
+    for h in net.hosts:
+        start_web(net, h)
+    agents = [Agent(net, h, promvipd, config(name=name, priority=p, vips=[vip4(net) + "/24"],
+                                             interval=interval, version=version))
+              for h, p in zip(net.hosts, (150, 100))]
+    wait_holder(net, vip4(net), "h1", master_down_interval(100, interval) + MARGIN)
+    agents[0].wait_state("MASTER", 5)
+    agents[1].wait_state("BACKUP", 5)
+    client = Client(net, vip4(net), interval=0.01, duration=30)
+    client.wait_answer("h1", 5)
+    return agents, client
+
+
+@pytest.mark.parametrize("change", ["renamed", "version"])
+def test_reload_replacing_the_master_instance_is_hitless(lab, promvipd, change):
+    """A reload that replaces the master's instance (renamed, or another
+    version): the retired instance hands over with its VIP kept until h2
+    holds it, and the replacement's start does not take the VIP away from
+    under it: polled every few milliseconds, some host always holds it."""
+    net = lab(2)
+    (a1, a2), client = watched_master_pair(net, promvipd)
+    h1, h2 = net.hosts
+    new = config(name="prom2" if change == "renamed" else "prom", priority=150, vips=[vip4(net) + "/24"],
+                 interval=1 if change == "version" else INTERVAL, version=2 if change == "version" else 3)
+    assert_reloaded(reload(a1, new))
+    held = []
+    deadline = time.monotonic() + mdi(100) + MARGIN
+    for _ in range(2000):
+        if time.monotonic() > deadline:
+            break
+        held.append((vip4(net) in fast_addresses(h1), vip4(net) in fast_addresses(h2)))
+        if held[-1] == (False, True) and len(held) > 50:
+            break
+        time.sleep(0.002)
+    client.stop()
+    gaps = sum(1 for x in held if x == (False, False))
+    print(f"\n{change}: {len(held)} samples, {gaps} without the VIP anywhere; h2 {a2.state()}")
+    assert held[-1] == (False, True), held[-5:]
+    assert gaps == 0, f"{gaps} samples without the VIP anywhere:\n{a1.proc.output()[-3000:]}"
+
+
+def test_reload_v2_interval_backup_keeps_up(lab, promvipd):
+    """Version 2: both routers reloaded from a 1 s to a 4 s interval. The
+    backup takes the new interval (it cannot learn it from packets) and
+    does not time out between the master's slower adverts."""
+    net = lab(2)
+    (a1, a2), client = watched_master_pair(net, promvipd, version=2, interval=1)
+    for agent, prio in ((a2, 100), (a1, 150)):
+        assert_reloaded(reload(agent, config(priority=prio, vips=[vip4(net) + "/24"], interval=4, version=2)))
+    mark = log_mark(a2)
+    time.sleep(3 * 4 + 2)
+    assert ("BACKUP", "MASTER") not in transitions_since(a2, mark), a2.proc.output()[-2000:]
+    assert a1.state() == "MASTER" and a2.state() == "BACKUP"
+    client.stop()

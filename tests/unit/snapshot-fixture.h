@@ -68,11 +68,14 @@ static inline void fixture_snapshot(Snapshot *s) {
         a->adverts_received = 7;
         a->master_changes = 4;
         a->split_brain = 1;
+        a->split_brain_answers = 1;
+        a->vip_add_failures = 3;
         a->drops[VRRP_PKT_BAD_AUTH] = 2;
         a->drops[VRRP_DROP_UNKNOWN_PEER] = 5;
         a->hooks_run = 6;
         a->hooks_failed = 1;
         a->hooks_refused = 0;
+        a->hooks_dropped = 8;
         a->n_tracks = 3;
         a->tracks = fixture_alloc(3 * sizeof(char *));
         a->track_weights = fixture_alloc(3 * sizeof(int));

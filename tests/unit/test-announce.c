@@ -1,5 +1,6 @@
 /* Unit tests: the gratuitous ARP and unsolicited NA builders (announce.c),
- * byte for byte. */
+ * byte for byte. The NA's flags are RFC 5798 6.4.1's: Router set,
+ * Solicited unset, Override set. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ static void test_na(void **state) {
                 0x88,                   /* type 136: neighbour advertisement */
                 0x00,                   /* code */
                 0x00, 0x00,             /* checksum: the kernel fills it in */
-                0x20, 0x00, 0x00, 0x00, /* flags: Override only */
+                0xa0, 0x00, 0x00, 0x00, /* flags: Router and Override (not Solicited) */
                 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, /* target: 2001:db8::100 */
                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
                 0x02,                   /* option: target link-layer address */
@@ -54,6 +55,10 @@ static void test_na(void **state) {
         memset(buf, 0xaa, sizeof(buf));
         assert_int_equal(ndisc_build_na(buf, mac, &vip), NDISC_NA_LEN);
         assert_memory_equal(buf, expected, sizeof(expected));
+        /* RFC 4861 4.4 numbers the flags from the top bit: R, S, O. */
+        assert_true(buf[4] & 0x80);
+        assert_false(buf[4] & 0x40);
+        assert_true(buf[4] & 0x20);
 }
 
 /* Another address and MAC: nothing of the previous call is left over. */
@@ -76,7 +81,7 @@ static void test_builders_overwrite(void **state) {
         assert_memory_equal(garp + 18, ((const uint8_t[6]) { 0 }), 6);
         assert_memory_equal(garp + 24, ((const uint8_t[]) { 10, 99, 250, 10 }), 4);
 
-        assert_memory_equal(na + 1, ((const uint8_t[]) { 0, 0, 0, 0x20, 0, 0, 0 }), 7);
+        assert_memory_equal(na + 1, ((const uint8_t[]) { 0, 0, 0, 0xa0, 0, 0, 0 }), 7);
         assert_memory_equal(na + 8, &v6, 16);
         assert_memory_equal(na + 26, mac2, 6);
 }

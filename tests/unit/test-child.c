@@ -325,6 +325,10 @@ static void test_spec_copied(void **state) {
         child_run_free(c);
 }
 
+static bool pid_gone(void *userdata) {
+        return process_gone(*(pid_t *) userdata);
+}
+
 static void test_free_during_run(void **state) {
         Fixture *f = *state;
         const char *argv[] = { "/bin/sh", "-c", "/bin/sleep 5; /bin/sleep 5", NULL };
@@ -339,6 +343,10 @@ static void test_free_during_run(void **state) {
         pid = find_child();
         assert_true(pid > 0);
         assert_null(child_run_free(c));
+        /* Killed, not waited for (a child that takes its time to die must
+         * not block the loop): the loop reaps it. */
+        assert_false(process_gone(pid));
+        run_loop_until(f->event, pid_gone, &pid, WAIT_MAX_USEC);
         assert_true(process_gone(pid));
         assert_true(group_dies(pid)); /* the sleep too */
         for (unsigned i = 0; i < 3; i++)

@@ -32,12 +32,15 @@ static const struct {
         { "promvip_instance_adverts_received_total", "counter" },
         { "promvip_instance_master_changes_total", "counter" },
         { "promvip_instance_split_brain_total", "counter" },
+        { "promvip_instance_split_brain_answers_total", "counter" },
+        { "promvip_instance_vip_failures_total", "counter" },
         { "promvip_instance_packets_dropped_total", "counter" },
         { "promvip_socket_packets_received_total", "counter" },
         { "promvip_socket_packets_dropped_total", "counter" },
         { "promvip_instance_hook_runs_total", "counter" },
         { "promvip_instance_hook_failures_total", "counter" },
         { "promvip_instance_hook_refused_total", "counter" },
+        { "promvip_instance_hook_dropped_total", "counter" },
         { "promvip_probe_up", "gauge" },
         { "promvip_probe_runs_total", "counter" },
         { "promvip_probe_latency_seconds", "gauge" },
@@ -174,6 +177,11 @@ static void test_values(void **state) {
                 "promvip_instance_adverts_received_total{vrrp_instance=\"prometheus\"} 7",
                 "promvip_instance_master_changes_total{vrrp_instance=\"prometheus\"} 4",
                 "promvip_instance_split_brain_total{vrrp_instance=\"prometheus\"} 1",
+                "promvip_instance_split_brain_answers_total{vrrp_instance=\"prometheus\"} 1",
+                "promvip_instance_vip_failures_total{vrrp_instance=\"prometheus\",op=\"add\"} 3",
+                "promvip_instance_vip_failures_total{vrrp_instance=\"prometheus\",op=\"remove\"} 0",
+                "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\",reason=\"address_owner\"} 0",
+                "promvip_socket_packets_dropped_total{interface=\"eth0\",family=\"ipv4\",reason=\"own_address\"} 0",
                 "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\",reason=\"bad_auth\"} 2",
                 "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\",reason=\"version_mismatch\"} 0",
                 "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\",reason=\"unknown_peer\"} 5",
@@ -184,6 +192,7 @@ static void test_values(void **state) {
                 "promvip_instance_hook_runs_total{vrrp_instance=\"prometheus\"} 6",
                 "promvip_instance_hook_failures_total{vrrp_instance=\"prometheus\"} 1",
                 "promvip_instance_hook_refused_total{vrrp_instance=\"prometheus\"} 0",
+                "promvip_instance_hook_dropped_total{vrrp_instance=\"prometheus\"} 8",
                 "promvip_probe_up{probe=\"ready\",type=\"http\"} 1",
                 "promvip_probe_up{probe=\"fresh\",type=\"promql\"} 0",
                 "promvip_probe_runs_total{probe=\"ready\"} 12",
@@ -203,8 +212,8 @@ static void test_values(void **state) {
         assert_int_equal(count_lines(text, "promvip_instance_master_info{"), 1);
         assert_int_equal(count_lines(text, "promvip_instance_last_transition_timestamp_seconds{"), 1);
         /* Every reason of its level, zeros included. */
-        assert_int_equal(count_lines(text, "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\","), 5);
-        assert_int_equal(count_lines(text, "promvip_socket_packets_dropped_total{"), 10);
+        assert_int_equal(count_lines(text, "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\","), 6);
+        assert_int_equal(count_lines(text, "promvip_socket_packets_dropped_total{"), 11);
         assert_int_equal(count_lines(text, "promvip_probe_failures_total{probe=\"fresh\","), 8);
         assert_null(strstr(text, "reason=\"ok\""));
 }

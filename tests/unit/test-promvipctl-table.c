@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,6 +135,185 @@ static void test_minimal(void **state) {
         free(text);
 }
 
+/* Counters from a hostile endpoint: huge values saturate instead of
+ * overflowing, negative ones count for nothing, non-integers are ignored. */
+static void test_hostile_counts(void **state) {
+        static const struct {
+                const char *dropped;
+                const char *notes;
+        } cases[] = {
+                { "{\"bad_auth\": 3, \"unknown_peer\": -5}", "3 dropped" },
+                { "{\"a\": 9223372036854775807, \"b\": 9223372036854775807, \"c\": 1}",
+                  "9223372036854775807+ dropped" },
+                { "{\"a\": 9223372036854775807}", "9223372036854775807 dropped" },
+                { "{\"a\": -9223372036854775808, \"b\": 2}", "2 dropped" },
+                { "{\"a\": 1.5e300, \"b\": \"7\", \"c\": true, \"d\": null, \"e\": [1], \"f\": 4}", "4 dropped" },
+                { "{\"a\": -1}", "-" },
+                { "[3, 4]", "-" },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char json[512], *text, *row, *end;
+                const char *why = NULL;
+                int r;
+
+                snprintf(json, sizeof(json), "{\"instances\": [{\"name\": \"x\", \"split_brain\": -4, \"dropped\": %s}]}",
+                         cases[i].dropped);
+                text = render(json, &r, &why);
+                assert_int_equal(r, 0);
+                row = strstr(text, "\nx  ");
+                assert_non_null(row);
+                /* NOTES is the last column: the row ends with it. */
+                end = strchr(row + 1, '\n');
+                assert_non_null(end);
+                assert_true(end - row > (ptrdiff_t) strlen(cases[i].notes));
+                if (memcmp(end - strlen(cases[i].notes), cases[i].notes, strlen(cases[i].notes)) != 0)
+                        fail_msg("row %.*s does not end in %s", (int) (end - row - 1), row + 1, cases[i].notes);
+                free(text);
+        }
+        {
+                const char *why = NULL;
+                int r;
+                char *text = render("{\"instances\": [], \"reloads\": 99999999999999999999}", &r, &why);
+
+                assert_int_equal(r, -EBADMSG); /* jansson refuses integers beyond 64 bits */
+                assert_string_equal(text, "");
+                free(text);
+        }
+}
+
+/* Control characters and bytes that are not UTF-8 become \xHH; other
+ * text, UTF-8 included, stays as it is. */
+static void test_escape(void **state) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "", "" },
+                { "prometheus-1.a_b", "prometheus-1.a_b" },
+                { "a\x1b[31mred\x1b[0m", "a\\x1b[31mred\\x1b[0m" },
+                { "\x01\t\n\r\x1f \x7f~", "\\x01\\x09\\x0a\\x0d\\x1f \\x7f~" },
+                { "x\xc2\x9b" "2J", "x\\xc2\\x9b2J" },           /* C1 CSI, as UTF-8 */
+                { "\xc2\x80\xc2\x9f\xc2\xa0", "\\xc2\\x80\\xc2\\x9f\xc2\xa0" }, /* C1 ends at U+009F */
+                { "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+                { "\x9b" "1m", "\\x9b1m" },                     /* a lone C1 byte */
+                { "\xc3", "\\xc3" },                            /* truncated */
+                { "\xe2\x82", "\\xe2\\x82" },
+                { "\xc0\xaf", "\\xc0\\xaf" },                   /* overlong */
+                { "\xe0\x80\xaf", "\\xe0\\x80\\xaf" },
+                { "\xed\xa0\x80", "\\xed\\xa0\\x80" },           /* a surrogate */
+                { "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },   /* above U+10FFFF */
+                { "\xff\xfe", "\\xff\\xfe" },
+                { "back\\slash", "back\\slash" },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *e = status_table_escape(cases[i].in);
+
+                assert_non_null(e);
+                assert_string_equal(e, cases[i].out);
+                free(e);
+        }
+        assert_null(status_table_escape(NULL));
+}
+
+/* Whether `text` holds nothing a terminal would act on: valid UTF-8
+ * without control characters (C0 but newline, DEL, C1). */
+static bool terminal_safe(const char *text) {
+        for (const unsigned char *p = (const unsigned char *) text; *p;) {
+                size_t n = *p < 0x80 ? 1 : *p < 0xc2 ? 0 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : *p < 0xf5 ? 4 : 0;
+
+                if (n == 0 || (*p < 0x20 && *p != '\n') || *p == 0x7f || (*p == 0xc2 && p[1] < 0xa0))
+                        return false;
+                for (size_t i = 1; i < n; i++)
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                p += n;
+        }
+        return true;
+}
+
+/* Strings from a hostile endpoint: every control character reaches the
+ * terminal as text (\xHH), whichever field it is in; other UTF-8 stays. */
+static void test_hostile_strings(void **state) {
+        static const char hostile[] =
+                "{\"router_id\": \"r\\u001b]0;pwned\\u0007\", \"version\": \"1\\u009b2J\","
+                " \"instances\": [{\"name\": \"i\\u001b[2J\", \"state\": \"MASTER\\r\", \"interface\": \"eth0\\u007f\","
+                "   \"vrid\": 51, \"priority\": {\"base\": 150, \"effective\": 150},"
+                "   \"virtual_addresses\": [\"192.0.2.1/24\\n\"], \"master\": \"10.0.0.1\\u0085\", \"is_master\": true,"
+                "   \"handover\": \"stop\\u001b[K\","
+                "   \"last_transition\": {\"from\": \"BACKUP\\b\", \"to\": \"MASTER\","
+                "                       \"time\": \"2026-11-22T00:57:00Z\"},"
+                "   \"tracks\": [{\"probe\": \"p\\u001b\", \"weight\": -1}]}],"
+                " \"probes\": [{\"name\": \"p\\u001b\", \"type\": \"exec\\t\", \"state\": \"UP\\u009b\","
+                "   \"last_latency_seconds\": 0.001, \"last_result\": \"ok\","
+                "   \"last_detail\": \"\\u001b]8;;http://x/\\u001b\\\\y\\u00e9\"}]}";
+        static const char *const escaped[] = {
+                "router r\\x1b]0;pwned\\x07  promvipd 1\\xc2\\x9b2J  up ?  1 instance, 1 probe\n",
+                "\ni\\x1b[2J  MASTER\\x0d  150/150  eth0\\x7f/51  192.0.2.1/24\\x0a  10.0.0.1\\xc2\\x85 (this host)  "
+                "BACKUP\\x08 -> MASTER 3m ago  handing over (stop\\x1b[K)\n",
+                "\np\\x1b  exec\\x09  UP\\xc2\\x9b  1.0 ms   i\\x1b[2J(-1)  ok: \\x1b]8;;http://x/\\x1b\\y\xc3\xa9\n",
+        };
+        const char *why = NULL;
+        size_t lines = 0;
+        int r;
+        char *text = render(hostile, &r, &why);
+
+        (void) state;
+        assert_int_equal(r, 0);
+        fprintf(stderr, "# %s", text);
+        assert_true(terminal_safe(text));
+        for (size_t i = 0; i < ELEMENTSOF(escaped); i++)
+                if (!strstr(text, escaped[i]))
+                        fail_msg("missing: %s", escaped[i]);
+        for (const char *p = text; (p = strchr(p, '\n')); p++)
+                lines++;
+        assert_int_equal(lines, 7); /* header, blank, 2 + blank, 2: no line from the strings */
+        free(text);
+}
+
+static char *render_json(const char *json, int *ret, const char **why) {
+        static char buf[256];
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        assert_non_null(f);
+        buf[0] = '\0';
+        *ret = status_table_render_json(json, strlen(json), f, buf, sizeof(buf));
+        assert_int_equal(fclose(f), 0);
+        *why = buf[0] ? buf : NULL;
+        return text;
+}
+
+/* --json: the same JSON, re-serialised in printable ASCII: control and
+ * non-ASCII characters (C1 and DEL too) as \uXXXX escapes. */
+static void test_json(void **state) {
+        const char *why = NULL;
+        int r;
+        char *text = render_json("{\"b\": 1, \"a\": [\"x\\u001b[2J\\u007f\\u009b\\u00e9\"], \"c\": {}}", &r, &why);
+
+        (void) state;
+        assert_int_equal(r, 0);
+        assert_null(why);
+        assert_string_equal(text,
+                            "{\n  \"b\": 1,\n  \"a\": [\n    \"x\\u001B[2J\\u007f\\u009B\\u00E9\"\n  ],\n  \"c\": {}\n}\n");
+        assert_true(terminal_safe(text));
+        free(text);
+
+        text = render_json("[1]", &r, &why);
+        assert_int_equal(r, -EBADMSG);
+        assert_string_equal(why, "not a JSON object");
+        assert_string_equal(text, "");
+        free(text);
+        text = render_json("{\"a\": \"\x9b\"}", &r, &why);
+        assert_int_equal(r, -EBADMSG);
+        assert_non_null(strstr(why, "not JSON: "));
+        assert_string_equal(text, "");
+        free(text);
+}
+
 static void test_bad_answers(void **state) {
         static const char *const bad[] = {
                 "",
@@ -166,6 +346,10 @@ int main(void) {
                 cmocka_unit_test(test_durations),
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_minimal),
+                cmocka_unit_test(test_escape),
+                cmocka_unit_test(test_hostile_counts),
+                cmocka_unit_test(test_hostile_strings),
+                cmocka_unit_test(test_json),
                 cmocka_unit_test(test_bad_answers),
         };
 

@@ -101,6 +101,9 @@ static void test_instance_master(void **state) {
         assert_int_equal(get_int(o, "received"), 7);
         assert_int_equal(get_int(in, "master_changes"), 4);
         assert_int_equal(get_int(in, "split_brain"), 1);
+        assert_int_equal(get_int(in, "split_brain_answers"), 1);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(in, "vip_failures"), "add")), 3);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(in, "vip_failures"), "remove")), 0);
         o = get(in, "dropped", JSON_OBJECT);
         assert_int_equal(json_object_size(o), 2); /* only non-zero */
         assert_int_equal(get_int(o, "bad_auth"), 2);
@@ -109,6 +112,8 @@ static void test_instance_master(void **state) {
         assert_int_equal(get_int(o, "run"), 6);
         assert_int_equal(get_int(o, "failed"), 1);
         assert_int_equal(get_int(o, "refused"), 0);
+        assert_int_equal(get_int(o, "dropped"), 8);
+        assert_int_equal(json_object_size(o), 4);
         o = get(in, "tracks", JSON_ARRAY);
         assert_int_equal(json_array_size(o), 3);
         t = json_array_get(o, 0);
