@@ -1,11 +1,10 @@
-/* Starting a child process (see child-spawn.h): the lookups before fork()
- * and the forked side, system calls only. */
+/* Starting a child process (see child-spawn.h): what it needs, prepared
+ * before fork(), and the forked side, system calls only. */
 #include "child-spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,72 +29,11 @@ enum {
 };
 
 void child_spawn_done(ChildSpawn *s) {
-        free(s->groups);
-        s->groups = NULL;
         if (s->env)
                 for (size_t i = 0; i < _CHILD_ENV_BASE; i++)
                         free(s->env[i]);
         free(s->env);
         s->env = NULL;
-}
-
-/* -ESRCH: no such user; -EPERM: we cannot become it. */
-static int child_lookup_user(const char *name, ChildSpawn *s, char **ret_home) {
-        _cleanup_free_ char *buf = NULL;
-        struct passwd pw, *found = NULL;
-        long size = sysconf(_SC_GETPW_R_SIZE_MAX);
-        int r;
-
-        if (size <= 0)
-                size = 16384;
-        for (;;) {
-                free(buf);
-                buf = malloc((size_t) size);
-                if (!buf)
-                        return -ENOMEM;
-                r = getpwnam_r(name, &pw, buf, (size_t) size, &found);
-                if (r != ERANGE || size >= 1024 * 1024)
-                        break;
-                size *= 2;
-        }
-        if (!found && (r == 0 || r == ENOENT)) /* some NSS modules say ENOENT */
-                return -ESRCH;
-        if (r != 0)
-                return -r;
-
-        s->uid = pw.pw_uid;
-        s->gid = pw.pw_gid;
-        *ret_home = strdup(pw.pw_dir && pw.pw_dir[0] ? pw.pw_dir : "/");
-        if (!*ret_home)
-                return -ENOMEM;
-
-        /* Supplementary groups from the group database (what initgroups()
-         * would set, but initgroups() allocates: not for the child). */
-        for (int n = 16, tries = 0;; tries++) {
-                gid_t *g = realloc(s->groups, (size_t) n * sizeof(gid_t));
-
-                if (!g)
-                        return -ENOMEM;
-                s->groups = g;
-                s->n_groups = n;
-                if (getgrouplist(name, s->gid, s->groups, &s->n_groups) >= 0)
-                        break;
-                if (tries >= 8)
-                        return -E2BIG;
-                n = s->n_groups > n ? s->n_groups : n * 2;
-        }
-
-        /* Root switches. A daemon that runs as this user already (as the
-         * packaged unit runs promvipd) keeps its ids and groups; it could
-         * not call setgroups(). Nobody else can switch: refused here rather
-         * than failing in every child. */
-        if (geteuid() == 0)
-                s->switch_user = true;
-        else if (s->uid == geteuid() && s->uid == getuid() && s->gid == getegid() && s->gid == getgid())
-                s->switch_user = false;
-        else
-                return -EPERM;
-        return 0;
 }
 
 static char *env_entry(const char *key, const char *value) {
@@ -107,15 +45,11 @@ static char *env_entry(const char *key, const char *value) {
 }
 
 int child_spawn_prepare(const ChildSpec *spec, ChildSpawn *s) {
-        _cleanup_free_ char *home = NULL;
+        const ChildUser *u = spec->user;
         size_t n_extra = 0;
-        int r;
 
         s->argv = spec->argv;
-        s->user = spec->user;
-        r = child_lookup_user(spec->user, s, &home);
-        if (r < 0)
-                return r;
+        s->user = u;
         while (spec->env && spec->env[n_extra])
                 n_extra++;
         s->env = calloc(_CHILD_ENV_BASE + n_extra + 1, sizeof(char *));
@@ -123,9 +57,9 @@ int child_spawn_prepare(const ChildSpec *spec, ChildSpawn *s) {
                 return -ENOMEM;
         s->env[CHILD_ENV_PATH] = env_entry("PATH", CHILD_PATH);
         s->env[CHILD_ENV_LANG] = env_entry("LANG", "C.UTF-8");
-        s->env[CHILD_ENV_HOME] = env_entry("HOME", home);
-        s->env[CHILD_ENV_USER] = env_entry("USER", spec->user);
-        s->env[CHILD_ENV_LOGNAME] = env_entry("LOGNAME", spec->user);
+        s->env[CHILD_ENV_HOME] = env_entry("HOME", u->home);
+        s->env[CHILD_ENV_USER] = env_entry("USER", u->name);
+        s->env[CHILD_ENV_LOGNAME] = env_entry("LOGNAME", u->name);
         for (size_t i = 0; i < _CHILD_ENV_BASE; i++)
                 if (!s->env[i])
                         return -ENOMEM;
@@ -203,6 +137,7 @@ static int forked_close_fds_from(int first) {
 }
 
 _Noreturn void child_spawn_exec(const ChildSpawn *s, int pipe_w) {
+        const ChildUser *u = s->user;
         int fd, null_fd;
 
         forked_reset_signals();
@@ -223,17 +158,16 @@ _Noreturn void child_spawn_exec(const ChildSpawn *s, int pipe_w) {
                 forked_fail(pipe_w, CHILD_STATUS_SETUP, "dup2", NULL, errno);
         (void) forked_close_fds_from(3);
 
-        if (s->switch_user) {
-                if (setgroups((size_t) s->n_groups, s->groups) < 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setgroups for user", s->user, errno);
-                if (setresgid(s->gid, s->gid, s->gid) < 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setgid for user", s->user, errno);
-                if (setresuid(s->uid, s->uid, s->uid) < 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setuid for user", s->user, errno);
-                /* Dropped for good: no way back to root (a daemon with
-                 * CAP_SETUID but not uid 0 would keep it across setuid). */
-                if (s->uid != 0 && setuid(0) == 0)
-                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "could regain root as user", s->user, 0);
+        if (u->switch_user) {
+                if (setgroups((size_t) u->n_groups, u->groups) < 0)
+                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setgroups for user", u->name, errno);
+                if (setresgid(u->gid, u->gid, u->gid) < 0)
+                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setgid for user", u->name, errno);
+                if (setresuid(u->uid, u->uid, u->uid) < 0)
+                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "setuid for user", u->name, errno);
+                /* Dropped for good: no way back to root. */
+                if (u->uid != 0 && setuid(0) == 0)
+                        forked_fail(STDERR_FILENO, CHILD_STATUS_SETUP, "could regain root as user", u->name, 0);
         }
         /* A daemon that is not root keeps its capabilities as ambient ones
          * (the unit's AmbientCapabilities=), which execve() would hand on:

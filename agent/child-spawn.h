@@ -15,21 +15,29 @@
 
 #include "child.h"
 
-/* What the child needs, allocated before fork(). */
-typedef struct ChildSpawn {
-        char *const *argv;
-        const char *user;
+/* See child.h; child-user.c. */
+struct ChildUser {
+        unsigned n_ref;
+        char *name;
         uid_t uid;
         gid_t gid;
         gid_t *groups;
         int n_groups;
-        bool switch_user;
+        char *home;
+        bool switch_user; /* we are root: setgroups(), setresgid(), setresuid() */
+        int error;
+        char problem[128];
+};
+
+/* What the child needs, allocated before fork(). */
+typedef struct ChildSpawn {
+        char *const *argv;
+        const ChildUser *user;
         char **env; /* NULL-terminated; we own the base entries, the spec the rest */
 } ChildSpawn;
 
-/* Looks up spec->user and builds the environment. -ESRCH: no such user;
- * -EPERM: the daemon is not root and the user is not the one it runs as
- * (only root can switch users); else -ENOMEM or another lookup error. */
+/* Builds the environment for spec->user, which must have no error. 0 or
+ * -ENOMEM. */
 int child_spawn_prepare(const ChildSpec *spec, ChildSpawn *s);
 void child_spawn_done(ChildSpawn *s);
 

@@ -246,9 +246,10 @@ static void child_kill(ChildRun *run) {
         run->pid = 0;
         if (sd_event_add_child(run->event, NULL, pid, WEXITED, on_orphan_exit, NULL) >= 0)
                 return;
-        /* No source to reap it later (out of memory): reap it now. */
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
+        /* No source to reap it later (out of memory): a zombie until
+         * promvipd exits rather than a wait on the loop. */
+        if (waitpid(pid, NULL, WNOHANG) == 0)
+                log_warning("%s: cannot watch the killed process %d; it stays a zombie", run->name, (int) pid);
 }
 
 static int child_run_watch(ChildRun *run) {
@@ -278,14 +279,12 @@ static int child_run_spawn(ChildRun *run, const ChildSpec *spec) {
         pid_t pid;
         int fds[2], r;
 
+        if (child_user_error(spec->user) < 0)
+                return child_run_defer_failure(run, child_user_error(spec->user), "%s",
+                                               child_user_problem(spec->user));
         r = child_spawn_prepare(spec, &spawn);
-        if (r == -ESRCH)
-                return child_run_defer_failure(run, r, "user %s does not exist", spec->user);
-        if (r == -EPERM)
-                return child_run_defer_failure(run, r, "cannot run as user %s: promvipd runs as uid %u, and only root can switch users",
-                                               spec->user, (unsigned) geteuid());
         if (r < 0)
-                return child_run_defer_failure(run, r, "cannot look up user %s: %m", spec->user);
+                return child_run_defer_failure(run, r, "cannot prepare the command: %m");
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return child_run_defer_failure(run, -errno, "cannot create a pipe: %m");
         run->pipe_fd = fds[0];

@@ -23,19 +23,36 @@
 
 typedef struct ChildRun ChildRun;
 
+/* The account commands run as, looked up once when a configuration is
+ * loaded (a lookup through NSS can block: LDAP, sssd) and shared by
+ * reference. A user that cannot be used is an object too: runs with it end
+ * before anything is forked, with its reason. */
+typedef struct ChildUser ChildUser;
+
+/* 0 with *ret set (see child_user_error()), or -ENOMEM. */
+int child_user_resolve(const char *name, ChildUser **ret);
+ChildUser *child_user_ref(ChildUser *u);
+/* Returns NULL. */
+ChildUser *child_user_unref(ChildUser *u);
+const char *child_user_name(const ChildUser *u);
+/* 0, or why commands cannot run as this user: -ESRCH (no such user),
+ * -EPERM (promvipd is not root, and this is not its own user) or another
+ * lookup error; child_user_problem() says it in words. */
+int child_user_error(const ChildUser *u);
+const char *child_user_problem(const ChildUser *u);
+
 typedef struct ChildSpec {
         char *const *argv;     /* NULL-terminated; argv[0] an absolute path */
         char *const *env;      /* NULL, or NULL-terminated "KEY=VALUE" entries added after
                                 * PATH, LANG, HOME, USER and LOGNAME */
-        const char *user;      /* the account to run as, looked up at start */
+        const ChildUser *user; /* the account to run as */
         uint64_t timeout_usec; /* from the start; 0: none */
         const char *name;      /* log prefix, e.g. "probe 'ready'"; NULL: argv[0] */
 } ChildSpec;
 
 typedef struct ChildResult {
-        /* < 0: the command never ran (-ESRCH: no such user; -EPERM: the
-         * daemon is not root and cannot run it as that user; or the pipe,
-         * fork, event source failed), why in start_failure; the fields below
+        /* < 0: the command never ran (the user's child_user_error(); or
+         * the pipe, fork, event source failed), why in start_failure; the fields below
          * are then all zero. A failure after fork(), such as execve() or
          * setuid(), is an exit status (CHILD_STATUS_*) with the reason in
          * the output instead. */

@@ -33,7 +33,7 @@ typedef struct Hook {
         struct Hook *next;
         char **argv;           /* NULL-terminated copy */
         char **env;            /* the PROMVIP_* entries, NULL-terminated */
-        char *user;
+        ChildUser *user;        /* a reference */
         const char *state;     /* the new state's name (static) */
         uint64_t timeout_usec;
 } Hook;
@@ -104,7 +104,7 @@ static Hook *hook_free(Hook *h) {
                 return NULL;
         strv_free(h->argv);
         strv_free(h->env);
-        free(h->user);
+        child_user_unref(h->user);
         free(h);
         return NULL;
 }
@@ -153,7 +153,7 @@ static char **hook_env(const InstanceConfig *cfg, VrrpState old_state, VrrpState
 }
 
 /* One hook for `command`; extra arguments appended when any_args is set. */
-static Hook *hook_new(const Argv *command, bool any_args, const InstanceConfig *cfg, const char *user,
+static Hook *hook_new(const Argv *command, bool any_args, const InstanceConfig *cfg, ChildUser *user,
                       VrrpState old_state, VrrpState new_state, uint8_t priority) {
         _cleanup_(hook_freep) Hook *h = calloc(1, sizeof(Hook));
         char prio[4];
@@ -164,8 +164,8 @@ static Hook *hook_new(const Argv *command, bool any_args, const InstanceConfig *
         snprintf(prio, sizeof(prio), "%u", priority);
         h->argv = strv_copy(command->argv, command->argc, args, any_args ? ELEMENTSOF(args) : 0);
         h->env = hook_env(cfg, old_state, new_state, priority);
-        h->user = strdup(user);
-        if (!h->argv || !h->env || !h->user)
+        h->user = child_user_ref(user);
+        if (!h->argv || !h->env)
                 return NULL;
         h->state = vrrp_state_to_string(new_state);
         h->timeout_usec = cfg->notify.timeout_usec;
@@ -310,7 +310,7 @@ static int on_kick(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, const char *user, VrrpState old_state,
+void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *user, VrrpState old_state,
                            VrrpState new_state, uint8_t priority) {
         const NotifyConfig *n;
         const Argv *state_hook;

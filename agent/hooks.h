@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "child.h"
 #include "conf.h"
 #include "vrrp-fsm.h"
 
@@ -40,10 +41,10 @@ HookQueue *hook_queue_free(HookQueue *q);
 /* Queues the hooks of one transition: the one for the new state (master,
  * backup, fault or stop) and then `any`, if configured, after dropping the
  * hooks of earlier transitions that have not started. Everything the run
- * needs (argv, environment, user) is copied now, so a reload meanwhile
- * changes nothing queued. States other than BACKUP, MASTER, FAULT and STOP
+ * needs (argv, environment, and a reference to the user) is taken now, so a
+ * reload meanwhile changes nothing queued. States other than BACKUP, MASTER, FAULT and STOP
  * run no hook (but still supersede what waits). */
-void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, const char *user, VrrpState old_state,
+void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *user, VrrpState old_state,
                            VrrpState new_state, uint8_t priority);
 
 const HookCounters *hook_queue_counters(const HookQueue *q);

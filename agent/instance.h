@@ -22,7 +22,7 @@ typedef struct InstanceEnv {
         Netlink *netlink;
         Announcer *announcer;
         const Probes *probes;
-        const char *script_user; /* hooks run as this user */
+        ChildUser *script_user;  /* hooks run as this user */
         /* The shared VRRP socket for an interface and family, opened on demand. */
         VrrpSocket *(*socket_for)(void *userdata, const char *ifname, int ifindex, int family);
         /* Whether another instance of ours holds the VIP on ifindex as

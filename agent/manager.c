@@ -1,13 +1,11 @@
 #include "manager.h"
 
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "http-api.h"
@@ -154,25 +152,6 @@ static void manager_apply_control(Manager *m) {
                 log_info("control socket on %s", path);
 }
 
-/* Hooks and exec probes run as global.script_user, but a promvipd that is
- * not root (the packaged unit runs it as promvip) cannot switch users:
- * said once at start and reload rather than only at every refused run. */
-static void manager_check_script_user(const Manager *m) {
-        const char *user = m->config->global.script_user;
-        struct passwd pw, *found = NULL;
-        char buf[4096];
-
-        if (geteuid() == 0 || !conf_runs_commands(m->config))
-                return;
-        if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found)
-                return; /* each run says why */
-        if (found->pw_uid != geteuid() || found->pw_gid != getegid())
-                log_warning("global.script_user is '%s' but promvipd runs as uid %u, not root, and cannot switch users: "
-                            "hooks and exec probes will be refused (set script_user to the user promvipd runs as, "
-                            "or run promvipd as root)",
-                            user, (unsigned) geteuid());
-}
-
 static int manager_reload(Manager *m) {
         _cleanup_(conf_errors_clear) ConfErrors errs = {};
         Config *c = NULL;
@@ -215,7 +194,6 @@ static int manager_reload(Manager *m) {
         manager_apply_listen(m);
         manager_apply_control(m);
         conf_log_warnings(m->config);
-        manager_check_script_user(m);
         log_info("reloaded %s: %s", m->config_path, m->summary);
         (void) sd_notifyf(false, "READY=1\nSTATUS=Running: %s (reloaded)", m->summary);
         return 0;
@@ -362,7 +340,6 @@ int manager_run(Manager *m) {
         int r;
 
         log_info("started with %s: %s", m->config_path, m->summary);
-        manager_check_script_user(m);
         m->start_realtime_usec = realtime_usec();
         routers_start(m->routers);
         manager_apply_listen(m);

@@ -17,7 +17,7 @@
 struct ExecCheck {
         sd_event *event;
         const ProbeConfig *probe;
-        char *user;
+        ChildUser *user;
         char *name;   /* "probe '<name>'", for child.c's own messages */
         char *env[2]; /* PROMVIP_PROBE=<name>, NULL */
         ProbeDone done;
@@ -82,7 +82,7 @@ int exec_check_start(ExecCheck *c) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(ExecCheck *, exec_check_free);
 
-int exec_check_new(ExecCheck **ret, sd_event *event, const ProbeConfig *probe, const char *user,
+int exec_check_new(ExecCheck **ret, sd_event *event, const ProbeConfig *probe, ChildUser *user,
                    ProbeDone done, void *userdata) {
         _cleanup_(exec_check_freep) ExecCheck *c = NULL;
 
@@ -97,7 +97,7 @@ int exec_check_new(ExecCheck **ret, sd_event *event, const ProbeConfig *probe, c
         c->probe = probe;
         c->done = done;
         c->userdata = userdata;
-        c->user = strdup(user);
+        c->user = child_user_ref(user);
         if (!c->user)
                 return -ENOMEM;
         if (asprintf(&c->name, "probe '%s'", probe->name) < 0) {
@@ -119,7 +119,7 @@ ExecCheck *exec_check_free(ExecCheck *c) {
         sd_event_unref(c->event);
         free(c->env[0]);
         free(c->name);
-        free(c->user);
+        child_user_unref(c->user);
         free(c);
         return NULL;
 }

@@ -7,14 +7,16 @@
 
 #include <systemd/sd-event.h>
 
+#include "child.h"
 #include "conf.h"
 #include "probe.h"
 
 typedef struct ExecCheck ExecCheck;
 
 /* probe must be of kind exec and outlive the check. user: the account to
- * run as (looked up at each run; a missing user fails the run). */
-int exec_check_new(ExecCheck **ret, sd_event *event, const ProbeConfig *probe, const char *user,
+ * run as (the check keeps a reference; one that cannot be used fails each
+ * run with its reason). */
+int exec_check_new(ExecCheck **ret, sd_event *event, const ProbeConfig *probe, ChildUser *user,
                    ProbeDone done, void *userdata);
 /* Kills (SIGKILL) and reaps a child still running; its done() is not called. */
 ExecCheck *exec_check_free(ExecCheck *c);

@@ -26,6 +26,7 @@ struct Probes {
         sd_event *event;
         HttpRunner *http;
         const Config *config;
+        ChildUser *user;        /* exec probes run as this user */
         Probe **probes;
         size_t n_probes;
         ProbesChanged changed;
@@ -87,7 +88,7 @@ static int probe_make_check(Probes *ps, Probe *p) {
         p->http = http_check_free(p->http);
         p->exec = exec_check_free(p->exec);
         if (p->cfg->kind == PROBE_EXEC)
-                return exec_check_new(&p->exec, ps->event, p->cfg, ps->config->global.script_user, on_result, p);
+                return exec_check_new(&p->exec, ps->event, p->cfg, ps->user, on_result, p);
         if (!ps->http) {
                 int r = http_runner_new(&ps->http, ps->event);
                 if (r < 0)
@@ -125,13 +126,15 @@ static void probe_schedule(Probe *p, size_t k, size_t n) {
         (void) sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
-int probes_new(Probes **ret, sd_event *event, const Config *config, ProbesChanged changed, void *userdata) {
+int probes_new(Probes **ret, sd_event *event, const Config *config, ChildUser *user, ProbesChanged changed,
+               void *userdata) {
         Probes *ps = calloc(1, sizeof(*ps));
         int r = 0;
 
         if (!ps)
                 return -ENOMEM;
-        *ps = (Probes) { .event = event, .config = config, .changed = changed, .userdata = userdata };
+        *ps = (Probes) { .event = event, .config = config, .user = child_user_ref(user), .changed = changed,
+                         .userdata = userdata };
         ps->probes = calloc(config->n_probes + 1, sizeof(Probe *));
         if (!ps->probes) {
                 free(ps);
@@ -156,6 +159,7 @@ Probes *probes_free(Probes *ps) {
                 probe_free(ps->probes[k]);
         free(ps->probes);
         http_runner_free(ps->http);
+        child_user_unref(ps->user);
         free(ps);
         return NULL;
 }
@@ -167,11 +171,13 @@ void probes_start(Probes *ps) {
 
 /* The old configuration goes away after a reload, whatever fails here:
  * no probe may keep pointing into it. */
-int probes_reload(Probes *ps, const Config *config) {
+int probes_reload(Probes *ps, const Config *config, ChildUser *user) {
         Probe **fresh = calloc(config->n_probes + 1, sizeof(Probe *));
         int r = 0;
 
         ps->config = config;
+        child_user_unref(ps->user);
+        ps->user = child_user_ref(user);
         if (!fresh) {
                 log_error("reloading the probes: out of memory; they are gone until the next reload");
                 for (size_t j = 0; j < ps->n_probes; j++)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
+#include "child.h"
 #include "conf.h"
 #include "probe.h"
 #include "snapshot.h"
@@ -14,13 +15,15 @@
 typedef struct Probes Probes;
 typedef void (*ProbesChanged)(void *userdata);
 
-int probes_new(Probes **ret, sd_event *event, const Config *config, ProbesChanged changed, void *userdata);
+/* user: what exec probes run as (a reference is kept). */
+int probes_new(Probes **ret, sd_event *event, const Config *config, ChildUser *user, ProbesChanged changed,
+               void *userdata);
 Probes *probes_free(Probes *p);
 
 void probes_start(Probes *p);
 /* Switches to a new configuration: a probe whose definition did not change
  * keeps its state and history; others start anew (DOWN). */
-int probes_reload(Probes *p, const Config *config);
+int probes_reload(Probes *p, const Config *config, ChildUser *user);
 
 /* The state of the named probe; NULL for an unknown name. */
 const ProbeState *probes_state(const Probes *p, const char *name);

@@ -247,6 +247,22 @@ static int add_instance(Routers *r, const InstanceConfig *cfg, Instance **ret) {
         return 0;
 }
 
+/* The user of hooks and exec probes, looked up once per configuration (an
+ * NSS lookup can block); said at once when commands cannot run as it. */
+static int resolve_script_user(const Config *config, ChildUser **ret) {
+        int k = child_user_resolve(config->global.script_user, ret);
+
+        if (k < 0)
+                return log_error_errno(k, "looking up global.script_user: %m");
+        if (child_user_error(*ret) < 0 && conf_runs_commands(config))
+                log_warning("global.script_user: %s: hooks and exec probes will be refused%s",
+                            child_user_problem(*ret),
+                            child_user_error(*ret) == -EPERM
+                                    ? " (set script_user to the user promvipd runs as, or run promvipd as root)"
+                                    : "");
+        return 0;
+}
+
 int routers_new(Routers **ret, sd_event *event, Config *config) {
         static const NetlinkCallbacks callbacks = {
                 .links_changed = on_links_changed,
@@ -254,6 +270,7 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
                 .resync = on_resync,
         };
         Routers *r = calloc(1, sizeof(*r));
+        ChildUser *user = NULL;
         Instance *i;
         int k;
 
@@ -271,11 +288,16 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
                 log_error_errno(k, "opening the ARP / neighbour discovery sockets failed: %m");
                 goto fail;
         }
-        k = probes_new(&r->probes, event, config, on_probes_changed, r);
+        k = resolve_script_user(config, &user);
         if (k < 0)
                 goto fail;
+        k = probes_new(&r->probes, event, config, user, on_probes_changed, r);
+        if (k < 0) {
+                child_user_unref(user);
+                goto fail;
+        }
         r->env = (InstanceEnv) { .event = event, .netlink = r->netlink, .announcer = r->announcer,
-                                 .probes = r->probes, .script_user = config->global.script_user,
+                                 .probes = r->probes, .script_user = user,
                                  .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
                                  .userdata = r };
         k = sd_event_add_time_relative(event, &r->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, r);
@@ -309,6 +331,7 @@ Routers *routers_free(Routers *r) {
         close_unused_sockets(r);
         free(r->sockets);
         probes_free(r->probes);
+        child_user_unref(r->env.script_user);
         announcer_free(r->announcer);
         netlink_free(r->netlink);
         conf_unref(r->config);
@@ -353,13 +376,19 @@ int routers_reload(Routers *r, Config *config) {
         Instance **keep = calloc(config->n_instances + 1, sizeof(*keep));
         size_t n_old = r->n_instances;
         Instance **old = r->instances;
+        ChildUser *user = NULL;
         int k = 0;
 
         if (!keep)
                 return -ENOMEM;
-        if (probes_reload(r->probes, config) < 0)
+        if (resolve_script_user(config, &user) < 0) {
+                free(keep);
+                return -ENOMEM;
+        }
+        if (probes_reload(r->probes, config, user) < 0)
                 k = -ENOMEM;
-        r->env.script_user = config->global.script_user;
+        child_user_unref(r->env.script_user);
+        r->env.script_user = user;
         /* Unchanged instances carry on, pointed at the new config; changed
          * settings of the same virtual router apply in place. */
         for (size_t n = 0; n < config->n_instances; n++) {

@@ -101,8 +101,8 @@ def test_hooks_as_root_need_the_readme_dropin(system):
         system.host_vars["h2"] = {"promvip_script_user": "root", "promvip_extra_probes": [exec_probe("root")]}
         run = system.playbook()
         assert run.returncode == 0, run.output[-4000:]
-        wait_for(lambda: re.search(r"global.script_user is 'root' but promvipd runs as uid \d+, not root, and "
-                                   r"cannot switch users", system.journal("h2", cursor)),
+        wait_for(lambda: re.search(r"global.script_user: cannot run as user root: promvipd runs as uid \d+, and only "
+                                   r"root can switch users: hooks and exec probes will be refused", system.journal("h2", cursor)),
                  10, what=lambda: "the warning in:\n" + system.journal("h2", cursor))
         def user_probe():
             return {p["name"]: p for p in system.status("h2")["probes"]}["user"]

@@ -34,9 +34,10 @@ typedef LoopFixture Fixture;
 static TestUser the_user;
 static const char *const user = the_user.name;
 static char tmpdir[] = "/tmp/promvip-test-sandbox-XXXXXX";
+static ChildUser *cuser;
 
 static ChildSpec spec_of(char *const *argv) {
-        return (ChildSpec) { .argv = argv, .user = user, .timeout_usec = 2 * USEC_PER_SEC, .name = "test" };
+        return (ChildSpec) { .argv = argv, .user = cuser, .timeout_usec = 2 * USEC_PER_SEC, .name = "test" };
 }
 
 static void run_argv(sd_event *e, const char *const *argv, ChildTestRun *run) {
@@ -178,15 +179,20 @@ static const char *check_switch_refused(sd_event *e) {
         static char why[256];
         const char *argv[] = { "/bin/true", NULL };
         ChildSpec spec = spec_of((char *const *) argv);
+        ChildUser *root = NULL;
         ChildRun *c = NULL;
         ChildTestRun run = {};
         char expected[160];
 
-        spec.user = "root";
+        /* Looked up as promvipd does, when a configuration is loaded. */
+        if (child_user_resolve("root", &root) < 0 || child_user_error(root) != -EPERM)
+                return "root is not refused when the configuration is loaded";
+        spec.user = root;
         if (child_run_start(&c, e, &spec, child_test_done, &run) < 0)
                 return "child_run_start failed";
         run_loop_until_count(e, &run.n_done, 1, WAIT_MAX_USEC);
         c = child_run_free(c);
+        root = child_user_unref(root);
         snprintf(expected, sizeof(expected),
                  "cannot run as user root: promvipd runs as uid %u, and only root can switch users",
                  (unsigned) geteuid());
@@ -213,12 +219,15 @@ static const char *check_no_ambient_capabilities(sd_event *e) {
         char script[512];
         const char *argv[] = { "/bin/sh", "-c", script, NULL };
         ChildSpec spec = spec_of((char *const *) argv);
+        ChildUser *nobody = NULL;
         ChildRun *c = NULL;
         ChildTestRun run = {};
 
         /* As the packaged unit runs promvipd: not root, with CAP_NET_RAW as
          * an ambient capability, and the commands' user its own. */
-        spec.user = "nobody";
+        if (child_user_resolve("nobody", &nobody) < 0 || child_user_error(nobody) < 0)
+                return "cannot use user nobody";
+        spec.user = nobody;
         if (syscall(SYS_capget, &header, data) < 0)
                 return "capget failed";
         data[0].inheritable |= 1U << CAP_NET_RAW;
@@ -230,6 +239,7 @@ static const char *check_no_ambient_capabilities(sd_event *e) {
                 return "child_run_start failed";
         run_loop_until_count(e, &run.n_done, 1, WAIT_MAX_USEC);
         c = child_run_free(c);
+        nobody = child_user_unref(nobody);
         if (run.n_done != 1 || !run.result.exited || run.result.status != 0) {
                 snprintf(why, sizeof(why), "the command failed: %.400s", run.result.output);
                 return why;
@@ -249,7 +259,8 @@ static void test_no_ambient_capabilities(void **state) {
 
 static int group_setup(void **state) {
         (void) state;
-        if (block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0)
+        if (block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0 ||
+            child_user_resolve(the_user.name, &cuser) < 0 || child_user_error(cuser) < 0)
                 return -1;
         signal(SIGQUIT, SIG_IGN); /* ignored in the parent, default in the child */
         return tmpdir_make(tmpdir, 0777);
@@ -257,6 +268,7 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
         (void) state;
+        cuser = child_user_unref(cuser);
         return tmpdir_remove(tmpdir);
 }
 

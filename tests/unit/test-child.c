@@ -2,7 +2,10 @@
  * root the commands run as "nobody", otherwise as the current user.
  * Commands that must leave evidence write it into a world-writable
  * temporary directory. Every wait is bounded. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@ typedef LoopFixture Fixture;
 static TestUser the_user;
 static const char *const user = the_user.name, *const user_home = the_user.home;
 static char tmpdir[] = "/tmp/promvip-test-child-XXXXXX";
+static ChildUser *cuser, *missing; /* the_user; "promvip-no-such-user" */
 
 typedef ChildTestRun Run;
 
@@ -34,13 +38,37 @@ static void wait_done(sd_event *e, Run *run, unsigned n, uint64_t max_usec) {
 }
 
 static ChildSpec spec_of(char *const *argv, uint64_t timeout_usec) {
-        return (ChildSpec) { .argv = argv, .user = user, .timeout_usec = timeout_usec, .name = "test" };
+        return (ChildSpec) { .argv = argv, .user = cuser, .timeout_usec = timeout_usec, .name = "test" };
 }
 
 static uint64_t run_argv(sd_event *e, const char *const *argv, uint64_t timeout_usec, Run *run) {
         ChildSpec spec = spec_of((char *const *) argv, timeout_usec);
 
         return child_test_run(e, &spec, run);
+}
+
+/* The user database lookups made in this process (the executable's
+ * definitions come before the C library's; a forked child counts in its own
+ * copy). With NSS backed by LDAP or sssd a lookup can take seconds, so none
+ * may happen on the loop when a command starts. */
+static unsigned n_user_lookups;
+
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **result) {
+        static int (*real)(const char *, struct passwd *, char *, size_t, struct passwd **);
+
+        if (!real)
+                *(void **) &real = dlsym(RTLD_NEXT, "getpwnam_r");
+        n_user_lookups++;
+        return real(name, pw, buf, size, result);
+}
+
+int getgrouplist(const char *name, gid_t group, gid_t *groups, int *n_groups) {
+        static int (*real)(const char *, gid_t, gid_t *, int *);
+
+        if (!real)
+                *(void **) &real = dlsym(RTLD_NEXT, "getgrouplist");
+        n_user_lookups++;
+        return real(name, group, groups, n_groups);
 }
 
 static const char *describe(const ChildResult *r) {
@@ -256,7 +284,7 @@ static void test_no_user(void **state) {
         ChildSpec spec = spec_of((char *const *) argv, USEC_PER_SEC);
         Run run = {};
 
-        spec.user = "promvip-no-such-user";
+        spec.user = missing;
         child_test_run(f->event, &spec, &run);
         assert_int_equal(run.result.start_error, -ESRCH);
         assert_string_equal(run.result.start_failure, "user promvip-no-such-user does not exist");
@@ -305,10 +333,12 @@ static void test_spec_copied(void **state) {
         char *argv[] = { strdup("/bin/sh"), strdup("-c"), strdup("echo \"$0 $PROMVIP_X\""), NULL };
         char *env[] = { strdup("PROMVIP_X=kept"), NULL };
         ChildSpec *spec = calloc(1, sizeof(ChildSpec));
-        char *name = strdup("copied"), *run_user = strdup(user);
+        char *name = strdup("copied");
+        ChildUser *run_user = NULL;
         ChildRun *c = NULL;
         Run run = {};
 
+        assert_int_equal(child_user_resolve(user, &run_user), 0);
         *spec = (ChildSpec) { .argv = argv, .env = env, .user = run_user, .timeout_usec = USEC_PER_SEC, .name = name };
         assert_int_equal(child_run_start(&c, f->event, spec, child_test_done, &run), 0);
         for (size_t i = 0; argv[i]; i++) {
@@ -318,7 +348,7 @@ static void test_spec_copied(void **state) {
         free(env[0]);
         free(spec);
         free(name);
-        free(run_user);
+        child_user_unref(run_user);
         wait_done(f->event, &run, 1, WAIT_MAX_USEC);
         assert_int_equal(run.n_done, 1);
         assert_string_equal(run.result.output, "/bin/sh kept\n");
@@ -355,6 +385,31 @@ static void test_free_during_run(void **state) {
         assert_null(child_run_free(NULL));
 }
 
+/* The user is looked up when the configuration is loaded, never per run. */
+static void test_user_looked_up_once(void **state) {
+        Fixture *f = *state;
+        const char *argv[] = { "/bin/true", NULL };
+        ChildUser *u = NULL;
+        unsigned before;
+
+        before = n_user_lookups;
+        assert_int_equal(child_user_resolve(user, &u), 0);
+        assert_int_equal(child_user_error(u), 0);
+        assert_true(n_user_lookups > before);
+        before = n_user_lookups;
+        for (unsigned i = 0; i < 3; i++) {
+                ChildSpec spec = spec_of((char *const *) argv, USEC_PER_SEC);
+                Run run = {};
+
+                spec.user = u;
+                child_test_run(f->event, &spec, &run);
+                assert_int_equal(run.result.start_error, 0);
+                assert_true(run.result.exited && run.result.status == 0);
+        }
+        assert_int_equal(n_user_lookups, before);
+        child_user_unref(u);
+}
+
 /* A failure waiting in the loop is dropped by free() too. */
 static void test_free_pending_failure(void **state) {
         Fixture *f = *state;
@@ -363,7 +418,7 @@ static void test_free_pending_failure(void **state) {
         ChildRun *c = NULL;
         Run run = {};
 
-        spec.user = "promvip-no-such-user";
+        spec.user = missing;
         assert_int_equal(child_run_start(&c, f->event, &spec, child_test_done, &run), 0);
         child_run_free(c);
         for (unsigned i = 0; i < 3; i++)
@@ -380,7 +435,7 @@ static void test_free_in_done(void **state) {
         for (unsigned k = 0; k < 2; k++) {
                 Run run = {};
 
-                spec.user = k == 0 ? user : "promvip-no-such-user";
+                spec.user = k == 0 ? cuser : missing;
                 assert_int_equal(child_run_start(&run.free_in_done, f->event, &spec, child_test_done, &run), 0);
                 wait_done(f->event, &run, 1, WAIT_MAX_USEC);
                 assert_int_equal(run.n_done, 1);
@@ -451,7 +506,9 @@ static void test_invalid(void **state) {
 
 static int group_setup(void **state) {
         (void) state;
-        if (block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0)
+        if (block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0 ||
+            child_user_resolve(the_user.name, &cuser) < 0 || child_user_error(cuser) < 0 ||
+            child_user_resolve("promvip-no-such-user", &missing) < 0)
                 return -1;
 
         if (tmpdir_make(tmpdir, 0777) < 0)
@@ -464,6 +521,8 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
         (void) state;
+        cuser = child_user_unref(cuser);
+        missing = child_user_unref(missing);
         close(INHERITED_FD);
         return tmpdir_remove(tmpdir);
 }
@@ -486,6 +545,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_fds, child_test_setup, child_test_teardown),
                 cmocka_unit_test_setup_teardown(test_spec_copied, child_test_setup, child_test_teardown),
                 cmocka_unit_test_setup_teardown(test_free_during_run, child_test_setup, child_test_teardown),
+                cmocka_unit_test_setup_teardown(test_user_looked_up_once, child_test_setup, child_test_teardown),
                 cmocka_unit_test_setup_teardown(test_free_pending_failure, child_test_setup, child_test_teardown),
                 cmocka_unit_test_setup_teardown(test_free_in_done, child_test_setup, child_test_teardown),
                 cmocka_unit_test_setup_teardown(test_start_in_done, child_test_setup, child_test_teardown),

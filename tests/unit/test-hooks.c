@@ -108,8 +108,14 @@ static void set_hook(Fixture *f, unsigned which, const char *script) {
         *a[which] = (Argv) { .argv = f->argv[which], .argc = 1 };
 }
 
+/* As promvipd does: the user looked up (at a configuration load), the
+ * queue keeping its own reference. */
 static void transition(Fixture *f, const char *user, VrrpState from, VrrpState to, uint8_t priority) {
-        hook_queue_transition(f->q, &f->cfg, user, from, to, priority);
+        ChildUser *u = NULL;
+
+        assert_int_equal(child_user_resolve(user, &u), 0);
+        hook_queue_transition(f->q, &f->cfg, u, from, to, priority);
+        child_user_unref(u);
 }
 
 static bool idle(void *userdata) {
@@ -635,6 +641,7 @@ static void test_copied_at_push(void **state) {
 static void test_invalid(void **state) {
         Fixture *f = *state;
         HookQueue *q = NULL;
+        ChildUser *u = NULL;
 
         assert_int_equal(hook_queue_new(&q, NULL, "x"), -EINVAL);
         assert_int_equal(hook_queue_new(&q, f->event, NULL), -EINVAL);
@@ -643,8 +650,10 @@ static void test_invalid(void **state) {
         assert_null(hook_queue_free(NULL));
         assert_int_equal(hook_queue_pending(NULL), 0);
         assert_null(hook_queue_counters(NULL));
-        hook_queue_transition(NULL, &f->cfg, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 100);
-        hook_queue_transition(f->q, NULL, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 100);
+        assert_int_equal(child_user_resolve("nobody", &u), 0);
+        hook_queue_transition(NULL, &f->cfg, u, VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 100);
+        hook_queue_transition(f->q, NULL, u, VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 100);
+        child_user_unref(u);
         set_hook(f, HOOK_MASTER, "master.sh");
         hook_queue_transition(f->q, &f->cfg, NULL, VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 100);
         assert_int_equal(hook_queue_pending(f->q), 0);

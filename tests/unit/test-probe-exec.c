@@ -26,6 +26,7 @@ typedef LoopFixture Fixture;
 
 static TestUser the_user;
 static const char *const user = the_user.name;
+static ChildUser *cuser; /* the_user, looked up */
 
 typedef struct Run {
         unsigned n_done;
@@ -64,10 +65,13 @@ static void wait_done(sd_event *e, Run *run, unsigned n, uint64_t max_usec) {
 static uint64_t run_once(sd_event *e, const char *run_user, const char *const *argv, uint64_t timeout_usec,
                          Run *run) {
         ProbeConfig p = probe_config(argv, timeout_usec);
+        ChildUser *u = NULL;
         ExecCheck *c = NULL;
         uint64_t start;
 
-        assert_int_equal(exec_check_new(&c, e, &p, run_user, on_done, run), 0);
+        assert_int_equal(child_user_resolve(run_user, &u), 0);
+        assert_int_equal(exec_check_new(&c, e, &p, u, on_done, run), 0);
+        child_user_unref(u); /* the check keeps its own reference */
         start = now_usec();
         assert_int_equal(exec_check_start(c), 0);
         assert_int_equal(run->n_done, 0); /* never from inside start */
@@ -160,7 +164,7 @@ static void test_timeout(void **state) {
         uint64_t start, elapsed;
         pid_t pid;
 
-        assert_int_equal(exec_check_new(&c, f->event, &p, user, on_done, &run), 0);
+        assert_int_equal(exec_check_new(&c, f->event, &p, cuser, on_done, &run), 0);
         start = now_usec();
         assert_int_equal(exec_check_start(c), 0);
         pid = find_child();
@@ -214,7 +218,7 @@ static void test_free_during_run(void **state) {
         Run run = {};
         pid_t pid;
 
-        assert_int_equal(exec_check_new(&c, f->event, &p, user, on_done, &run), 0);
+        assert_int_equal(exec_check_new(&c, f->event, &p, cuser, on_done, &run), 0);
         assert_int_equal(exec_check_start(c), 0);
         for (unsigned i = 0; i < 3; i++)
                 assert_true(sd_event_run(f->event, 10 * USEC_PER_MSEC) >= 0);
@@ -236,7 +240,7 @@ static void test_busy_and_again(void **state) {
         ExecCheck *c = NULL;
         Run run = {};
 
-        assert_int_equal(exec_check_new(&c, f->event, &p, user, on_done, &run), 0);
+        assert_int_equal(exec_check_new(&c, f->event, &p, cuser, on_done, &run), 0);
         assert_int_equal(exec_check_start(c), 0);
         assert_int_equal(exec_check_start(c), -EBUSY);
         wait_done(f->event, &run, 1, WAIT_MAX_USEC);
@@ -259,7 +263,7 @@ static void test_free_in_done(void **state) {
         ProbeConfig p = probe_config(argv, 2 * USEC_PER_SEC);
         Run run = {};
 
-        assert_int_equal(exec_check_new(&run.free_in_done, f->event, &p, user, on_done, &run), 0);
+        assert_int_equal(exec_check_new(&run.free_in_done, f->event, &p, cuser, on_done, &run), 0);
         assert_int_equal(exec_check_start(run.free_in_done), 0);
         wait_done(f->event, &run, 1, WAIT_MAX_USEC);
         assert_int_equal(run.n_done, 1);
@@ -276,7 +280,7 @@ static void test_invalid(void **state) {
         Run run = {};
 
         p.kind = PROBE_HTTP;
-        assert_int_equal(exec_check_new(&c, f->event, &p, user, on_done, &run), -EINVAL);
+        assert_int_equal(exec_check_new(&c, f->event, &p, cuser, on_done, &run), -EINVAL);
         p.kind = PROBE_EXEC;
         assert_int_equal(exec_check_new(&c, f->event, &p, NULL, on_done, &run), -EINVAL);
         assert_null(c);
@@ -284,10 +288,17 @@ static void test_invalid(void **state) {
 
 static int group_setup(void **state) {
         (void) state;
-        if (block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0)
+        if (block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0 ||
+            child_user_resolve(the_user.name, &cuser) < 0)
                 return -1;
         setenv("SECRET", "inherited", 1);
         log_set_max_level(LOG_DEBUG);
+        return 0;
+}
+
+static int group_teardown(void **state) {
+        (void) state;
+        cuser = child_user_unref(cuser);
         return 0;
 }
 
@@ -306,5 +317,5 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_invalid, child_test_setup, child_test_teardown),
         };
 
-        return cmocka_run_group_tests(tests, group_setup, NULL);
+        return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -30,6 +30,7 @@ void *__wrap_calloc(size_t n, size_t size) {
 }
 
 static TestUser the_user;
+static ChildUser *cuser;
 
 static Config *load(const char *command) {
         char text[1024];
@@ -67,13 +68,13 @@ static void test_reload_out_of_memory(void **state) {
                 SnapshotProbe *snap = NULL;
                 size_t n = 0;
 
-                assert_int_equal(probes_new(&ps, f->event, a, on_changed, &changes), 0);
+                assert_int_equal(probes_new(&ps, f->event, a, cuser, on_changed, &changes), 0);
                 probes_start(ps);
                 run_loop_until(f->event, is_up, ps, WAIT_MAX_USEC);
                 assert_true(probes_is_up(ps, "p"));
 
                 fail_callocs = failing;
-                (void) probes_reload(ps, b);
+                (void) probes_reload(ps, b, cuser);
                 fail_callocs = 0;
                 conf_unref(a); /* as the daemon does after a reload, failed or not */
 
@@ -94,7 +95,16 @@ static void test_reload_out_of_memory(void **state) {
 
 static int group_setup(void **state) {
         (void) state;
-        return block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0 ? -1 : 0;
+        return block_daemon_signals() < 0 || test_user_pick(&the_user, false) < 0 ||
+                               child_user_resolve(the_user.name, &cuser) < 0
+                       ? -1
+                       : 0;
+}
+
+static int group_teardown(void **state) {
+        (void) state;
+        cuser = child_user_unref(cuser);
+        return 0;
 }
 
 int main(void) {
@@ -102,5 +112,5 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_reload_out_of_memory, child_test_setup, child_test_teardown),
         };
 
-        return cmocka_run_group_tests(tests, group_setup, NULL);
+        return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
