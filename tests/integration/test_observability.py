@@ -163,6 +163,8 @@ FAMILIES = {
     "promvip_instance_adverts_received_total": "counter",
     "promvip_instance_master_changes_total": "counter",
     "promvip_instance_split_brain_total": "counter",
+    "promvip_instance_split_brain_answers_total": "counter",
+    "promvip_instance_vip_failures_total": "counter",
     "promvip_instance_packets_dropped_total": "counter",
     "promvip_socket_packets_received_total": "counter",
     "promvip_socket_packets_dropped_total": "counter",
@@ -174,10 +176,10 @@ FAMILIES = {
     "promvip_probe_latency_seconds": "gauge", "promvip_probe_failures_total": "counter",
     "promvip_instance_track_weight": "gauge",
 }
-INSTANCE_DROPS = ["bad_auth", "version_mismatch", "interval_mismatch", "addr_mismatch",
+INSTANCE_DROPS = ["bad_auth", "version_mismatch", "interval_mismatch", "addr_mismatch", "address_owner",
                   "unknown_peer"]
 SOCKET_DROPS = ["too_short", "truncated", "bad_ip_header", "bad_ttl", "bad_version", "bad_type",
-                "bad_checksum", "bad_addr_count", "bad_adver_int", "unknown_vrid"]
+                "bad_checksum", "bad_addr_count", "bad_adver_int", "unknown_vrid", "own_address"]
 PROBE_FAILURES = ["timeout", "connect", "http_status", "bad_answer", "empty", "out_of_range",
                   "exit_status", "error"]
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
