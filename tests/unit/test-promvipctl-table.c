@@ -251,8 +251,8 @@ static void test_hostile_strings(void **state) {
                 "   \"last_detail\": \"\\u001b]8;;http://x/\\u001b\\\\y\\u00e9\"}]}";
         static const char *const escaped[] = {
                 "router r\\x1b]0;pwned\\x07  promvipd 1\\xc2\\x9b2J  up ?  1 instance, 1 probe\n",
-                "\ni\\x1b[2J  MASTER\\x0d  150/150  eth0\\x7f/51  192.0.2.1/24\\x0a  10.0.0.1\\xc2\\x85 (this host)  "
-                "BACKUP\\x08 -> MASTER 3m ago  handing over (stop\\x1b[K)\n",
+                ("\ni\\x1b[2J  MASTER\\x0d  150/150  eth0\\x7f/51  192.0.2.1/24\\x0a  10.0.0.1\\xc2\\x85 (this host)  "
+                 "BACKUP\\x08 -> MASTER 3m ago  handing over (stop\\x1b[K)\n"),
                 "\np\\x1b  exec\\x09  UP\\xc2\\x9b  1.0 ms   i\\x1b[2J(-1)  ok: \\x1b]8;;http://x/\\x1b\\y\xc3\xa9\n",
         };
         const char *why = NULL;
