@@ -230,27 +230,26 @@ def _neighbour_mac(dst, iface):
 def send_datagram(datagram, iface="eth0", dst_mac=None):
     """Send one datagram as an Ethernet frame out of `iface` (in the
     current network namespace; needs root)."""
+    from scapy.sendrecv import sendp
+    sendp(_ether(datagram, iface, dst_mac), iface=iface, verbose=False)
+
+
+def _ether(datagram, iface, dst_mac=None):
+    """`datagram` in an Ethernet frame from `iface` to the group's MAC, or
+    to the neighbour's (or `dst_mac`), as a scapy packet."""
     _, _, Ether, _, _, Raw = _scapy()
     from scapy.arch import get_if_hwaddr
-    from scapy.sendrecv import sendp
     version = datagram[0] >> 4
     dst = ipaddress.ip_address(datagram[16:20] if version == 4 else datagram[24:40])
     if dst_mac is None:
         dst_mac = _multicast_mac(str(dst)) if dst.is_multicast else _neighbour_mac(str(dst), iface)
     frame = Ether(dst=dst_mac, src=get_if_hwaddr(iface), type=0x0800 if version == 4 else 0x86DD)
-    sendp(frame / Raw(load=datagram), iface=iface, verbose=False)
+    return frame / Raw(load=datagram)
 
 
 def _frame(datagram, iface, dst_mac=None):
     """The Ethernet frame send_datagram() would send, as bytes."""
-    _, _, Ether, _, _, Raw = _scapy()
-    from scapy.arch import get_if_hwaddr
-    version = datagram[0] >> 4
-    dst = ipaddress.ip_address(datagram[16:20] if version == 4 else datagram[24:40])
-    if dst_mac is None:
-        dst_mac = _multicast_mac(str(dst)) if dst.is_multicast else _neighbour_mac(str(dst), iface)
-    frame = Ether(dst=dst_mac, src=get_if_hwaddr(iface), type=0x0800 if version == 4 else 0x86DD)
-    return bytes(frame / Raw(load=datagram))
+    return bytes(_ether(datagram, iface, dst_mac))
 
 
 def _cli_flood(args):

@@ -80,6 +80,15 @@ void set_hook(Fixture *f, unsigned which, const char *script) {
         *a[which] = (Argv) { .argv = f->argv[which], .argc = 1 };
 }
 
+/* The recorder's copies, one per hook. */
+static const char *const recorders[_HOOK_MAX] = { "master.sh", "backup.sh", "fault.sh", "stop.sh", "any.sh" };
+
+void set_recorders(Fixture *f, unsigned hooks) {
+        for (unsigned i = 0; i < _HOOK_MAX; i++)
+                if (hooks & BIT(i))
+                        set_hook(f, i, recorders[i]);
+}
+
 /* As promvipd does: the user looked up (at a configuration load), the
  * queue keeping its own reference. */
 void transition(Fixture *f, const char *user, VrrpState from, VrrpState to, uint8_t priority) {
@@ -250,14 +259,12 @@ int hooks_test_teardown(void **state) {
 }
 
 int hooks_test_group_setup(void **state) {
-        static const char *const recorders[] = { "master.sh", "backup.sh", "fault.sh", "stop.sh", "any.sh" };
-
         (void) state;
         if (block_daemon_signals() < 0 || test_user_pick(&the_user, true) < 0)
                 return -1;
         if (tmpdir_make(base, 0755) < 0)
                 return -1;
-        for (size_t i = 0; i < sizeof(recorders) / sizeof(recorders[0]); i++)
+        for (unsigned i = 0; i < _HOOK_MAX; i++)
                 write_file(recorders[i], recorder, 0755);
         log_set_max_level(LOG_DEBUG);
         return 0;

@@ -45,6 +45,9 @@ const char *at(const char *name);
 void write_file(const char *name, const char *text, mode_t mode);
 void read_file(const char *name, char *buf, size_t size);
 void set_hook(Fixture *f, unsigned which, const char *script);
+/* The recorder as each hook in `hooks` (BIT(HOOK_MASTER) | ...). */
+#define BIT(h) (1U << (h))
+void set_recorders(Fixture *f, unsigned hooks);
 /* A transition, as promvipd queues it. */
 void transition(Fixture *f, const char *user, VrrpState from, VrrpState to, uint8_t priority);
 /* Runs the loop until no hook is queued or running. */

@@ -27,8 +27,7 @@ static void test_order(void **state) {
 
         if (!root())
                 skip();
-        set_hook(f, HOOK_MASTER, "master.sh");
-        set_hook(f, HOOK_BACKUP, "backup.sh");
+        set_recorders(f, BIT(HOOK_MASTER) | BIT(HOOK_BACKUP));
         capture_begin(f);
         gate_close();
         transition(f, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 150);
@@ -62,9 +61,7 @@ static void test_coalesce(void **state) {
 
         if (!root())
                 skip();
-        set_hook(f, HOOK_MASTER, "master.sh");
-        set_hook(f, HOOK_BACKUP, "backup.sh");
-        set_hook(f, HOOK_ANY, "any.sh");
+        set_recorders(f, BIT(HOOK_MASTER) | BIT(HOOK_BACKUP) | BIT(HOOK_ANY));
         capture_begin(f);
         gate_close();
         transition(f, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 150);
@@ -97,8 +94,7 @@ static void test_coalesce_not_started(void **state) {
 
         if (!root())
                 skip();
-        set_hook(f, HOOK_MASTER, "master.sh");
-        set_hook(f, HOOK_FAULT, "fault.sh");
+        set_recorders(f, BIT(HOOK_MASTER) | BIT(HOOK_FAULT));
         transition(f, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 150);
         transition(f, "nobody", VRRP_STATE_MASTER, VRRP_STATE_BACKUP, 100); /* no backup hook */
         assert_int_equal(hook_queue_pending(f->q), 0);
@@ -123,10 +119,7 @@ static void test_flood(void **state) {
 
         if (!root())
                 skip();
-        set_hook(f, HOOK_MASTER, "master.sh");
-        set_hook(f, HOOK_BACKUP, "backup.sh");
-        set_hook(f, HOOK_FAULT, "fault.sh");
-        set_hook(f, HOOK_ANY, "any.sh");
+        set_recorders(f, BIT(HOOK_MASTER) | BIT(HOOK_BACKUP) | BIT(HOOK_FAULT) | BIT(HOOK_ANY));
         f->cfg.notify.timeout_usec = 3600 * USEC_PER_SEC;
         capture_begin(f);
         gate_close();

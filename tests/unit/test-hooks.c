@@ -28,8 +28,7 @@ static void test_any(void **state) {
 
         if (!root())
                 skip();
-        set_hook(f, HOOK_MASTER, "master.sh");
-        set_hook(f, HOOK_ANY, "any.sh");
+        set_recorders(f, BIT(HOOK_MASTER) | BIT(HOOK_ANY));
         transition(f, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 150);
         assert_int_equal(hook_queue_pending(f->q), 2);
         wait_idle(f, WAIT_MAX_USEC);
@@ -51,10 +50,7 @@ static void test_states(void **state) {
 
         if (!root())
                 skip();
-        set_hook(f, HOOK_MASTER, "master.sh");
-        set_hook(f, HOOK_BACKUP, "backup.sh");
-        set_hook(f, HOOK_FAULT, "fault.sh");
-        set_hook(f, HOOK_STOP, "stop.sh");
+        set_recorders(f, BIT(HOOK_MASTER) | BIT(HOOK_BACKUP) | BIT(HOOK_FAULT) | BIT(HOOK_STOP));
         transition(f, "nobody", VRRP_STATE_INIT, VRRP_STATE_BACKUP, 100);
         wait_idle(f, WAIT_MAX_USEC);
         transition(f, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_FAULT, 100);
@@ -208,8 +204,7 @@ static void test_no_user(void **state) {
 
         if (!root())
                 skip();
-        set_hook(f, HOOK_MASTER, "master.sh");
-        set_hook(f, HOOK_ANY, "any.sh");
+        set_recorders(f, BIT(HOOK_MASTER) | BIT(HOOK_ANY));
         capture_begin(f);
         transition(f, NO_USER, VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 150);
         wait_idle(f, WAIT_MAX_USEC);

@@ -60,7 +60,9 @@ static void test_durations(void **state) {
         assert_string_equal(status_table_format_latency(1.5, b, sizeof(b)), "1500 ms");
 }
 
-static char *render(const char *json, int *ret, const char **why) {
+/* What promvipctl prints for the /status `json`: the table, or with
+ * `as_json` the JSON again; *why the error message, if any. */
+static char *render_as(bool as_json, const char *json, int *ret, const char **why) {
         static char buf[256];
         char *text = NULL;
         size_t len = 0;
@@ -68,10 +70,15 @@ static char *render(const char *json, int *ret, const char **why) {
 
         assert_non_null(f);
         buf[0] = '\0';
-        *ret = status_table_render(json, strlen(json), (uint64_t) NOW * USEC_PER_SEC, f, buf, sizeof(buf));
+        *ret = as_json ? status_table_render_json(json, strlen(json), f, buf, sizeof(buf))
+                       : status_table_render(json, strlen(json), (uint64_t) NOW * USEC_PER_SEC, f, buf, sizeof(buf));
         assert_int_equal(fclose(f), 0);
         *why = buf[0] ? buf : NULL;
         return text;
+}
+
+static char *render(const char *json, int *ret, const char **why) {
+        return render_as(false, json, ret, why);
 }
 
 static const char status_two[] =
@@ -274,17 +281,7 @@ static void test_hostile_strings(void **state) {
 }
 
 static char *render_json(const char *json, int *ret, const char **why) {
-        static char buf[256];
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        assert_non_null(f);
-        buf[0] = '\0';
-        *ret = status_table_render_json(json, strlen(json), f, buf, sizeof(buf));
-        assert_int_equal(fclose(f), 0);
-        *why = buf[0] ? buf : NULL;
-        return text;
+        return render_as(true, json, ret, why);
 }
 
 /* --json: the same JSON, re-serialised in printable ASCII: control and
