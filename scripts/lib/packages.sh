@@ -7,8 +7,10 @@ PROMVIP_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
 PROMVIP_TEST_PACKAGES="python3 python3-pytest python3-scapy iproute2 iputils-ping procps
  clang libclang-rt-14-dev keepalived tshark tcpdump prometheus
  dpkg-dev debhelper fakeroot lintian rpm rpmlint systemd ansible-core
- systemd-container mmdebstrap openssh-client util-linux"
+ systemd-container mmdebstrap openssh-client util-linux python3-matplotlib curl"
 PROMVIP_DEMO_PACKAGES="iproute2 python3 procps prometheus"
+PROMVIP_BENCH_PACKAGES="iproute2 python3 python3-scapy python3-matplotlib procps prometheus
+ keepalived curl tcpdump tshark"
 
 # ensure_packages PKG...: install the named packages unless all are present.
 ensure_packages() {

@@ -149,7 +149,7 @@ def render_config(name="VI_1", vrid=51, priority=100, version=3, advert_int=1.0,
 class Keepalived:
     """One keepalived (parent and VRRP child) running in a lab namespace."""
 
-    def __init__(self, lab, node, conf_text, name="VI_1", tag=None):
+    def __init__(self, lab, node, conf_text, name="VI_1", tag=None, cgroup_procs=None):
         self.lab, self.node, self.name = lab, node, name
         tag = tag or f"{node.name}-keepalived-{len(lab.procs)}"
         self.conf_path = lab.write(f"{tag}.conf", conf_text)
@@ -167,7 +167,7 @@ class Keepalived:
                 f"--vrrp_pid={self.vrrp_pid_file}",
                 f"--checkers_pid={os.path.join(lab.dir, tag + '.checkers.pid')}",
                 f"--bfd_pid={os.path.join(lab.dir, tag + '.bfd.pid')}"]
-        self.proc = lab.spawn(node.ns, argv, name="keepalived")
+        self.proc = lab.spawn(node.ns, argv, name="keepalived", cgroup_procs=cgroup_procs)
 
     # -- log and state ----------------------------------------------------
     def output(self):

@@ -17,7 +17,8 @@ import subprocess
 import tempfile
 import time
 
-PREFIXES = ("pvt-", "pvd-", "pvs-")  # tests, demo, system tests: every namespace name starts so
+PREFIXES = ("pvt-", "pvd-", "pvs-", "pvb-")  # tests, demo, system tests, benchmarks:
+                                            # every namespace name starts so
 # Variables a caller's environment may hold that would change the daemon's
 # behaviour (journal logging, readiness protocol, socket activation).
 _SCRUB_ENV = ("NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID",
@@ -150,15 +151,21 @@ def check_environment():
 class Proc:
     """A process started inside a namespace; stdout and stderr go to a log."""
 
-    def __init__(self, ns, argv, log_path, env=None, name=None):
+    def __init__(self, ns, argv, log_path, env=None, name=None, cgroup_procs=None):
+        """cgroup_procs: the cgroup.procs file of a cgroup to start the
+        process in (so its children are in it from their first instant);
+        written before `ip netns exec`, which hides the cgroup file system."""
         self.ns, self.argv, self.log_path = ns, list(argv), log_path
         self.name = name or os.path.basename(argv[0])
         full_env = {k: v for k, v in os.environ.items() if k not in _SCRUB_ENV}
         full_env.update(env or {})
+        argv = ["ip", "netns", "exec", ns] + self.argv
+        if cgroup_procs:
+            argv = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', cgroup_procs] + argv
         with open(log_path, "wb") as log:
-            # `ip netns exec` execs the program, so self.pid is its PID.
+            # sh and `ip netns exec` exec the program, so self.pid is its PID.
             self.popen = subprocess.Popen(
-                ["ip", "netns", "exec", ns] + self.argv, stdin=subprocess.DEVNULL,
+                argv, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, env=full_env,
                 start_new_session=True)
         self.pid = self.popen.pid
@@ -351,12 +358,12 @@ class Lab:
                                  f"{r.stdout}{r.stderr}")
         return r
 
-    def spawn(self, ns, argv, env=None, name=None):
+    def spawn(self, ns, argv, env=None, name=None, cgroup_procs=None):
         """Start a long-running process inside `ns`; see Proc."""
         self._check_ns(ns)
         name = name or os.path.basename(argv[0])
         log = os.path.join(self.dir, f"{ns}-{name}-{len(self.procs)}.log")
-        proc = Proc(ns, argv, log, env=env, name=f"{name}@{ns}")
+        proc = Proc(ns, argv, log, env=env, name=f"{name}@{ns}", cgroup_procs=cgroup_procs)
         self.procs.append(proc)
         return proc
 

@@ -256,8 +256,14 @@ def _cli_flood(args):
     import socket
     family = 6 if any(":" in a for a in args.addr + [args.src or "", args.dst or ""]) else 4
     src = args.src or default_source(args.iface, family)
-    datagram = craft(args.kind, vrid=args.vrid, prio=args.prio, src=src, addrs=args.addr, dst=args.dst,
-                     adver_int_cs=args.adver_int_cs, auth_pass=args.auth_pass, wrong_pass=args.wrong_pass)
+    kinds = args.mix.split(",") if args.mix else [args.kind]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise SystemExit(f"unknown kinds in --mix: {', '.join(unknown)}")
+    datagrams = [craft(kind, vrid=args.vrid, prio=args.prio, src=src, addrs=args.addr, dst=args.dst,
+                       adver_int_cs=args.adver_int_cs, auth_pass=args.auth_pass,
+                       wrong_pass=args.wrong_pass) for kind in kinds]
+    datagram = datagrams[0]
     rate = max(1.0, min(args.rate, 100000.0))
     duration = max(0.1, min(args.duration, 120.0))
     sent = 0
@@ -267,13 +273,13 @@ def _cli_flood(args):
         sock = socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6, socket.SOCK_RAW,
                              socket.IPPROTO_RAW)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, args.iface.encode())
-        frame = datagram
+        frames = datagrams
         dst = str(ipaddress.ip_address(datagram[16:20] if family == 4 else datagram[24:40]))
         sock.connect((dst, 0))
     else:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         sock.bind((args.iface, 0))
-        frame = _frame(datagram, args.iface, args.dst_mac)
+        frames = [_frame(d, args.iface, args.dst_mac) for d in datagrams]
     with sock:
         start = time.monotonic()
         for _ in range(int(rate * duration) + 1):
@@ -283,7 +289,7 @@ def _cli_flood(args):
             due = start + sent / rate
             if due > now:
                 time.sleep(due - now)
-            sock.send(frame)
+            sock.send(frames[sent % len(frames)])
             sent += 1
     print(f"flooded {sent} {datagram.hex()}", flush=True)
 
@@ -334,6 +340,7 @@ def main(argv=None):
         p.add_argument("--duration", type=float, default=5.0, help="flood: seconds (at most 120)")
         p.add_argument("--ip", action="store_true",
                        help="flood: through this host's IP stack, not as Ethernet frames")
+        p.add_argument("--mix", help="flood: kinds sent in turn, comma-separated (instead of --kind)")
     args = parser.parse_args(argv)
     if args.cmd == "kinds":
         for kind, text in KINDS.items():
@@ -381,13 +388,16 @@ def spawn_sender(lab, node, kind="valid", *, addrs, count=10, interval=1.0, **kw
     return lab.spawn(node.ns, argv, name=f"packets-{kind}")
 
 
-def spawn_flood(lab, node, kind="valid", *, addrs, rate=1000, duration=5.0, ip=False, **kw):
-    """Flood adverts of `kind` from `node` at `rate` per second for
-    `duration` s in the background (through its IP stack with `ip`);
-    flooded_count(proc) after it ended."""
+def spawn_flood(lab, node, kind="valid", *, addrs, rate=1000, duration=5.0, ip=False, mix=(),
+                **kw):
+    """Flood adverts of `kind` (or of every kind in `mix`, in turn) from
+    `node` at `rate` per second for `duration` s in the background (through
+    its IP stack with `ip`); flooded_count(proc) after it ended."""
     argv = command(kind, addrs=addrs, **kw)
     argv[2] = "flood"
     argv += ["--rate", f"{rate:g}", "--duration", f"{duration:g}"] + (["--ip"] if ip else [])
+    if mix:
+        argv += ["--mix", ",".join(mix)]
     return lab.spawn(node.ns, argv, name=f"flood-{kind}")
 
 

@@ -39,12 +39,14 @@ def config(name="prom", vrid=51, priority=100, vips=None, interval=0.2, version=
 class Agent:
     """promvipd running in one host, with its notify socket."""
 
-    def __init__(self, net, host, promvipd, text, name="promvipd"):
+    def __init__(self, net, host, promvipd, text, name="promvipd", log_level="debug",
+                 cgroup_procs=None):
         self.net, self.host, self.name = net, host, name
         self.path = net.write(f"{host.name}-{name}.conf", text)
         self.sock = net.notify_socket(f"{host.name}-{name}")
-        self.proc = net.spawn(host.ns, [promvipd, "-f", self.path, "-l", "debug"],
-                              env=self.sock.env(), name=f"{name}-{host.name}")
+        self.proc = net.spawn(host.ns, [promvipd, "-f", self.path, "-l", log_level],
+                              env=self.sock.env(), name=f"{name}-{host.name}",
+                              cgroup_procs=cgroup_procs)
         self.sock.wait_for("READY=1", 10)
 
     def transitions(self):

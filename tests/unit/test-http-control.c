@@ -96,9 +96,15 @@ static char *temp_path(const char *name) {
 }
 
 static void remove_temp(char *path) {
+        const char *slash = strrchr(path, '/');
+        char *dir;
+
+        assert_non_null(slash);
+        dir = strndup(path, (size_t) (slash - path));
+        assert_non_null(dir);
         (void) unlink(path);
-        *strrchr(path, '/') = '\0';
-        assert_int_equal(rmdir(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+        free(dir);
         free(path);
 }
 

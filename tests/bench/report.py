@@ -1,0 +1,503 @@
+#!/usr/bin/python3
+"""Renders a bench results.json (schema 1) as report.md and PNG pictures.
+
+It only renders its input: it never measures and never invents numbers.
+The report leads with ratios promvipd/keepalived and with the spread
+(min/median/max over runs), because absolute times vary with the machine.
+
+Usage: report.py RESULTS.json [OUTDIR]   (OUTDIR defaults to the JSON's folder)
+"""
+import json
+import os
+import statistics
+import sys
+
+KINDS = [
+    ("kill9", "kill -9 of the master's agent"),
+    ("crash", "host crash (agent killed, link down)"),
+    ("stop", "planned stop (SIGTERM)"),
+    ("prometheus", "Prometheus stopped on the master"),
+]
+KIND_LABELS = dict(KINDS)
+AGENTS = ["promvipd", "promvipd-rapid", "keepalived"]
+SECTIONS = ["failover", "timelines", "idle", "cadence", "flood"]
+DASH = "—"
+
+
+# ---------------------------------------------------------------- formatting
+
+def fmt_interval(interval):
+    """1.0 -> '1s', 0.1 -> '0.1s'."""
+    return f"{float(interval):g}s"
+
+
+def fmt_num(value):
+    """About 3 significant digits; None -> '—'."""
+    if value is None:
+        return DASH
+    if abs(value) >= 1000:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+def fmt_ms(seconds):
+    """Seconds as milliseconds, 3 significant digits."""
+    return DASH if seconds is None else fmt_num(seconds * 1000)
+
+
+def fmt_spread(values, scale=1.0):
+    """'min / median / max' of the values times scale, or '—'."""
+    if not values:
+        return DASH
+    return " / ".join(fmt_num(v * scale) for v in
+                      (min(values), statistics.median(values), max(values)))
+
+
+def ratio(ours, theirs):
+    """ours/theirs formatted, '—' when a side is missing or zero."""
+    if ours is None or theirs is None or ours == 0 or theirs == 0:
+        return DASH
+    return fmt_num(ours / theirs)
+
+
+def median_or_none(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def md_table(header, rows):
+    """A markdown table from a header list and a list of row lists."""
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    return "\n".join(lines)
+
+
+def kind_order(kinds):
+    """Known kinds in the documented order, then any others."""
+    known = [k for k, _ in KINDS if k in kinds]
+    return known + sorted(k for k in kinds if k not in KIND_LABELS)
+
+
+def agent_rank(agent):
+    """Sort key: promvipd, promvipd-rapid, keepalived, then others."""
+    return (AGENTS.index(agent) if agent in AGENTS else len(AGENTS), str(agent))
+
+
+def agent_order(agents):
+    return sorted(agents, key=agent_rank)
+
+
+def intervals_of(rows):
+    """Distinct intervals, longest (the default) first."""
+    return sorted({r.get("interval") for r in rows}, reverse=True)
+
+
+def section(results, name):
+    """The rows of a section, [] when missing or not a list."""
+    rows = results.get(name)
+    return rows if isinstance(rows, list) else []
+
+
+def cpu_percents(row):
+    """CPU % of one core for every window of an idle row."""
+    window = row.get("window_s") or 0
+    if window <= 0:
+        return []
+    return [cpu / window * 100 for cpu in row.get("cpu_s") or []]
+
+
+# ---------------------------------------------------------------- grouping
+
+def failover_outages(rows, kind, interval, agent):
+    """Measured outages (seconds) of one kind/interval/agent."""
+    return [r["outage_s"] for r in rows
+            if r.get("kind") == kind and r.get("interval") == interval
+            and r.get("agent") == agent and r.get("outage_s") is not None]
+
+
+def failover_bound(rows, kind, interval):
+    bounds = [r.get("bound_s") for r in rows
+              if r.get("kind") == kind and r.get("interval") == interval
+              and r.get("bound_s") is not None]
+    return max(bounds) if bounds else None
+
+
+def idle_groups(rows):
+    """Idle rows merged by (interval, routers, check, role, agent).
+
+    Returns {key: {"cpu": [% of one core per window], "cpu_s": [seconds per
+    window], "rss": [MiB], "pss": [MiB], "processes": [n], "checks": total}}.
+    """
+    merged = {}
+    for row in rows:
+        key = (row.get("interval"), row.get("routers"), bool(row.get("check")),
+               row.get("role"), row.get("agent"))
+        group = merged.setdefault(key, {"cpu": [], "cpu_s": [], "rss": [],
+                                        "pss": [], "processes": [], "checks": 0})
+        group["cpu"].extend(cpu_percents(row))
+        group["cpu_s"].extend(row.get("cpu_s") or [])
+        for field in ("rss", "pss"):
+            if row.get(field + "_kib") is not None:
+                group[field].append(row[field + "_kib"] / 1024)
+        if row.get("processes") is not None:
+            group["processes"].append(row["processes"])
+        group["checks"] += row.get("checks") or 0
+    return merged
+
+
+def role_rank(role):
+    """Sort key: master, backup, then others."""
+    return (role != "master", role != "backup", str(role))
+
+
+def group_median(groups, key, field):
+    """Median of one field of an idle group, None when absent."""
+    return median_or_none(groups.get(key, {}).get(field) or [])
+
+
+# ---------------------------------------------------------------- headline
+
+def headline_rows(results):
+    """Rows [measure, promvipd, keepalived, ratio, bound] of the headline."""
+    rows = []
+    failover = section(results, "failover")
+    for kind in kind_order({r.get("kind") for r in failover}):
+        for interval in intervals_of([r for r in failover if r.get("kind") == kind]):
+            theirs = median_or_none(failover_outages(failover, kind, interval, "keepalived"))
+            bound = failover_bound(failover, kind, interval)
+            ours_agents = ["promvipd"] + (["promvipd-rapid"] if kind == "prometheus" else [])
+            for agent in ours_agents:
+                ours = median_or_none(failover_outages(failover, kind, interval, agent))
+                label = f"Failover outage (ms): {KIND_LABELS.get(kind, kind)}, {fmt_interval(interval)} adverts"
+                if agent != "promvipd":
+                    label += f" ({agent})"
+                rows.append([label, fmt_ms(ours), fmt_ms(theirs), ratio(ours, theirs), fmt_ms(bound)])
+
+    groups = idle_groups(section(results, "idle"))
+    plain = [k for k in groups if not k[2]]
+    if plain:
+        top = max(k[1] for k in plain)
+        for interval in sorted({k[0] for k in plain}, reverse=True):
+            for role in sorted({k[3] for k in plain if k[0] == interval and k[1] == top}, key=role_rank):
+                ours = group_median(groups, (interval, top, False, role, "promvipd"), "cpu")
+                theirs = group_median(groups, (interval, top, False, role, "keepalived"), "cpu")
+                rows.append([f"Idle CPU (% of one core): {top} routers, {role}, {fmt_interval(interval)} adverts",
+                             fmt_num(ours), fmt_num(theirs), ratio(ours, theirs), DASH])
+        interval = max(k[0] for k in plain if k[1] == top)
+        ours = group_median(groups, (interval, top, False, "master", "promvipd"), "pss")
+        theirs = group_median(groups, (interval, top, False, "master", "keepalived"), "pss")
+        if ours is not None or theirs is not None:
+            rows.append([f"PSS (MiB): {top} routers, master, {fmt_interval(interval)} adverts",
+                         fmt_num(ours), fmt_num(theirs), ratio(ours, theirs), DASH])
+
+    flood = section(results, "flood")
+    for rate, interval in sorted({(r.get("rate"), r.get("interval")) for r in flood}):
+        def pick(agent):
+            return [r for r in flood if r.get("rate") == rate
+                    and r.get("interval") == interval and r.get("agent") == agent]
+        ours, theirs = pick("promvipd"), pick("keepalived")
+        flaps_ours = sum(r.get("flaps") or 0 for r in ours) if ours else None
+        flaps_theirs = sum(r.get("flaps") or 0 for r in theirs) if theirs else None
+        where = f"junk flood {rate} pps, {fmt_interval(interval)} adverts"
+        rows.append([f"Flaps (total over runs): {where}", fmt_num(flaps_ours),
+                     fmt_num(flaps_theirs), ratio(flaps_ours, flaps_theirs), DASH])
+        cpu_ours = median_or_none([r.get("cpu_backup_s") for r in ours])
+        cpu_theirs = median_or_none([r.get("cpu_backup_s") for r in theirs])
+        rows.append([f"CPU of the backup (s): {where}", fmt_num(cpu_ours),
+                     fmt_num(cpu_theirs), ratio(cpu_ours, cpu_theirs), DASH])
+    return rows
+
+
+def headline(results):
+    """The headline markdown table, with a note on how to read it."""
+    rows = headline_rows(results)
+    if not rows:
+        return "No measurements in this results file."
+    table = md_table(["measure", "promvipd median", "keepalived median",
+                      "ratio promvipd/keepalived", "RFC bound (ms)"], rows)
+    return (table + "\n\nLower ratio = promvipd better (ratio 0.5: promvipd takes half"
+            " the time or CPU of keepalived). Failover medians are over the runs that"
+            " measured an outage; \"—\" means a side is missing or zero.")
+
+
+# ---------------------------------------------------------------- sections
+
+def intro(results):
+    """Title and the paragraph describing the run."""
+    meta = results.get("meta") or {}
+    machine = meta.get("machine") or {}
+    versions = meta.get("versions") or {}
+    load = meta.get("load") or {}
+    duration = meta.get("duration_s")
+    if duration is None:
+        took = "unknown duration"
+    else:
+        took = f"{duration / 60:.0f} min" if duration >= 120 else f"{duration:.0f} s"
+
+    def loads(key):
+        values = load.get(key)
+        return "/".join(f"{v:g}" for v in values) if values else "?"
+
+    version_text = ", ".join(f"{name} {versions[name]}" for name in sorted(versions)) or "unknown"
+    runs = meta.get("runs") or "?"
+    text = (f"# promvipd against keepalived: {(meta.get('started') or '?')[:10]}\n\n"
+            f"Measured from {meta.get('started', '?')} to {meta.get('finished', '?')} ({took}) by "
+            f"`{meta.get('command', '?')}`{' (quick)' if meta.get('quick') else ''} on "
+            f"{machine.get('cpu', '?')} ({machine.get('cores', '?')} cores, "
+            f"{machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}, "
+            f"kernel {machine.get('kernel', '?')}); versions: {version_text}. "
+            f"Load average (1/5/15 min) {loads('before')} before, {loads('after')} after. "
+            f"Absolute times vary with the machine, so read the ratios and the spread "
+            f"(min / median / max over {runs} runs per measure).")
+    missing = [name for name in SECTIONS if not section(results, name)]
+    if missing:
+        text += "\n\nNot run in this measurement: " + ", ".join(missing) + "."
+    if meta.get("errors"):
+        text += "\n\nCases that failed:\n\n" + "\n".join(f"- {e}" for e in meta["errors"])
+    return text
+
+
+def failover_section(results):
+    rows = section(results, "failover")
+    parts = ["## Failover",
+             "Outage: from the fault to the first answer of the new master, as seen"
+             " by a client asking every ~10 ms. Failed requests: client requests that"
+             " failed in between (for a stopped Prometheus also the answers of the old"
+             " master, whose Prometheus is down). The RFC bound is when the protocol"
+             " moves the VIP; the client sees it on its next request, so \"within bound\""
+             " allows the client's slack (one request timeout plus one polling interval)."]
+    for kind in kind_order({r.get("kind") for r in rows}):
+        of_kind = [r for r in rows if r.get("kind") == kind]
+        table = []
+        for interval in intervals_of(of_kind):
+            theirs = median_or_none(failover_outages(rows, kind, interval, "keepalived"))
+            bound = failover_bound(rows, kind, interval)
+            for agent in agent_order({r.get("agent") for r in of_kind if r.get("interval") == interval}):
+                runs = [r for r in of_kind if r.get("interval") == interval and r.get("agent") == agent]
+                outages = failover_outages(rows, kind, interval, agent)
+                failed = [r["failed"] for r in runs
+                          if r.get("failed") is not None and r.get("outage_s") is not None]
+                within = sum(1 for r in runs if r.get("outage_s") is not None
+                             and r.get("bound_s") is not None
+                             and r["outage_s"] <= r["bound_s"] + (r.get("client_slack_s") or 0))
+                compare = "" if agent == "keepalived" else ratio(median_or_none(outages), theirs)
+                table.append([fmt_interval(interval), agent, f"{len(outages)}/{len(runs)}",
+                              fmt_spread(outages, 1000), fmt_spread(failed), fmt_ms(bound),
+                              f"{within}/{len(outages)}", compare])
+        parts.append(f"### {KIND_LABELS.get(kind, kind)}")
+        parts.append(md_table(["interval", "agent", "runs (measured/total)",
+                               "outage min / median / max (ms)", "failed requests min / median / max",
+                               "RFC bound (ms)", "within bound + slack / measured", "ratio of medians vs keepalived"], table))
+        errors = [r for r in of_kind if r.get("error") or r.get("outage_s") is None]
+        if errors:
+            lines = [f"- {fmt_interval(r.get('interval'))}, {r.get('agent')}, run {r.get('run', '?')}: "
+                     f"{r.get('error') or 'no outage measured'}" for r in errors]
+            parts.append("Run errors:\n\n" + "\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def idle_section(results, picture):
+    groups = idle_groups(section(results, "idle"))
+    parts = ["## Idle cost",
+             "CPU of the agent's processes while idle, as % of one core: median of the"
+             " windows (min–max in brackets). Ratio: promvipd/keepalived at the same settings."]
+    for interval in sorted({k[0] for k in groups}, reverse=True):
+        table = []
+        keys = sorted((k for k in groups if k[0] == interval),
+                      key=lambda k: (k[1], k[2], role_rank(k[3]), agent_rank(k[4])))
+        for key in keys:
+            group = groups[key]
+            cpu = group["cpu"]
+            spread = f"{fmt_num(median_or_none(cpu))} ({fmt_num(min(cpu))}–{fmt_num(max(cpu))})" if cpu else DASH
+            compare = ""
+            if key[4] != "keepalived":
+                compare = ratio(median_or_none(cpu), group_median(groups, key[:4] + ("keepalived",), "cpu"))
+            table.append([key[1], "yes" if key[2] else "no", key[3], key[4], spread,
+                          fmt_num(median_or_none(group["rss"])), fmt_num(median_or_none(group["pss"])),
+                          fmt_num(median_or_none(group["processes"])), compare])
+        parts.append(f"### {fmt_interval(interval)} adverts")
+        parts.append(md_table(["routers", "check", "role", "agent", "CPU % of one core",
+                               "RSS MiB", "PSS MiB", "processes", "ratio CPU promvipd/keepalived"], table))
+    if picture:
+        parts.append(f"![Idle CPU per router count]({picture})")
+    return "\n\n".join(parts)
+
+
+def check_cost_section(results):
+    groups = idle_groups(section(results, "idle"))
+    table = []
+    for key in sorted((k for k in groups if k[2]),
+                      key=lambda k: (agent_rank(k[4]), -k[0], role_rank(k[3]), k[1])):
+        interval, routers, _, role, agent = key
+        without = groups.get((interval, routers, False, role, agent))
+        with_check = groups[key]
+        if not without or not without["cpu_s"] or not with_check["cpu_s"]:
+            continue
+        mean_without = statistics.mean(without["cpu_s"])
+        mean_with = statistics.mean(with_check["cpu_s"])
+        per_window = with_check["checks"] / len(with_check["cpu_s"])
+        cost = (mean_with - mean_without) * 1000 / per_window if per_window else None
+        table.append([agent, fmt_interval(interval), role, routers, fmt_num(mean_without * 1000),
+                      fmt_num(mean_with * 1000), fmt_num(per_window), fmt_num(cost)])
+    parts = ["## CPU per health check",
+             "(mean CPU per window with check − without) / (checks per window). promvipd"
+             " runs an in-process HTTP probe; keepalived forks curl through vrrp_script."
+             " Small differences are within the noise and can come out negative."]
+    if table:
+        parts.append(md_table(["agent", "interval", "role", "routers", "CPU per window without (ms)",
+                               "with (ms)", "checks per window", "CPU per check (ms)"], table))
+    else:
+        parts.append("No idle measurement both with and without check at the same settings.")
+    return "\n\n".join(parts)
+
+
+def cadence_section(results):
+    rows = sorted(section(results, "cadence"),
+                  key=lambda r: (agent_rank(r.get("agent")),
+                                 -(r.get("interval") or 0), r.get("routers") or 0, bool(r.get("check"))))
+    table = []
+    for r in rows:
+        late = None
+        if r.get("max_s") is not None and r.get("interval") is not None:
+            late = r["max_s"] - r["interval"]
+        table.append([r.get("agent"), fmt_interval(r.get("interval")), r.get("routers"),
+                      "yes" if r.get("check") else "no", r.get("n"), fmt_ms(r.get("mean_s")),
+                      fmt_ms(r.get("stdev_s")), fmt_ms(r.get("max_s")), fmt_ms(late)])
+    return ("## Advertisement cadence\n\nTime between consecutive adverts of one router.\n\n"
+            + md_table(["agent", "interval", "routers", "check", "n", "mean (ms)", "stdev (ms)",
+                        "max (ms)", "max − interval (ms)"], table))
+
+
+def flood_section(results):
+    rows = section(results, "flood")
+    parts = ["## Junk flood",
+             "Invalid VRRP packets sent at both hosts. Flaps: state transitions on either"
+             " host during the flood. CPU %: CPU seconds / flood duration."]
+    for rate, interval in sorted({(r.get("rate"), r.get("interval")) for r in rows}):
+        table = []
+        medians = {}
+        of_rate = [r for r in rows if r.get("rate") == rate and r.get("interval") == interval]
+        for agent in agent_order({r.get("agent") for r in of_rate}):
+            runs = [r for r in of_rate if r.get("agent") == agent]
+            master = median_or_none([r.get("cpu_master_s") for r in runs])
+            backup = median_or_none([r.get("cpu_backup_s") for r in runs])
+            duration = median_or_none([r.get("duration_s") for r in runs])
+            medians[agent] = (master, backup)
+            share = DASH
+            if duration:
+                share = " / ".join(DASH if v is None else fmt_num(v / duration * 100) for v in (master, backup))
+            table.append([agent, len(runs), fmt_num(median_or_none([r.get("achieved_rate") for r in runs])),
+                          sum(r.get("flaps") or 0 for r in runs), sum(1 for r in runs if r.get("vip_moved")),
+                          fmt_num(master), fmt_num(backup), share])
+        for row in table:
+            if row[0] == "keepalived" or "keepalived" not in medians:
+                row.append("")
+                continue
+            ours, theirs = medians[row[0]], medians["keepalived"]
+            row.append(f"{ratio(ours[0], theirs[0])} / {ratio(ours[1], theirs[1])}")
+        kinds = sorted({k for r in of_rate for k in r.get("kinds") or []})
+        parts.append(f"### {rate} pps, {fmt_interval(interval)} adverts")
+        parts.append(md_table(["agent", "runs", "achieved pps (median)", "flaps (total)",
+                               "VIP moved (runs)", "CPU master s (median)", "CPU backup s (median)",
+                               "CPU % of one core master / backup",
+                               "ratio CPU medians master / backup"], table))
+        if kinds:
+            parts.append("Junk kinds: " + ", ".join(kinds) + ".")
+    return "\n\n".join(parts)
+
+
+# ---------------------------------------------------------------- pictures
+
+def timeline_name(kind, interval):
+    return f"timeline-{kind}-{fmt_interval(interval)}.png"
+
+
+def timeline_keys(results):
+    """(kind, interval) of every timeline picture, in report order."""
+    timelines = section(results, "timelines")
+    keys = []
+    for kind in kind_order({t.get("kind") for t in timelines}):
+        for interval in intervals_of([t for t in timelines if t.get("kind") == kind]):
+            keys.append((kind, interval))
+    return keys
+
+
+# ---------------------------------------------------------------- outputs
+
+def report_markdown(results, pictures):
+    """The whole report.md text; pictures are the PNG file names written."""
+    parts = [intro(results), "## Headline", headline(results)]
+    if section(results, "failover"):
+        parts.append(failover_section(results))
+    if section(results, "idle"):
+        parts.append(idle_section(results, "idle-cpu.png" if "idle-cpu.png" in pictures else None))
+        parts.append(check_cost_section(results))
+    if section(results, "cadence"):
+        parts.append(cadence_section(results))
+    if section(results, "flood"):
+        parts.append(flood_section(results))
+    if pictures:
+        parts.append("## Pictures\n\n" + "\n\n".join(f"[{name}]({name})\n\n![{name}]({name})"
+                                                     for name in pictures))
+    return "\n\n".join(parts) + "\n"
+
+
+def write(results, outdir):
+    """Writes report.md and the PNGs into outdir; returns the paths written."""
+    import pictures as draw  # matplotlib only where pictures are drawn
+
+    os.makedirs(outdir, exist_ok=True)
+    pictures = []
+    for kind, interval in timeline_keys(results):
+        name = timeline_name(kind, interval)
+        draw.timeline_picture(results, kind, interval, os.path.join(outdir, name))
+        pictures.append(name)
+    if section(results, "idle"):
+        draw.idle_picture(results, os.path.join(outdir, "idle-cpu.png"))
+        pictures.append("idle-cpu.png")
+    report = os.path.join(outdir, "report.md")
+    with open(report, "w") as f:
+        f.write(report_markdown(results, pictures))
+    return [report] + [os.path.join(outdir, name) for name in pictures]
+
+
+def readme_section(results, report_dir):
+    """Markdown for the README: one sentence, the headline, one picture."""
+    meta = results.get("meta") or {}
+    machine = meta.get("machine") or {}
+    versions = meta.get("versions") or {}
+    report_dir = report_dir.rstrip("/")
+    sentence = (f"Measured on {(meta.get('started') or '?')[:10]} by `{meta.get('command', '?')}` on "
+                f"{machine.get('cpu', '?')} ({machine.get('cores', '?')} cores, "
+                f"{machine.get('memory_gib', '?')} GiB, kernel {machine.get('kernel', '?')}); "
+                f"keepalived {versions.get('keepalived', '?')}, promvipd {versions.get('promvipd', '?')}. "
+                f"Full report: [{report_dir}/report.md]({report_dir}/report.md).")
+    parts = [sentence, headline(results)]
+    keys = timeline_keys(results)
+    if keys:
+        kind, interval = ("kill9", 1.0) if ("kill9", 1.0) in keys else keys[0]
+        name = timeline_name(kind, interval)
+        parts.append(f"![{KIND_LABELS.get(kind, kind)} at {fmt_interval(interval)} adverts]"
+                     f"({report_dir}/{name})\n\n"
+                     f"*{KIND_LABELS.get(kind, kind)} at {fmt_interval(interval)} adverts: each tick"
+                     " on the client row is one request, coloured by the host that answered (red: failed);"
+                     " black line: fault, blue: first answer from h2, grey dotted: RFC bound.*")
+    return "\n\n".join(parts) + "\n"
+
+
+def main(argv):
+    if len(argv) not in (2, 3):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    with open(argv[1]) as f:
+        results = json.load(f)
+    outdir = argv[2] if len(argv) == 3 else os.path.dirname(os.path.abspath(argv[1]))
+    for path in write(results, outdir):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
