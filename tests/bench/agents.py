@@ -106,9 +106,8 @@ class Running:
         """The states router `router` entered, oldest first."""
         name = f"r{router}"
         if self.ka:
-            return self.ka.states() if router == 1 else [
-                m["state"] for m in keepalived.STATE_RE.finditer(self.ka.output())
-                if m["instance"] == name]
+            return [m["state"] for m in keepalived.STATE_RE.finditer(self.ka.output())
+                    if m["instance"] == name]
         return [new for inst, _, new in self.promvipd.transitions() if inst == name]
 
     def state(self, router=1):
@@ -180,7 +179,7 @@ def wait_steady(net, pair, routers, timeout):
         f"h1 {pair[0].state(1)}, h2 {pair[1].state(1)}, VIP on {vrrp.holders(net, vip1)}"))
 
 
-def stop_pair(net, pair, routers):
+def stop_pair(net, pair):
     """Kill both agents and take their VIPs off the hosts (a killed agent
     leaves them), so the next case starts clean."""
     for r in pair:

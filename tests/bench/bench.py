@@ -36,7 +36,6 @@ ROUTERS = (1, 50, 200)
 RATES = (20000, 50000)
 QUICK = ("failover-kill9-1s", "failover-kill9-0.1s", "failover-stop-0.1s",
          "failover-prometheus-1s", "idle-0.1s-1", "idle-0.1s-200", "flood-20000")
-README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
 def fmt_interval(interval):
@@ -152,18 +151,7 @@ def run(args, cases, results):
             progress(f"done in {time.monotonic() - started:.0f} s")
 
 
-def update_readme(results, outdir):
-    path = os.path.join(ROOT, "README.md")
-    with open(path) as f:
-        text = f.read()
-    begin, end = text.find(README_BEGIN), text.find(README_END)
-    if begin < 0 or end < begin:
-        raise SystemExit(f"README.md has no {README_BEGIN} ... {README_END} section")
-    section = report.readme_section(results, os.path.relpath(outdir, ROOT))
-    text = text[:begin + len(README_BEGIN)] + "\n" + section.strip() + "\n" + text[end:]
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+README = os.path.join(ROOT, "README.md")
 
 
 def main(argv=None):
@@ -186,6 +174,11 @@ def main(argv=None):
         return 0
     if not cases:
         ap.error(f"no case matches --only {args.only!r} (see --list)")
+    if args.readme:
+        with open(README) as f:
+            if report.readme_markers(f.read()) is None:
+                ap.error(f"--readme: README.md has no {report.README_BEGIN} ... "
+                         f"{report.README_END} section")
     problem = lab.check_environment() or agents.available(args.promvipd)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -220,7 +213,7 @@ def main(argv=None):
         json.dump(results, f, indent=1)
     paths = [os.path.join(outdir, "results.json")] + report.write(results, outdir)
     if args.readme:
-        paths.append(update_readme(results, outdir))
+        paths.append(report.update_readme(results, outdir, README))
     for p in paths:
         print(f"wrote {os.path.relpath(p)}")
     meta["errors"] += [f"failover-{r['kind']}-{fmt_interval(r['interval'])} {r['agent']} "

@@ -172,7 +172,7 @@ def one_run(net, kind, agent, interval, run, promvipd, proms, timeline=False):
             client.stop()
         if capture:
             capture.stop()
-        agents.stop_pair(net, pair, 1)
+        agents.stop_pair(net, pair)
         if kind == "prometheus" and not proms[0].alive():
             proms[0].start()
             proms[0].wait_ready(60)

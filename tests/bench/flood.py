@@ -48,7 +48,7 @@ def one_run(net, agent, promvipd, rate, run):
                 "flaps": flaps, "vip_moved": pair[1].states(1).count("MASTER") > moves_before,
                 "cpu_master_s": round(cpu[0], 4), "cpu_backup_s": round(cpu[1], 4)}
     finally:
-        agents.stop_pair(net, pair, 1)
+        agents.stop_pair(net, pair)
 
 
 def run_case(net, rate, runs, promvipd, progress):

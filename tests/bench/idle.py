@@ -78,7 +78,7 @@ def measure(net, agent, promvipd, routers, interval, check, windows):
                          else 0})
         return rows, cadence_row(agent, interval, routers, check, gaps)
     finally:
-        agents.stop_pair(net, pair, routers)
+        agents.stop_pair(net, pair)
 
 
 def run_case(net, interval, routers, checks, windows, promvipd, progress):

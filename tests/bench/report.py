@@ -5,7 +5,9 @@ It only renders its input: it never measures and never invents numbers.
 The report leads with ratios promvipd/keepalived and with the spread
 (min/median/max over runs), because absolute times vary with the machine.
 
-Usage: report.py RESULTS.json [OUTDIR]   (OUTDIR defaults to the JSON's folder)
+Usage: report.py RESULTS.json [OUTDIR] [--readme=README.md]
+  OUTDIR defaults to the JSON's folder; --readme also rewrites that file's
+  section between <!-- bench:begin --> and <!-- bench:end -->.
 """
 import json
 import os
@@ -191,6 +193,16 @@ def headline_rows(results):
         if ours is not None or theirs is not None:
             rows.append([f"PSS (MiB): {top} routers, master, {fmt_interval(interval)} adverts",
                          fmt_num(ours), fmt_num(theirs), ratio(ours, theirs), DASH])
+    checked = [k for k in groups if k[2] and k[3] == "master"]
+    if checked:
+        interval = max(k[0] for k in checked)
+        routers = min(k[1] for k in checked if k[0] == interval)
+        costs = [check_cost(groups, (interval, routers, True, "master", agent))
+                 for agent in ("promvipd", "keepalived")]
+        ours, theirs = [c[3] if c else None for c in costs]
+        rows.append([f"CPU per health check (ms): master, {routers} router(s), "
+                     f"{fmt_interval(interval)} adverts", fmt_num(ours), fmt_num(theirs),
+                     ratio(ours, theirs) if (ours or 0) > 0 and (theirs or 0) > 0 else DASH, DASH])
 
     flood = section(results, "flood")
     for rate, interval in sorted({(r.get("rate"), r.get("interval")) for r in flood}):
@@ -203,10 +215,11 @@ def headline_rows(results):
         where = f"junk flood {rate} pps, {fmt_interval(interval)} adverts"
         rows.append([f"Flaps (total over runs): {where}", fmt_num(flaps_ours),
                      fmt_num(flaps_theirs), ratio(flaps_ours, flaps_theirs), DASH])
-        cpu_ours = median_or_none([r.get("cpu_backup_s") for r in ours])
-        cpu_theirs = median_or_none([r.get("cpu_backup_s") for r in theirs])
-        rows.append([f"CPU of the backup (s): {where}", fmt_num(cpu_ours),
-                     fmt_num(cpu_theirs), ratio(cpu_ours, cpu_theirs), DASH])
+        for role in ("master", "backup"):
+            cpu_ours = median_or_none([r.get(f"cpu_{role}_s") for r in ours])
+            cpu_theirs = median_or_none([r.get(f"cpu_{role}_s") for r in theirs])
+            rows.append([f"CPU of the {role} (s): {where}", fmt_num(cpu_ours),
+                         fmt_num(cpu_theirs), ratio(cpu_ours, cpu_theirs), DASH])
     return rows
 
 
@@ -325,22 +338,33 @@ def idle_section(results, picture):
     return "\n\n".join(parts)
 
 
+def check_cost(groups, key):
+    """(mean CPU s per window without, with, checks per window, CPU ms per
+    check or None) for an idle group with check, or None without a pair."""
+    interval, routers, _, role, agent = key
+    without = groups.get((interval, routers, False, role, agent))
+    with_check = groups.get(key)
+    if not without or not with_check or not without["cpu_s"] or not with_check["cpu_s"]:
+        return None
+    mean_without = statistics.mean(without["cpu_s"])
+    mean_with = statistics.mean(with_check["cpu_s"])
+    per_window = with_check["checks"] / len(with_check["cpu_s"])
+    cost = (mean_with - mean_without) * 1000 / per_window if per_window else None
+    return mean_without, mean_with, per_window, cost
+
+
 def check_cost_section(results):
     groups = idle_groups(section(results, "idle"))
     table = []
     for key in sorted((k for k in groups if k[2]),
                       key=lambda k: (agent_rank(k[4]), -k[0], role_rank(k[3]), k[1])):
-        interval, routers, _, role, agent = key
-        without = groups.get((interval, routers, False, role, agent))
-        with_check = groups[key]
-        if not without or not without["cpu_s"] or not with_check["cpu_s"]:
+        cost = check_cost(groups, key)
+        if cost is None:
             continue
-        mean_without = statistics.mean(without["cpu_s"])
-        mean_with = statistics.mean(with_check["cpu_s"])
-        per_window = with_check["checks"] / len(with_check["cpu_s"])
-        cost = (mean_with - mean_without) * 1000 / per_window if per_window else None
+        interval, routers, _, role, agent = key
+        mean_without, mean_with, per_window, per_check = cost
         table.append([agent, fmt_interval(interval), role, routers, fmt_num(mean_without * 1000),
-                      fmt_num(mean_with * 1000), fmt_num(per_window), fmt_num(cost)])
+                      fmt_num(mean_with * 1000), fmt_num(per_window), fmt_num(per_check)])
     parts = ["## CPU per health check",
              "(mean CPU per window with check − without) / (checks per window). promvipd"
              " runs an in-process HTTP probe; keepalived forks curl through vrrp_script."
@@ -487,14 +511,45 @@ def readme_section(results, report_dir):
     return "\n\n".join(parts) + "\n"
 
 
+README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def readme_markers(text):
+    """(begin, end) of the README's bench markers, or None."""
+    begin, end = text.find(README_BEGIN), text.find(README_END)
+    return (begin, end) if 0 <= begin < end else None
+
+
+def update_readme(results, outdir, readme):
+    """Replace the text between the markers of `readme` with
+    readme_section(), pointing at `outdir` relative to the README."""
+    with open(readme) as f:
+        text = f.read()
+    markers = readme_markers(text)
+    if markers is None:
+        raise ValueError(f"{readme} has no {README_BEGIN} ... {README_END} section")
+    begin, end = markers
+    relative = os.path.relpath(outdir, os.path.dirname(os.path.abspath(readme)))
+    section_text = readme_section(results, relative).strip()
+    text = text[:begin + len(README_BEGIN)] + "\n" + section_text + "\n" + text[end:]
+    with open(readme, "w") as f:
+        f.write(text)
+    return readme
+
+
 def main(argv):
-    if len(argv) not in (2, 3):
+    args = [a for a in argv[1:] if not a.startswith("--readme=")]
+    readme = [a.split("=", 1)[1] for a in argv[1:] if a.startswith("--readme=")]
+    if len(args) not in (1, 2):
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    with open(argv[1]) as f:
+    with open(args[0]) as f:
         results = json.load(f)
-    outdir = argv[2] if len(argv) == 3 else os.path.dirname(os.path.abspath(argv[1]))
-    for path in write(results, outdir):
+    outdir = args[1] if len(args) == 2 else os.path.dirname(os.path.abspath(args[0]))
+    paths = write(results, outdir)
+    for path in readme:
+        paths.append(update_readme(results, outdir, path))
+    for path in paths:
         print(path)
     return 0
 
