@@ -223,9 +223,15 @@ static void handle(Instance *i, const VrrpEvent *ev) {
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void) s;
-        (void) usec;
-        handle(userdata, &(VrrpEvent) { .type = VRRP_EV_TIMER });
+        Instance *i = userdata;
+        uint64_t woke;
+
+        /* The loop's wake-up time against the due time: what a stalled or
+         * starved host costs the master's advert rhythm. */
+        if (i->fsm.state == VRRP_STATE_MASTER &&
+            sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &woke) >= 0)
+                lateness_observe(&i->counters.advert_lateness, woke > usec ? woke - usec : 0);
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_TIMER });
         return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "announce.h"
 #include "conf.h"
 #include "hooks.h"
+#include "lateness.h"
 #include "netlink.h"
 #include "probes.h"
 #include "vrrp-filter.h"
@@ -46,6 +47,7 @@ typedef struct InstanceCounters {
         VrrpState last_transition_from;
         uint64_t vip_add_failures;    /* the kernel refused to add a VIP */
         uint64_t vip_remove_failures; /* ... or to remove one */
+        Lateness advert_lateness;     /* MASTER: how late the advert timer fired */
 } InstanceCounters;
 
 /* A master that cannot hold its VIPs: FAULT for a while (see instance-vips.c). */

@@ -273,6 +273,28 @@ static void render_packets(FILE *f, const Snapshot *s) {
                                    s->sockets[i].drops[socket_drops[j]]);
 }
 
+static void render_lateness(FILE *f, const Snapshot *s) {
+        const char *name = "promvip_advert_lateness_seconds";
+        char bucket[64], sum[64], count[64];
+
+        snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+        snprintf(sum, sizeof(sum), "%s_sum", name);
+        snprintf(count, sizeof(count), "%s_count", name);
+        family_header(f, name, "histogram",
+                      "How late the master's advertisement timer fired, from the time it was due.");
+        for (size_t i = 0; i < s->n_instances; i++) {
+                const SnapshotInstance *in = &s->instances[i];
+
+                for (size_t k = 0; k <= LATENESS_BUCKETS; k++)
+                        series_u64(f, bucket,
+                                   LABELS("vrrp_instance", in->name,
+                                          "le", k < LATENESS_BUCKETS ? lateness_buckets[k].le : "+Inf"),
+                                   lateness_cumulative(&in->advert_lateness, k));
+                series_seconds(f, sum, LABELS("vrrp_instance", in->name), in->advert_lateness.sum_usec);
+                series_u64(f, count, LABELS("vrrp_instance", in->name), in->advert_lateness.count);
+        }
+}
+
 static void render_hooks(FILE *f, const Snapshot *s) {
         render_instance_counter(f, s, "promvip_instance_hook_runs_total", "Notify hooks run.",
                                 offsetof(SnapshotInstance, hooks_run));
@@ -336,6 +358,7 @@ char *metrics_render(const Snapshot *s) {
         render_priorities(f, s);
         render_transitions(f, s);
         render_packets(f, s);
+        render_lateness(f, s);
         render_hooks(f, s);
         render_probes(f, s);
 

@@ -124,7 +124,30 @@ static bool vip_held_elsewhere(void *userdata, const Instance *self, int ifindex
         return false;
 }
 
-/* Closes the sockets that no instance uses any more (interface gone). */
+/* Each socket's kernel filter passes the VRIDs of the instances on it
+ * (also of those handing over after a reload), and nothing else. */
+static void filter_sockets(Routers *r) {
+        for (size_t n = 0; n < r->n_sockets; n++) {
+                VrrpSocket *s = r->sockets[n]->sock;
+                bool vrids[256] = {};
+                int k;
+
+                for (size_t i = 0; i < r->n_instances; i++)
+                        if (r->instances[i]->sock == s)
+                                vrids[r->instances[i]->cfg->vrid] = true;
+                for (size_t i = 0; i < r->n_retired; i++)
+                        if (!instance_stopped(r->retired[i].instance) && r->retired[i].instance->sock == s)
+                                vrids[r->retired[i].instance->cfg->vrid] = true;
+                k = vrrp_socket_set_vrids(s, vrids);
+                if (k < 0)
+                        log_warning_errno(k, "%s: the %s VRRP socket filter was not attached, every packet "
+                                          "wakes promvipd: %m", vrrp_socket_ifname(s),
+                                          ip_family_name(vrrp_socket_family(s)));
+        }
+}
+
+/* Closes the sockets that no instance uses any more (interface gone), and
+ * filters the others for the VRIDs in use now. */
 static void close_unused_sockets(Routers *r) {
         size_t w = 0;
 
@@ -143,6 +166,7 @@ static void close_unused_sockets(Routers *r) {
                 }
         }
         r->n_sockets = w;
+        filter_sockets(r);
 }
 
 static void refresh_all(Routers *r) {
@@ -527,6 +551,7 @@ static int snapshot_instance(const Instance *i, SnapshotInstance *o) {
         o->master_changes = i->counters.master_changes;
         o->split_brain = i->counters.split_brain;
         o->split_brain_answers = i->counters.split_brain_answers;
+        o->advert_lateness = i->counters.advert_lateness;
         o->vip_add_failures = i->counters.vip_add_failures;
         o->vip_remove_failures = i->counters.vip_remove_failures;
         memcpy(o->drops, i->counters.drops, sizeof(o->drops));

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lateness.h"
 #include "probe.h"
 #include "vrrp-filter.h"
 #include "vrrp-fsm.h"
@@ -37,6 +38,7 @@ typedef struct SnapshotInstance {
         uint64_t master_changes;          /* times the master we saw changed */
         uint64_t split_brain;
         uint64_t split_brain_answers;
+        Lateness advert_lateness;
         uint64_t vip_add_failures, vip_remove_failures;
         uint64_t drops[_VRRP_DROP_MAX];   /* instance-level drop reasons */
         uint64_t hooks_run, hooks_failed, hooks_refused, hooks_dropped;

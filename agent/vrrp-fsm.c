@@ -70,7 +70,7 @@ static void set_state(VrrpFsm *f, VrrpActions *a, VrrpState s, const char *reaso
         a->new_state = s;
         a->reason = reason;
         f->preempt_at = 0;
-        f->split_brain_answered_at = 0;
+        f->answered_at = 0;
         f->handover = VRRP_HANDOVER_NONE;
         f->handover_deadline = 0;
         if (s != VRRP_STATE_BACKUP)
@@ -154,11 +154,22 @@ static void backup_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpAct
         /* else discard: the Master_Down_Timer will make us master */
 }
 
+/* An immediate answer to a received advert, at most once per interval
+ * whatever asked for it: a stream of packets (forged, or from a router
+ * that cannot hear us) must not turn into a stream of answers. */
+static bool answer_now(VrrpFsm *f, uint64_t now) {
+        if (f->answered_at != 0 && now < f->answered_at + adver_int_us(f))
+                return false;
+        f->answered_at = now;
+        f->timer_at = now + adver_int_us(f);
+        return true;
+}
+
 /* RFC 5798 6.4.3. */
 static void master_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *a) {
         if (ev->priority == 0) {
-                a->flags |= VRRP_ACT_SEND_ADVERT;
-                f->timer_at = now + adver_int_us(f);
+                if (answer_now(f, now))
+                        a->flags |= VRRP_ACT_SEND_ADVERT;
                 return;
         }
         if (ev->priority > f->priority ||
@@ -171,15 +182,10 @@ static void master_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpAct
                 return;
         }
         /* Another master that did not hear us: stay, and tell the segment
-         * (and the other master) again at once, but at most once per
-         * interval: a stream of such adverts (forged, or from a router that
-         * cannot hear us) must not turn into a stream of answers. */
+         * (and the other master) again at once. */
         a->flags |= VRRP_ACT_SPLIT_BRAIN;
-        if (f->split_brain_answered_at != 0 && now < f->split_brain_answered_at + adver_int_us(f))
-                return;
-        f->split_brain_answered_at = now;
-        a->flags |= VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
-        f->timer_at = now + adver_int_us(f);
+        if (answer_now(f, now))
+                a->flags |= VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
 }
 
 /* A master has said priority 0 and waits for a new master, whatever its

@@ -96,7 +96,7 @@ typedef struct VrrpFsm {
         IpAddr primary;               /* our address, for the tie-break */
         bool master_known;
         IpAddr master;                /* BACKUP: the current master's address */
-        uint64_t split_brain_answered_at; /* MASTER: when we last answered another master */
+        uint64_t answered_at;   /* MASTER: when an advert was last answered at once */
         VrrpHandover handover;        /* MASTER: a hand-over in progress */
         uint64_t handover_deadline;
         bool released;                /* BACKUP after a release: no preemption until master again */

@@ -10,11 +10,19 @@
 
 #include "log.h"
 #include "macro.h"
+#include "vrrp-bpf.h"
+
+/* Room for a burst of genuine adverts from many routers (junk is dropped
+ * by the filter before it takes any); beyond net.core.rmem_max with
+ * CAP_NET_ADMIN. */
+#define RECEIVE_BUFFER (1024 * 1024)
 
 struct VrrpSocket {
         int fd;
         int ifindex;
         int family;
+        bool filtered;
+        bool vrids[256];        /* what the attached filter passes */
         char ifname[IF_NAMESIZE];
         sd_event_source *io;
         VrrpSocketHandler handler;
@@ -152,6 +160,8 @@ int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int 
         r = family == AF_INET ? setup_ipv4(fd, ifindex) : setup_ipv6(fd, ifindex);
         if (r < 0)
                 return r;
+        if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int) { RECEIVE_BUFFER }, sizeof(int)) < 0)
+                (void) setopt(fd, SOL_SOCKET, SO_RCVBUF, &(int) { RECEIVE_BUFFER }, sizeof(int));
 
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -177,6 +187,22 @@ int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int 
         }
         s->fd = TAKE_FD(fd);
         *ret = s;
+        return 0;
+}
+
+int vrrp_socket_set_vrids(VrrpSocket *s, const bool vrids[256]) {
+        struct sock_filter prog[VRRP_BPF_MAX_INSNS];
+        struct sock_fprog fprog = { .filter = prog };
+        int r;
+
+        if (s->filtered && memcmp(s->vrids, vrids, sizeof(s->vrids)) == 0)
+                return 0;
+        fprog.len = (unsigned short) vrrp_bpf_build(s->family, vrids, prog);
+        r = setopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
+        if (r < 0)
+                return r;
+        memcpy(s->vrids, vrids, sizeof(s->vrids));
+        s->filtered = true;
         return 0;
 }
 

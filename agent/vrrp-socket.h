@@ -5,6 +5,7 @@
  * addresses the kernel reports) and handed on, valid or not. */
 #pragma once
 
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
 #include "vrrp-packet.h"
@@ -18,6 +19,11 @@ typedef void (*VrrpSocketHandler)(VrrpSocket *s, VrrpPktError err, const VrrpPkt
 int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int ifindex, int family,
                      VrrpSocketHandler handler, void *userdata);
 VrrpSocket *vrrp_socket_close(VrrpSocket *s);
+
+/* Lets the kernel pass only what could be an advert for these VRIDs
+ * (vrids[v] set; see vrrp-bpf.h), replacing the previous filter; nothing
+ * is done when the set is unchanged. Until the first call, all pass. */
+int vrrp_socket_set_vrids(VrrpSocket *s, const bool vrids[256]);
 
 /* Sends one VRRP message from src to dst (a multicast group or a peer). */
 int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len);

@@ -168,6 +168,7 @@ FAMILIES = {
     "promvip_instance_packets_dropped_total": "counter",
     "promvip_socket_packets_received_total": "counter",
     "promvip_socket_packets_dropped_total": "counter",
+    "promvip_advert_lateness_seconds": "histogram",
     "promvip_instance_hook_runs_total": "counter",
     "promvip_instance_hook_failures_total": "counter",
     "promvip_instance_hook_refused_total": "counter",
@@ -219,18 +220,17 @@ def test_promtool_accepts_metrics(lab, promvipd):
                   probe_config(probes=probes, global_={"script_user": "nobody"}, priority=150,
                                vips=[vip4(net) + "/24"], interval=INTERVAL))
     agent.wait_state("MASTER", 5)
-    # Some drops: at the socket (bad checksum, a VRID nobody runs) and at
-    # the instance (a VRRPv2 advert for a v3 router).
-    for kind in ("bad_checksum", "wrong_vrid", "version_2"):
-        packets.send(net, net.client, kind, addrs=[vip4(net)],
-                     vrid=99 if kind == "wrong_vrid" else 51, prio=200)
+    # Some drops: at the socket (bad checksum, an address count that does
+    # not fit) and at the instance (a VRRPv2 advert for a v3 router).
+    for kind in ("bad_checksum", "truncated", "version_2"):
+        packets.send(net, net.client, kind, addrs=[vip4(net)], vrid=51, prio=200)
 
     def ready():
         text = agent_metrics(net, h1)
         s = parse_metrics(text)[2]
         ups = values(s, "promvip_probe_up")
         dropped = (values(s, "promvip_socket_packets_dropped_total", reason="bad_checksum"),
-                   values(s, "promvip_socket_packets_dropped_total", reason="unknown_vrid"),
+                   values(s, "promvip_socket_packets_dropped_total", reason="bad_addr_count"),
                    values(s, "promvip_instance_packets_dropped_total",
                           reason="version_mismatch"))
         return (len(ups) == 2 and all(v == 1.0 for v in ups.values())
@@ -249,6 +249,12 @@ def test_promtool_accepts_metrics(lab, promvipd):
         assert "instance" not in labels, (name, labels)
     assert values(samples, "promvip_instance_state", vrrp_instance="prom", state="MASTER",
                   interface="eth0", vrid="51")
+    # The master's advert timer: every firing counted, none later than 1 s.
+    lateness = {l["le"]: v for n, l, v in samples
+                if n == "promvip_advert_lateness_seconds_bucket" and l["vrrp_instance"] == "prom"}
+    count = values(samples, "promvip_advert_lateness_seconds_count", vrrp_instance="prom")
+    assert list(count.values())[0] >= 1 and lateness["+Inf"] == list(count.values())[0], lateness
+    assert lateness["1"] == lateness["+Inf"] and len(lateness) == 11, lateness
     assert sorted(l["reason"] for n, l, _ in samples
                   if n == "promvip_instance_packets_dropped_total") == sorted(INSTANCE_DROPS)
     assert sorted(l["reason"] for n, l, _ in samples

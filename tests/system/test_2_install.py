@@ -67,6 +67,10 @@ def test_sandbox_in_force(system):
         assert status["Uid"].split() == [uid] * 4 and status["Gid"].split() == [gid] * 4, status
         assert (status["CapBnd"], status["CapPrm"], status["CapEff"], status["CapAmb"]) == (CAPS,) * 4, status
         assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2", status
+        # The kernel filter of the VRRP sockets and their receive buffer are
+        # set inside the sandbox too (a refusal is logged as a warning).
+        journal = system.journal(name)
+        assert "socket filter was not attached" not in journal, journal[-3000:]
 
 
 def test_hook_and_exec_probe_run_as_promvip(system):

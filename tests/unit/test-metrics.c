@@ -37,6 +37,7 @@ static const struct {
         { "promvip_instance_packets_dropped_total", "counter" },
         { "promvip_socket_packets_received_total", "counter" },
         { "promvip_socket_packets_dropped_total", "counter" },
+        { "promvip_advert_lateness_seconds", "histogram" },
         { "promvip_instance_hook_runs_total", "counter" },
         { "promvip_instance_hook_failures_total", "counter" },
         { "promvip_instance_hook_refused_total", "counter" },
@@ -104,7 +105,7 @@ static void test_every_family_once_with_help_and_type(void **state) {
  * family's series are together), and its value parses as a float. */
 static void test_series_grouped_and_parseable(void **state) {
         _cleanup_free_ char *text = render_fixture();
-        char family[128] = "";
+        char family[128] = "", type[16] = "";
         size_t samples = 0;
 
         (void) state;
@@ -117,14 +118,20 @@ static void test_series_grouped_and_parseable(void **state) {
                 assert_non_null(nl);
                 *nl = '\0';
                 if (strncmp(l, "# TYPE ", 7) == 0) {
-                        assert_int_equal(sscanf(l, "# TYPE %127s", family), 1);
+                        assert_int_equal(sscanf(l, "# TYPE %127s %15s", family, type), 2);
                         continue;
                 }
                 if (l[0] == '#')
                         continue;
                 name_len = strcspn(l, "{ ");
-                assert_int_equal(name_len, strlen(family));
-                assert_memory_equal(l, family, name_len);
+                assert_memory_equal(l, family, strlen(family));
+                if (name_len != strlen(family)) {      /* a histogram's series */
+                        const char *suffix = l + strlen(family);
+
+                        assert_string_equal(type, "histogram");
+                        assert_true(strncmp(suffix, "_bucket{", 8) == 0 || strncmp(suffix, "_sum{", 5) == 0 ||
+                                    strncmp(suffix, "_count{", 7) == 0);
+                }
                 value = strrchr(l, ' ') + 1;
                 (void) strtod(value, &end);
                 assert_true(end != value && *end == '\0');
@@ -218,6 +225,39 @@ static void test_values(void **state) {
         assert_null(strstr(text, "reason=\"ok\""));
 }
 
+/* Cumulative buckets, +Inf, the sum in exact seconds and the count, for
+ * every instance (zeros for one that was never master). */
+static void test_advert_lateness_histogram(void **state) {
+        _cleanup_(snapshot_clear) Snapshot s;
+        _cleanup_free_ char *text = NULL;
+        static const char *const lines[] = {
+                "# TYPE promvip_advert_lateness_seconds histogram",
+                "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"prometheus\",le=\"0.0001\"} 2",
+                "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"prometheus\",le=\"0.0005\"} 3",
+                "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"prometheus\",le=\"0.002\"} 3",
+                "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"prometheus\",le=\"0.005\"} 4",
+                "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"prometheus\",le=\"1\"} 4",
+                "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"prometheus\",le=\"+Inf\"} 5",
+                "promvip_advert_lateness_seconds_sum{vrrp_instance=\"prometheus\"} 2.003450",
+                "promvip_advert_lateness_seconds_count{vrrp_instance=\"prometheus\"} 5",
+                "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"we\\\"ird\\\\name\\nx\",le=\"+Inf\"} 0",
+                "promvip_advert_lateness_seconds_count{vrrp_instance=\"we\\\"ird\\\\name\\nx\"} 0",
+        };
+
+        (void) state;
+        fixture_snapshot(&s);
+        for (size_t k = 0; k < 5; k++)  /* on time, at a bound, just over one, late, over 1 s */
+                lateness_observe(&s.instances[0].advert_lateness,
+                                 (uint64_t[]) { 0, 100, 350, 3000, 2000000 }[k]);
+        text = metrics_render(&s);
+        assert_non_null(text);
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+                if (!has_line(text, lines[i]))
+                        fail_msg("missing line: %s", lines[i]);
+        assert_int_equal(count_lines(text, "promvip_advert_lateness_seconds_bucket{vrrp_instance=\"prometheus\","),
+                         LATENESS_BUCKETS + 1);
+}
+
 static void test_float_format(void **state) {
         _cleanup_free_ char *text = render_fixture();
 
@@ -267,6 +307,7 @@ int main(void) {
                 cmocka_unit_test(test_label_escaping),
                 cmocka_unit_test(test_state_series),
                 cmocka_unit_test(test_values),
+                cmocka_unit_test(test_advert_lateness_histogram),
                 cmocka_unit_test(test_float_format),
                 cmocka_unit_test(test_empty_snapshot),
                 cmocka_unit_test(test_utf8_label_values),

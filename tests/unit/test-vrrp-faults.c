@@ -63,6 +63,26 @@ static void test_split_brain_answers_bounded(void **state) {
 /* Version 2 never learns the master's interval from packets: a reload that
  * changes advert_interval must give the backup the new one, and its
  * Master_Down_Timer must not expire before the master's next advert. */
+/* A flood of priority-0 adverts (a master leaving, or forged) is answered
+ * at most once per advertisement interval too, and one answer per
+ * interval covers both kinds: no packet stream turns into a burst. */
+static void test_stop_adverts_answered_once_per_interval(void **state) {
+        VrrpFsm f = master_at(150, 100);
+        uint64_t t = f.timer_at - 900000;
+        unsigned answers = 0;
+
+        (void) state;
+        for (unsigned k = 0; k < 1000; k++, t += 1000) {
+                VrrpActions a = advert_from(&f, k % 2 ? 0 : 50, 100, "10.99.0.66", t);
+
+                assert_int_equal(a.new_state, VRRP_STATE_MASTER);
+                answers += !!(a.flags & VRRP_ACT_SEND_ADVERT);
+        }
+        assert_int_equal(answers, 1);
+        assert_true(advert_from(&f, 0, 100, "10.99.0.66", t + 100000).flags & VRRP_ACT_SEND_ADVERT);
+        assert_false(advert_from(&f, 0, 100, "10.99.0.66", t + 100001).flags & VRRP_ACT_SEND_ADVERT);
+}
+
 static void test_v2_interval_from_reload(void **state) {
         VrrpFsmParams p = params(2, 100, 100), q = params(2, 100, 500);
         VrrpFsm f = started(&p, VRRP_STATE_BACKUP);
@@ -136,6 +156,7 @@ static void test_fault_cleared_removes_vips(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_split_brain_answers_bounded),
+                cmocka_unit_test(test_stop_adverts_answered_once_per_interval),
                 cmocka_unit_test(test_v2_interval_from_reload),
                 cmocka_unit_test(test_v3_update_keeps_learned_interval),
                 cmocka_unit_test(test_owner_discards_adverts),
