@@ -32,8 +32,9 @@ import report    # noqa: E402
 import vrrp      # noqa: E402
 
 INTERVALS = (1.0, 0.1)
+FAST = 0.01                 # 10 ms adverts: kill -9 and planned stop only
 ROUTERS = (1, 50, 200)
-RATES = (20000, 50000)
+RATES = (20000, 50000, 100000)
 QUICK = ("failover-kill9-1s", "failover-kill9-0.1s", "failover-stop-0.1s",
          "failover-prometheus-1s", "idle-0.1s-1", "idle-0.1s-200", "flood-20000")
 
@@ -46,7 +47,7 @@ def all_cases(quick):
     """[(name, section, parameters)] in running order; --quick: fewer."""
     cases = []
     for kind in failover.KINDS:
-        for interval in INTERVALS:
+        for interval in INTERVALS + ((FAST,) if kind in ("kill9", "stop") else ()):
             cases.append((f"failover-{kind}-{fmt_interval(interval)}", "failover",
                           {"kind": kind, "interval": interval}))
     for interval in INTERVALS:
@@ -179,7 +180,8 @@ def main(argv=None):
             if report.readme_markers(f.read()) is None:
                 ap.error(f"--readme: README.md has no {report.README_BEGIN} ... "
                          f"{report.README_END} section")
-    problem = lab.check_environment() or agents.available(args.promvipd)
+    problem = (lab.check_environment() or agents.available(args.promvipd)
+               or (flood.available() if any(c[1] == "flood" for c in cases) else None))
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
