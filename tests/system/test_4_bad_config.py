@@ -60,11 +60,21 @@ def test_hand_written_broken_config_reload(system):
     system.settle("h1", timeout=5)
 
 
+DROPIN = "/etc/systemd/system/promvipd.service.d/zz-test-restart.conf"
+
+
 def test_restart_with_broken_config_fails(system):
-    """The config is still broken by hand on h1 (test above)."""
+    """The config is still broken by hand on h1 (test above). A long
+    RestartSec keeps the failed unit waiting in "activating (auto-restart)"
+    while the role runs: the state in which a reload cannot work and the
+    role's handler must start it (it used to fail there, now and then,
+    when the playbook met systemd's 2 s restart delay)."""
     system.settle("h1")
     client = system.client()
     cursor = system.cursor("h1")
+    system.m["h1"].sh(f"mkdir -p {DROPIN.rsplit('/', 1)[0]} && "
+                      f"printf '[Service]\\nRestartSec=120s\\n' > {DROPIN} && systemctl daemon-reload",
+                      check=True)
     t0 = now()
     r = system.m["h1"].run(["systemctl", "restart", "promvipd"], timeout=60)
     assert r.returncode != 0 and "promvipd.service failed because the control process exited" in r.stderr, r.stderr
@@ -79,8 +89,14 @@ def test_restart_with_broken_config_fails(system):
     assert system.holders() == ["h2"] and system.state("h2") == "MASTER"
     t1 = now()
 
+    assert system.unit("h1", "ActiveState", "SubState") == {"ActiveState": "activating",
+                                                              "SubState": "auto-restart"}
+
     # The role writes the good config again and starts promvipd.
-    run = system.playbook()
+    try:
+        run = system.playbook()
+    finally:
+        system.m["h1"].sh(f"rm -f {DROPIN} && systemctl daemon-reload", check=True)
     assert run.returncode == 0, run.output[-4000:]
     assert "h1: Write promvip.conf (checked by promvipd --config-test)" in run.changed_tasks(), run.output
     system.settle("h1", timeout=60)
