@@ -157,7 +157,7 @@ README = os.path.join(ROOT, "README.md")
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="3 runs and fewer cases (about 5 min)")
+    ap.add_argument("--quick", action="store_true", help="3 runs and fewer cases (about 6 min)")
     ap.add_argument("--runs", type=int, help="runs per case and agent (default 10; --quick 3)")
     ap.add_argument("--only", help="comma-separated patterns of case names (see --list)")
     ap.add_argument("--list", action="store_true", help="print the case names and exit")
