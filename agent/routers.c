@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "netlink.h"
 #include "probes.h"
+#include "vrrp-bpf.h"
 #include "vrrp-socket.h"
 
 /* A shared VRRP socket and the drops counted before a VRID was known. */
@@ -124,21 +125,24 @@ static bool vip_held_elsewhere(void *userdata, const Instance *self, int ifindex
         return false;
 }
 
-/* Each socket's kernel filter passes the VRIDs of the instances on it
- * (also of those handing over after a reload), and nothing else. */
+/* Each socket's kernel filter passes the VRIDs of the instances on it, in
+ * their versions (also of those handing over after a reload). */
 static void filter_sockets(Routers *r) {
         for (size_t n = 0; n < r->n_sockets; n++) {
                 VrrpSocket *s = r->sockets[n]->sock;
-                bool vrids[256] = {};
+                uint8_t versions[256] = {};
                 int k;
 
                 for (size_t i = 0; i < r->n_instances; i++)
                         if (r->instances[i]->sock == s)
-                                vrids[r->instances[i]->cfg->vrid] = true;
-                for (size_t i = 0; i < r->n_retired; i++)
-                        if (!instance_stopped(r->retired[i].instance) && r->retired[i].instance->sock == s)
-                                vrids[r->retired[i].instance->cfg->vrid] = true;
-                k = vrrp_socket_set_vrids(s, vrids);
+                                versions[r->instances[i]->cfg->vrid] |= VRRP_BPF_VERSION(r->instances[i]->cfg->version);
+                for (size_t i = 0; i < r->n_retired; i++) {
+                        const Instance *o = r->retired[i].instance;
+
+                        if (!instance_stopped(o) && o->sock == s)
+                                versions[o->cfg->vrid] |= VRRP_BPF_VERSION(o->cfg->version);
+                }
+                k = vrrp_socket_set_vrids(s, versions);
                 if (k < 0)
                         log_warning_errno(k, "%s: the %s VRRP socket filter was not attached, every packet "
                                           "wakes promvipd: %m", vrrp_socket_ifname(s),

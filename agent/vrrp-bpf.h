@@ -3,25 +3,36 @@
  * (a junk flood then costs no system call and no wake-up).
  *
  * Passed: IPv4 with TTL 255 (the data starts at the IPv4 header, options
- * allowed), VRRP version 2 or 3 with type 1 (IPv6: version 3 only; the data
+ * allowed), VRRP type 1 of version 2 or 3 (IPv6: version 3 only; the data
  * starts at the VRRP header and the hop limit stays checked in user space,
- * which gets it as ancillary data), and a VRID of the set. Everything else
- * the user-space parser checks again; the filter only drops early what it
- * would drop anyway.
+ * which gets it as ancillary data), a non-zero advertisement interval, a
+ * length that fits the address count, and a VRID of the set in a version
+ * configured for it. An advertisement of a configured VRID in the other
+ * version is passed one time in VRRP_BPF_MISMATCH_SAMPLE (at random): a
+ * misconfigured peer still shows in the daemon's drop counters, a flood
+ * of them costs a fraction. Everything else (checksum, authentication...)
+ * the user-space parser checks; the filter only drops early what it would
+ * drop anyway.
  *
  * Pure: builds instructions, attaches nothing. */
 #pragma once
 
 #include <linux/filter.h>
-#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* Header checks, then 3 instructions per run of consecutive VRIDs (at most
- * 128 runs among VRIDs 1..255), then the final drop. */
-#define VRRP_BPF_MAX_INSNS (12 + 3 * 128 + 1)
+#define VRRP_BPF_MISMATCH_SAMPLE 16u
 
-/* Writes the program for a socket of `family` (AF_INET or AF_INET6) that
- * passes the VRIDs v with vrids[v] set (vrids[0] is ignored) into prog;
- * returns its length (at most VRRP_BPF_MAX_INSNS). With no VRID set, the
- * program drops everything. */
-size_t vrrp_bpf_build(int family, const bool vrids[256], struct sock_filter *prog);
+/* The versions configured for a VRID: a bit mask, bit v for version v. */
+#define VRRP_BPF_VERSION(v) ((uint8_t) (1u << (v)))
+
+/* 30 instructions of header checks, at most 10 per run of consecutive
+ * VRIDs with the same versions (at most 255 runs), the final drop: within
+ * the kernel's limit of 4096. */
+#define VRRP_BPF_MAX_INSNS (30 + 10 * 255 + 1)
+
+/* Writes the program for a socket of `family` (AF_INET or AF_INET6) into
+ * prog and returns its length (at most VRRP_BPF_MAX_INSNS). versions[v] is
+ * the mask of versions configured for VRID v (0: none; versions[0] is
+ * ignored). With no VRID configured, the program drops everything. */
+size_t vrrp_bpf_build(int family, const uint8_t versions[256], struct sock_filter *prog);

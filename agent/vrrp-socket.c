@@ -22,7 +22,7 @@ struct VrrpSocket {
         int ifindex;
         int family;
         bool filtered;
-        bool vrids[256];        /* what the attached filter passes */
+        uint8_t versions[256];  /* what the attached filter passes */
         char ifname[IF_NAMESIZE];
         sd_event_source *io;
         VrrpSocketHandler handler;
@@ -190,18 +190,18 @@ int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int 
         return 0;
 }
 
-int vrrp_socket_set_vrids(VrrpSocket *s, const bool vrids[256]) {
+int vrrp_socket_set_vrids(VrrpSocket *s, const uint8_t versions[256]) {
         struct sock_filter prog[VRRP_BPF_MAX_INSNS];
         struct sock_fprog fprog = { .filter = prog };
         int r;
 
-        if (s->filtered && memcmp(s->vrids, vrids, sizeof(s->vrids)) == 0)
+        if (s->filtered && memcmp(s->versions, versions, sizeof(s->versions)) == 0)
                 return 0;
-        fprog.len = (unsigned short) vrrp_bpf_build(s->family, vrids, prog);
+        fprog.len = (unsigned short) vrrp_bpf_build(s->family, versions, prog);
         r = setopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
         if (r < 0)
                 return r;
-        memcpy(s->vrids, vrids, sizeof(s->vrids));
+        memcpy(s->versions, versions, sizeof(s->versions));
         s->filtered = true;
         return 0;
 }

@@ -20,10 +20,11 @@ int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int 
                      VrrpSocketHandler handler, void *userdata);
 VrrpSocket *vrrp_socket_close(VrrpSocket *s);
 
-/* Lets the kernel pass only what could be an advert for these VRIDs
- * (vrids[v] set; see vrrp-bpf.h), replacing the previous filter; nothing
- * is done when the set is unchanged. Until the first call, all pass. */
-int vrrp_socket_set_vrids(VrrpSocket *s, const bool vrids[256]);
+/* Lets the kernel pass only what could be an advert for these VRIDs in
+ * these versions (versions[v]: a mask of VRRP_BPF_VERSION(); see
+ * vrrp-bpf.h), replacing the previous filter; nothing is done when they are
+ * unchanged. Until the first call, all pass. */
+int vrrp_socket_set_vrids(VrrpSocket *s, const uint8_t versions[256]);
 
 /* Sends one VRRP message from src to dst (a multicast group or a peer). */
 int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len);

@@ -20,11 +20,11 @@ typedef struct Filter {
         int fd[2];
 } Filter;
 
-static Filter attach(int family, const bool vrids[256]) {
+static Filter attach(int family, const uint8_t versions[256]) {
         struct sock_filter prog[VRRP_BPF_MAX_INSNS];
         struct sock_fprog fprog = { .filter = prog };
         Filter f;
-        size_t n = vrrp_bpf_build(family, vrids, prog);
+        size_t n = vrrp_bpf_build(family, versions, prog);
 
         assert_true(n > 0 && n <= VRRP_BPF_MAX_INSNS);
         fprog.len = (unsigned short) n;
@@ -54,54 +54,75 @@ static bool passes(const Filter *f, const uint8_t *buf, size_t len) {
         return true;
 }
 
-/* An IPv4 datagram (header with `options` 4-byte words of options, then an
- * 8-byte VRRP header and one address); checksums do not matter here. */
-static size_t ipv4(uint8_t *buf, uint8_t ttl, uint8_t version_type, uint8_t vrid, size_t options) {
-        size_t ihl = 20 + 4 * options, len = ihl + 12;
+/* How many of `count` sends of `buf` get through. */
+static unsigned passed_of(const Filter *f, const uint8_t *buf, size_t len, unsigned count) {
+        unsigned n = 0;
 
-        memset(buf, 0, len);
+        for (unsigned k = 0; k < count; k++)
+                n += passes(f, buf, len);
+        return n;
+}
+
+/* The VRRP message of a well-formed advert at `p` with `naddr` addresses
+ * (IPv4 when al is 4, IPv6 when 16); the version from version_type;
+ * returns its length. Checksums do not matter here. */
+static size_t vrrp(uint8_t *p, uint8_t version_type, uint8_t vrid, uint8_t naddr, size_t al) {
+        bool v2 = version_type >> 4 == 2;
+        size_t len = VRRP_HEADER_LEN + naddr * al + (v2 ? VRRP_AUTH_DATA_LEN : 0);
+
+        memset(p, 0, len);
+        p[0] = version_type;
+        p[1] = vrid;
+        p[2] = 100;
+        p[3] = naddr;
+        if (v2)
+                p[5] = 1;               /* interval 1 s */
+        else
+                p[5] = 100;             /* 100 cs */
+        return len;
+}
+
+/* An IPv4 datagram: a header with `options` 4-byte words of options, then
+ * a VRRP message with one address. */
+static size_t ipv4(uint8_t *buf, uint8_t ttl, uint8_t version_type, uint8_t vrid, size_t options) {
+        size_t ihl = 20 + 4 * options, len;
+
+        memset(buf, 0, ihl);
         buf[0] = (uint8_t) (0x40 | (ihl / 4));
-        buf[2] = 0;
-        buf[3] = (uint8_t) len;
         buf[8] = ttl;
         buf[9] = VRRP_IPPROTO;
         memset(buf + 20, 0x01, 4 * options);    /* NOPs; a VRID-looking byte among them */
         if (options)
                 buf[21] = vrid;
-        buf[ihl] = version_type;
-        buf[ihl + 1] = vrid;
-        buf[ihl + 2] = 100;
-        buf[ihl + 3] = 1;
+        len = ihl + vrrp(buf + ihl, version_type, vrid, 1, 4);
+        buf[3] = (uint8_t) len;
         return len;
 }
 
-/* An IPv6 raw socket's datagram: the VRRP message alone. */
+/* An IPv6 raw socket's datagram: the VRRP message alone, one address. */
 static size_t ipv6(uint8_t *buf, uint8_t version_type, uint8_t vrid) {
-        memset(buf, 0, 24);
-        buf[0] = version_type;
-        buf[1] = vrid;
-        buf[2] = 100;
-        buf[3] = 1;
-        return 24;
+        return vrrp(buf, version_type, vrid, 1, 16);
 }
 
-static void set_of(bool vrids[256], const int *list, size_t n) {
-        memset(vrids, 0, 256 * sizeof(bool));
+static void set_of(uint8_t versions[256], const int *list, size_t n, uint8_t mask) {
+        memset(versions, 0, 256);
         for (size_t k = 0; k < n; k++)
-                vrids[list[k]] = true;
+                versions[list[k]] = mask;
 }
+
+static const uint8_t V2 = VRRP_BPF_VERSION(2), V3 = VRRP_BPF_VERSION(3);
 
 static void test_ipv4_header_checks(void **state) {
-        bool vrids[256];
-        uint8_t buf[64];
+        uint8_t versions[256], buf[64];
         Filter f;
 
         (void) state;
-        set_of(vrids, (int[]) { 51 }, 1);
-        f = attach(AF_INET, vrids);
+        set_of(versions, (int[]) { 51 }, 1, V2 | V3);
+        f = attach(AF_INET, versions);
         assert_true(passes(&f, buf, ipv4(buf, 255, 0x31, 51, 0)));
         assert_true(passes(&f, buf, ipv4(buf, 255, 0x21, 51, 0)));     /* v2 (keepalived) */
         assert_true(passes(&f, buf, ipv4(buf, 255, 0x31, 51, 2)));     /* IP options */
+        assert_true(passes(&f, buf, ipv4(buf, 255, 0x21, 51, 2)));
         assert_false(passes(&f, buf, ipv4(buf, 254, 0x31, 51, 0)));    /* TTL */
         assert_false(passes(&f, buf, ipv4(buf, 1, 0x31, 51, 0)));
         assert_false(passes(&f, buf, ipv4(buf, 255, 0x41, 51, 0)));    /* version 4 */
@@ -116,72 +137,159 @@ static void test_ipv4_header_checks(void **state) {
         detach(&f);
 }
 
-static void test_ipv6_header_checks(void **state) {
-        bool vrids[256];
-        uint8_t buf[64];
+/* The length must be what the address count announces; the interval must
+ * not be 0 (version 3: its 12 bits; version 2: its byte). */
+static void test_ipv4_length_and_interval(void **state) {
+        uint8_t versions[256], buf[64];
+        size_t len;
         Filter f;
 
         (void) state;
-        set_of(vrids, (int[]) { 51 }, 1);
-        f = attach(AF_INET6, vrids);
+        set_of(versions, (int[]) { 51 }, 1, V2 | V3);
+        f = attach(AF_INET, versions);
+
+        len = ipv4(buf, 255, 0x31, 51, 0);
+        buf[23] = 2;                                    /* two addresses announced, one sent */
+        assert_false(passes(&f, buf, len));
+        buf[23] = 0;
+        assert_false(passes(&f, buf, len));
+        assert_true(passes(&f, buf, len - 4));          /* none announced, none sent */
+        buf[23] = 1;
+        assert_false(passes(&f, buf, len + 4));         /* a trailing byte more */
+        buf[3] = (uint8_t) (len + 4);
+        assert_false(passes(&f, buf, len + 4));
+
+        len = ipv4(buf, 255, 0x31, 51, 0);
+        buf[25] = 0;                                    /* interval 0 */
+        assert_false(passes(&f, buf, len));
+        buf[24] = 0xf0;                                 /* reserved bits set, interval still 0 */
+        assert_false(passes(&f, buf, len));
+        buf[24] = 0xf1;                                 /* 2.56 s */
+        assert_true(passes(&f, buf, len));
+        buf[24] = 0;
+        buf[25] = 1;                                    /* 10 ms */
+        assert_true(passes(&f, buf, len));
+
+        len = ipv4(buf, 255, 0x21, 51, 0);
+        assert_int_equal(len, 20 + 8 + 4 + 8);
+        assert_false(passes(&f, buf, len - 8));         /* no authentication data */
+        buf[25] = 0;                                    /* interval 0 s */
+        assert_false(passes(&f, buf, len));
+        buf[25] = 255;
+        assert_true(passes(&f, buf, len));
+        detach(&f);
+}
+
+static void test_ipv6_header_checks(void **state) {
+        uint8_t versions[256], buf[64];
+        Filter f;
+
+        (void) state;
+        set_of(versions, (int[]) { 51 }, 1, V2 | V3);
+        f = attach(AF_INET6, versions);
         assert_true(passes(&f, buf, ipv6(buf, 0x31, 51)));
         assert_false(passes(&f, buf, ipv6(buf, 0x21, 51)));    /* no v2 over IPv6 */
         assert_false(passes(&f, buf, ipv6(buf, 0x32, 51)));
         assert_false(passes(&f, buf, ipv6(buf, 0x31, 50)));
         assert_false(passes(&f, buf, ipv6(buf, 0x31, 0)));
+        assert_false(passes(&f, buf, ipv6(buf, 0x31, 51) - 16));       /* count 1, no address */
+        ipv6(buf, 0x31, 51);
+        buf[5] = 0;
+        assert_false(passes(&f, buf, 24));                             /* interval 0 */
         assert_false(passes(&f, buf, 1));
+        detach(&f);
+}
+
+/* A VRID configured in one version: the other is passed as a sample (one
+ * in VRRP_BPF_MISMATCH_SAMPLE, at random), so a misconfigured peer still
+ * shows and a flood of them costs a fraction. */
+static void test_version_per_vrid(void **state) {
+        const unsigned count = 2000, expect = count / VRRP_BPF_MISMATCH_SAMPLE;
+        uint8_t versions[256] = {}, buf[64];
+        unsigned n;
+        Filter f;
+
+        (void) state;
+        versions[51] = V3;
+        versions[52] = V2;
+        versions[53] = V2 | V3;
+        f = attach(AF_INET, versions);
+        assert_int_equal(passed_of(&f, buf, ipv4(buf, 255, 0x31, 51, 0), 100), 100);
+        assert_int_equal(passed_of(&f, buf, ipv4(buf, 255, 0x21, 52, 0), 100), 100);
+        assert_int_equal(passed_of(&f, buf, ipv4(buf, 255, 0x31, 53, 0), 100), 100);
+        assert_int_equal(passed_of(&f, buf, ipv4(buf, 255, 0x21, 53, 0), 100), 100);
+        /* Binomial(2000, 1/16): mean 125, standard deviation 10.8. */
+        n = passed_of(&f, buf, ipv4(buf, 255, 0x21, 51, 0), count);
+        if (n < expect / 2 || n > expect * 2)
+                fail_msg("v2 for a v3 VRID: %u of %u passed, about %u expected", n, count, expect);
+        n = passed_of(&f, buf, ipv4(buf, 255, 0x31, 52, 0), count);
+        if (n < expect / 2 || n > expect * 2)
+                fail_msg("v3 for a v2 VRID: %u of %u passed, about %u expected", n, count, expect);
+        assert_int_equal(passed_of(&f, buf, ipv4(buf, 255, 0x31, 54, 0), 100), 0);
         detach(&f);
 }
 
 /* Exactly the VRIDs of the set pass, for sets of every shape: runs of
  * consecutive VRIDs, the ends of the range, the longest program. */
-static void check_exact(int family, const bool vrids[256]) {
+static void check_exact(int family, const uint8_t versions[256]) {
         uint8_t buf[64];
-        Filter f = attach(family, vrids);
+        Filter f = attach(family, versions);
 
         for (int v = 0; v < 256; v++) {
+                bool want = v > 0 && versions[v] & V3;
                 size_t len = family == AF_INET ? ipv4(buf, 255, 0x31, (uint8_t) v, 0)
                                                : ipv6(buf, 0x31, (uint8_t) v);
-                if (passes(&f, buf, len) != (v > 0 && vrids[v]))
-                        fail_msg("family %d: VRID %d %s", family, v, vrids[v] ? "dropped" : "passed");
+
+                if (passes(&f, buf, len) != want)
+                        fail_msg("family %d: VRID %d %s", family, v, want ? "dropped" : "passed");
+                if (family == AF_INET && versions[v] & V2 && v > 0 &&
+                    !passes(&f, buf, ipv4(buf, 255, 0x21, (uint8_t) v, 0)))
+                        fail_msg("VRID %d: v2 dropped", v);
         }
         detach(&f);
 }
 
 static void test_vrid_sets(void **state) {
-        bool vrids[256];
+        uint8_t versions[256];
 
         (void) state;
-        set_of(vrids, (int[]) { 1, 2, 3, 10, 254, 255 }, 6);
-        check_exact(AF_INET, vrids);
-        check_exact(AF_INET6, vrids);
-        set_of(vrids, NULL, 0);
-        check_exact(AF_INET, vrids);            /* nothing configured: nothing passes */
+        set_of(versions, (int[]) { 1, 2, 3, 10, 254, 255 }, 6, V3);
+        check_exact(AF_INET, versions);
+        check_exact(AF_INET6, versions);
+        set_of(versions, NULL, 0, 0);
+        check_exact(AF_INET, versions);         /* nothing configured: nothing passes */
+        memset(versions, V2 | V3, 256);         /* versions[0] is ignored */
+        check_exact(AF_INET, versions);
+        check_exact(AF_INET6, versions);
         for (int v = 0; v < 256; v++)
-                vrids[v] = true;                /* vrids[0] is ignored */
-        check_exact(AF_INET, vrids);
+                versions[v] = v % 2 == 1 ? V3 : 0;     /* 128 runs */
+        check_exact(AF_INET, versions);
+        check_exact(AF_INET6, versions);
         for (int v = 0; v < 256; v++)
-                vrids[v] = v % 2 == 1;          /* 128 runs: the longest program */
-        check_exact(AF_INET, vrids);
-        check_exact(AF_INET6, vrids);
+                versions[v] = v % 2 == 1 ? V3 : V2 | V3;      /* 255 runs: the longest program */
+        check_exact(AF_INET, versions);
 }
 
 static void test_program_length(void **state) {
         struct sock_filter prog[VRRP_BPF_MAX_INSNS];
-        bool vrids[256];
+        uint8_t versions[256];
 
         (void) state;
         for (int v = 0; v < 256; v++)
-                vrids[v] = v % 2 == 1;
-        assert_int_equal(vrrp_bpf_build(AF_INET, vrids, prog), 9 + 3 * 128 + 1);
-        assert_int_equal(vrrp_bpf_build(AF_INET6, vrids, prog), 4 + 3 * 128 + 1);
-        set_of(vrids, (int[]) { 51, 52, 53 }, 3);
-        assert_int_equal(vrrp_bpf_build(AF_INET, vrids, prog), 9 + 3 + 1);
+                versions[v] = v % 2 == 1 ? V3 : V2;
+        assert_int_equal(vrrp_bpf_build(AF_INET, versions, prog), VRRP_BPF_MAX_INSNS);
+        assert_true(VRRP_BPF_MAX_INSNS <= BPF_MAXINSNS);
+        set_of(versions, (int[]) { 51, 52, 53 }, 3, V3);
+        assert_int_equal(vrrp_bpf_build(AF_INET, versions, prog), 30 + 10 + 1);
+        set_of(versions, (int[]) { 51, 52, 53 }, 3, V2 | V3);
+        assert_int_equal(vrrp_bpf_build(AF_INET, versions, prog), 30 + 3 + 1);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ipv4_header_checks),
+                cmocka_unit_test(test_ipv4_length_and_interval),
+                cmocka_unit_test(test_version_per_vrid),
                 cmocka_unit_test(test_ipv6_header_checks),
                 cmocka_unit_test(test_vrid_sets),
                 cmocka_unit_test(test_program_length),
