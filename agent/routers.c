@@ -20,6 +20,10 @@ typedef struct SocketEntry {
         VrrpSocket *sock;
         uint64_t received;
         uint64_t drops[_VRRP_DROP_MAX];
+        /* Where the instance of a VRID was last found in r->instances: a
+         * hint, checked before use, so a flood of adverts from many routers
+         * does not scan them all per packet. */
+        uint16_t hint[256];
 } SocketEntry;
 
 /* A removed instance keeps the configuration it was made from. */
@@ -44,10 +48,29 @@ struct Routers {
         size_t n_sockets;
 };
 
+static bool runs_on(const Instance *i, const VrrpSocket *s, uint8_t vrid) {
+        return i->sock == s && i->cfg->vrid == vrid;
+}
+
+static Instance *instance_for_vrid(Routers *r, SocketEntry *e, uint8_t vrid) {
+        size_t k = e->hint[vrid];
+
+        if (k < r->n_instances && runs_on(r->instances[k], e->sock, vrid))
+                return r->instances[k];
+        for (k = 0; k < r->n_instances; k++)
+                if (runs_on(r->instances[k], e->sock, vrid)) {
+                        e->hint[vrid] = (uint16_t) k;
+                        return r->instances[k];
+                }
+        return NULL;
+}
+
 static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, const VrrpAdvert *adv,
                       void *userdata) {
         SocketEntry *e = userdata;
         Routers *r = e->routers;
+        Instance *i;
+        bool known;
 
         e->received++;
         if (err != VRRP_PKT_OK) {
@@ -61,18 +84,15 @@ static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, co
                 e->drops[VRRP_DROP_OWN_ADDRESS]++;
                 return;
         }
-        bool known = false;
-
-        for (size_t k = 0; k < r->n_instances && !known; k++)
-                if (r->instances[k]->sock == s && r->instances[k]->cfg->vrid == adv->vrid) {
-                        instance_receive(r->instances[k], ctx, adv);
-                        known = true;
-                }
+        i = instance_for_vrid(r, e, adv->vrid);
+        known = i;
+        if (i)
+                instance_receive(i, ctx, adv);
         /* A removed instance handing over waits for the new master, also
          * when its replacement on the same VRID got the packet too. */
         for (size_t k = 0; k < r->n_retired; k++) {
-                Instance *i = r->retired[k].instance;
-                if (i->sock == s && i->cfg->vrid == adv->vrid && !instance_stopped(i)) {
+                i = r->retired[k].instance;
+                if (runs_on(i, s, adv->vrid) && !instance_stopped(i)) {
                         instance_receive(i, ctx, adv);
                         known = true;
                 }

@@ -81,9 +81,21 @@ static uint64_t adver_int_us(const VrrpFsm *f) {
         return f->params.adver_int_cs * USEC_PER_CS;
 }
 
+/* A master's next periodic advert: the last multiple of the interval (on
+ * the monotonic clock) within one interval from now. The routers of a host
+ * with the same interval then send in one wake-up of the loop, and their
+ * backups read the adverts in a few; a late wake-up does not shift the
+ * rhythm. The gap is never longer than the interval (after an advert off
+ * the grid, when becoming master or answering, it is shorter once). */
+static uint64_t next_advert_at(const VrrpFsm *f, uint64_t now) {
+        uint64_t step = adver_int_us(f);
+
+        return (now + step) / step * step;
+}
+
 static void become_master(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *reason) {
         a->flags |= VRRP_ACT_ADD_VIPS | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
-        f->timer_at = now + adver_int_us(f);
+        f->timer_at = next_advert_at(f, now);
         f->released = false;
         set_state(f, a, VRRP_STATE_MASTER, reason);
 }
@@ -161,7 +173,7 @@ static bool answer_now(VrrpFsm *f, uint64_t now) {
         if (f->answered_at != 0 && now < f->answered_at + adver_int_us(f))
                 return false;
         f->answered_at = now;
-        f->timer_at = now + adver_int_us(f);
+        f->timer_at = next_advert_at(f, now);
         return true;
 }
 
@@ -224,7 +236,7 @@ static void handover_timer(VrrpFsm *f, uint64_t now, VrrpActions *a) {
         a->flags |= VRRP_ACT_RELEASE_FAILED | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE;
         f->handover = VRRP_HANDOVER_NONE;
         f->handover_deadline = 0;
-        f->timer_at = now + adver_int_us(f);
+        f->timer_at = next_advert_at(f, now);
 }
 
 static void begin_handover(VrrpFsm *f, VrrpHandover h, uint64_t now, VrrpActions *a) {
@@ -294,7 +306,7 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
                         handover_timer(f, now, ret);
                 else if (f->state == VRRP_STATE_MASTER) {
                         ret->flags |= VRRP_ACT_SEND_ADVERT;
-                        f->timer_at = now + adver_int_us(f);
+                        f->timer_at = next_advert_at(f, now);
                 }
                 break;
         case VRRP_EV_PRIORITY:
@@ -306,7 +318,7 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
                 f->priority = ev->priority;
                 if (f->state == VRRP_STATE_MASTER && f->handover == VRRP_HANDOVER_NONE) {
                         ret->flags |= VRRP_ACT_SEND_ADVERT;
-                        f->timer_at = now + adver_int_us(f);
+                        f->timer_at = next_advert_at(f, now);
                 }
                 break;
         case VRRP_EV_FAULT:

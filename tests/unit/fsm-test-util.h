@@ -7,6 +7,9 @@
 
 #define S 1000000ULL
 #define T0 (100 * S)
+/* A master's next periodic advert after `now` at a 1 s interval: the
+ * last whole second within one interval (see next_advert_at()). */
+#define NEXT_ADVERT(now) (((now) + S) / S * S)
 #define FSM_TEST_SELF "10.99.0.11"
 
 static inline IpAddr addr(const char *s) {

@@ -106,7 +106,8 @@ static void test_backup_master_down(void **state) {
         a = ev(&f, VRRP_EV_TIMER, T0 + 3600000);
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_int_equal(a.flags, VRRP_ACT_SEND_ADVERT | VRRP_ACT_ADD_VIPS | VRRP_ACT_ANNOUNCE);
-        assert_int_equal(f.timer_at, T0 + 3600000 + S);
+        assert_int_equal(f.timer_at, NEXT_ADVERT(T0 + 3600000));
+        assert_int_equal(f.timer_at, T0 + 4 * S);
 }
 
 static void test_master_adver_timer(void **state) {
@@ -118,6 +119,36 @@ static void test_master_adver_timer(void **state) {
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_int_equal(a.flags, VRRP_ACT_SEND_ADVERT);
         assert_int_equal(f.timer_at, t + S);
+}
+
+/* A master's periodic adverts fall on the multiples of its interval: the
+ * routers of a host with one interval send in one wake-up, and a late
+ * wake-up does not shift the rhythm; no gap is longer than the interval. */
+static void test_master_adverts_on_the_grid(void **state) {
+        VrrpFsmParams p = { .version = 3, .priority = 100, .adver_int_cs = 10, .preempt = true };
+        const uint64_t step = 100000;
+        VrrpFsm f = fsm_with(&p);
+        uint64_t sent = T0 + 3600000 + 12345, t;
+        VrrpActions a;
+
+        (void) state;
+        ev(&f, VRRP_EV_STARTUP, T0);
+        assert_int_equal(ev(&f, VRRP_EV_TIMER, sent).new_state, VRRP_STATE_MASTER);
+        assert_int_equal(f.timer_at % step, 0);
+        assert_true(f.timer_at > sent && f.timer_at <= sent + step);
+        for (int k = 0; k < 20; k++) {
+                t = f.timer_at;
+                /* Woken up late by 0..95 ms: the next one is on the grid still. */
+                sent = t + (uint64_t) (k * 5000);
+                assert_int_equal(ev(&f, VRRP_EV_TIMER, sent).flags, VRRP_ACT_SEND_ADVERT);
+                assert_int_equal(f.timer_at, t + step);
+                assert_true(f.timer_at - sent <= step);
+        }
+        /* A priority change sends at once; the next is back on the grid. */
+        sent = f.timer_at - 1;
+        vrrp_fsm_handle(&f, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = 90 }, sent, &a);
+        assert_int_equal(a.flags, VRRP_ACT_SEND_ADVERT);
+        assert_int_equal(f.timer_at, sent + 1);
 }
 
 static void test_backup_follows_higher_master(void **state) {
@@ -251,7 +282,7 @@ static void test_master_split_brain(void **state) {
         (void) state;
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_int_equal(a.flags, VRRP_ACT_SPLIT_BRAIN | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE);
-        assert_int_equal(f.timer_at, now + S);
+        assert_int_equal(f.timer_at, NEXT_ADVERT(now));
 }
 
 static void test_master_priority_zero(void **state) {
@@ -262,7 +293,7 @@ static void test_master_priority_zero(void **state) {
         (void) state;
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_int_equal(a.flags, VRRP_ACT_SEND_ADVERT);
-        assert_int_equal(f.timer_at, now + S);
+        assert_int_equal(f.timer_at, NEXT_ADVERT(now));
 }
 
 static void test_shutdown(void **state) {
@@ -344,6 +375,7 @@ int main(void) {
                 cmocka_unit_test(test_startup_fault),
                 cmocka_unit_test(test_backup_master_down),
                 cmocka_unit_test(test_master_adver_timer),
+                cmocka_unit_test(test_master_adverts_on_the_grid),
                 cmocka_unit_test(test_backup_follows_higher_master),
                 cmocka_unit_test(test_backup_learns_interval_v3),
                 cmocka_unit_test(test_backup_keeps_interval_v2),
