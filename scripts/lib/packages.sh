@@ -10,7 +10,7 @@ PROMVIP_TEST_PACKAGES="python3 python3-pytest python3-scapy iproute2 iputils-pin
  systemd-container mmdebstrap openssh-client util-linux python3-matplotlib curl"
 PROMVIP_DEMO_PACKAGES="iproute2 python3 procps prometheus"
 PROMVIP_BENCH_PACKAGES="iproute2 python3 python3-scapy python3-matplotlib procps prometheus
- keepalived curl tcpdump tshark netsniff-ng"
+ keepalived curl tcpdump tshark netsniff-ng stress-ng"
 
 # ensure_packages PKG...: install the named packages unless all are present.
 ensure_packages() {

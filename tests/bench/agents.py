@@ -5,7 +5,11 @@ Router k is VRID k. Router 1 carries the VIP the client polls
 every router tracks one HTTP health check of the host's own Prometheus
 (/-/ready, every 1 s, timeout 0.5 s, fall 2, rise 2, weight -100): promvipd
 runs its in-process `http` probe, keepalived the usual `vrrp_script` curl.
-Everything else is each agent's defaults.
+Everything else is each agent's defaults. With `realtime` (the load case),
+promvipd gets `realtime_priority = 50; lock_memory = true;` in `global` and
+keepalived `vrrp_rt_priority 50` and `vrrp_no_swap` in `global_defs`: real-time
+scheduling (SCHED_RR) at priority 50 and memory locked, for each one's
+advertisement sender.
 
 Each agent runs in a cgroup of its own (cgroups.Group), so its CPU time
 includes every process it starts, and a kill -9 takes all of them at once.
@@ -25,6 +29,7 @@ AGENTS = ("promvipd", "promvipd-rapid", "keepalived")
 READY_URL = "http://127.0.0.1:9090/-/ready"
 CHECK = dict(interval=1, timeout=0.5, fall=2, rise=2, weight=-100)
 CURL = f"/usr/bin/curl -sf -o /dev/null -m {CHECK['timeout']:g} {READY_URL}"
+RT_PRIORITY = 50
 
 
 def vip(net, router):
@@ -34,8 +39,9 @@ def vip(net, router):
     return f"10.98.{net.number}.{router}/24"
 
 
-def promvipd_config(net, routers, interval, priority, check, rapid=False):
-    """promvip.conf text: `routers` instances, one http probe if `check`."""
+def promvipd_config(net, routers, interval, priority, check, rapid=False, realtime=False):
+    """promvip.conf text: `routers` instances, one http probe if `check`,
+    real-time scheduling and locked memory if `realtime`."""
     extra = "rapid_preemption = true;" if rapid else ""
     if check:
         extra = ('track = ( "ready" );\n  ' + extra).strip()
@@ -44,13 +50,19 @@ def promvipd_config(net, routers, interval, priority, check, rapid=False):
               for k in range(1, routers + 1)]
     probes = [vrrp.http_probe(url=READY_URL, **CHECK)] if check else []
     # No control socket: the hosts of a lab share /run.
-    return vrrp.instances_config(groups, global_={"control_socket": ""}, probes=probes)
+    global_ = {"control_socket": ""}
+    if realtime:
+        global_.update(realtime_priority=RT_PRIORITY, lock_memory=True)
+    return vrrp.instances_config(groups, global_=global_, probes=probes)
 
 
-def keepalived_config(net, host, routers, interval, priority, check):
+def keepalived_config(net, host, routers, interval, priority, check, realtime=False):
     """keepalived.conf text: `routers` vrrp_instances, one vrrp_script if
-    `check`; keepalived's defaults otherwise."""
+    `check`, the VRRP child real-time and unswappable if `realtime`;
+    keepalived's defaults otherwise."""
     lines = ["global_defs {", f"    router_id {host.name}"]
+    if realtime:
+        lines += [f"    vrrp_rt_priority {RT_PRIORITY}", "    vrrp_no_swap"]
     if check:
         lines += ["    script_user root", "    enable_script_security"]
     lines += ["}"]
@@ -74,20 +86,22 @@ def keepalived_config(net, host, routers, interval, priority, check):
 class Running:
     """One agent on one host, in its own cgroup."""
 
-    def __init__(self, net, host, agent, promvipd, routers, interval, priority, check):
+    def __init__(self, net, host, agent, promvipd, routers, interval, priority, check,
+                 realtime=False):
         assert agent in AGENTS, agent
         self.net, self.host, self.agent = net, host, agent
         self.group = cgroups.Group(f"{net.prefix}{net.number}-{host.name}")
         try:
             if agent == "keepalived":
-                text = keepalived_config(net, host, routers, interval, priority, check)
+                text = keepalived_config(net, host, routers, interval, priority, check,
+                                         realtime)
                 self.ka = keepalived.Keepalived(net, host, text, name="r1",
                                                 cgroup_procs=self.group.procs_file)
                 self.proc, self.promvipd = self.ka.proc, None
                 self._check_keepalived_config()
             else:
                 text = promvipd_config(net, routers, interval, priority, check,
-                                       rapid=agent == "promvipd-rapid")
+                                       rapid=agent == "promvipd-rapid", realtime=realtime)
                 self.promvipd = vrrp.Agent(net, host, promvipd, text, log_level="info",
                                            name=f"promvipd{len(net.procs)}",
                                            cgroup_procs=self.group.procs_file)
@@ -149,13 +163,15 @@ class Running:
             pass
 
 
-def start_pair(net, agent, promvipd, routers, interval, check, priorities=(150, 100)):
+def start_pair(net, agent, promvipd, routers, interval, check, priorities=(150, 100),
+               realtime=False):
     """The agent on h1 (priority 150) and h2 (100); returns the two Running
     once h1 is master and h2 backup of every router."""
     pair = []
     try:
         for host, prio in zip(net.hosts, priorities):
-            pair.append(Running(net, host, agent, promvipd, routers, interval, prio, check))
+            pair.append(Running(net, host, agent, promvipd, routers, interval, prio, check,
+                                realtime))
         wait_steady(net, pair, routers, timeout=30 + routers * 0.1)
     except BaseException:
         for r in pair:

@@ -27,6 +27,7 @@ import failover  # noqa: E402
 import flood     # noqa: E402
 import idle      # noqa: E402
 import lab       # noqa: E402
+import load      # noqa: E402
 import prometheus  # noqa: E402
 import report    # noqa: E402
 import vrrp      # noqa: E402
@@ -35,6 +36,7 @@ INTERVALS = (1.0, 0.1)
 FAST = 0.01                 # 10 ms adverts: kill -9 and planned stop only
 ROUTERS = (1, 50, 200)
 RATES = (20000, 50000, 100000)
+LOAD_INTERVALS = (0.1, FAST)  # stress-ng on every core, without and with real-time
 QUICK = ("failover-kill9-1s", "failover-kill9-0.1s", "failover-stop-0.1s",
          "failover-prometheus-1s", "idle-0.1s-1", "idle-0.1s-200", "flood-20000")
 
@@ -57,6 +59,8 @@ def all_cases(quick):
                            "checks": (False,) if quick and routers > 1 else (False, True)}))
     for rate in RATES:
         cases.append((f"flood-{rate}", "flood", {"rate": rate}))
+    for interval in LOAD_INTERVALS:
+        cases.append((f"load-{fmt_interval(interval)}", "load", {"interval": interval}))
     if quick:
         cases = [c for c in cases if c[0] in QUICK]
     return cases
@@ -140,10 +144,17 @@ def run(args, cases, results):
                     results["idle"] += rows
                     results["cadence"] += cadence
                     results["meta"]["errors"] += [f"{name}: {e}" for e in errors]
-                else:
+                elif section == "flood":
                     rows, errors = flood.run_case(net, params["rate"], args.runs, args.promvipd,
                                                   progress)
                     results["flood"] += rows
+                    results["meta"]["errors"] += [f"{name}: {e}" for e in errors]
+                else:
+                    rows, skipped, errors = load.run_case(net, params["interval"],
+                                                          args.load_seconds, args.promvipd,
+                                                          progress)
+                    results["load"] += rows
+                    results["meta"]["skipped"] += [f"{name}: {s}" for s in skipped]
                     results["meta"]["errors"] += [f"{name}: {e}" for e in errors]
             except (AssertionError, RuntimeError, OSError, subprocess.SubprocessError) as e:
                 message = f"{name}: {str(e).splitlines()[0][:300] if str(e) else type(e).__name__}"
@@ -160,6 +171,9 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="3 runs and fewer cases (about 6 min)")
     ap.add_argument("--runs", type=int, help="runs per case and agent (default 10; --quick 3)")
     ap.add_argument("--only", help="comma-separated patterns of case names (see --list)")
+    ap.add_argument("--load-seconds", type=int, default=300, metavar="N",
+                    help="seconds of stress-ng per agent and setting in the load-* cases "
+                         "(default 300; one window each, --runs does not apply)")
     ap.add_argument("--list", action="store_true", help="print the case names and exit")
     ap.add_argument("--out", help="output folder (default bench-results/DATE)")
     ap.add_argument("--promvipd", default=os.path.join(ROOT, "build-release/agent/promvipd"))
@@ -169,6 +183,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     runs_default = 3 if args.quick else 10
     args.runs = max(1, min(args.runs or runs_default, 100))
+    if not 1 <= args.load_seconds <= 3600:
+        ap.error("--load-seconds: 1 to 3600")
     cases = select(all_cases(args.quick), args.only)
     if args.list:
         print("\n".join(name for name, _, _ in all_cases(args.quick)))
@@ -181,7 +197,8 @@ def main(argv=None):
                 ap.error(f"--readme: README.md has no {report.README_BEGIN} ... "
                          f"{report.README_END} section")
     problem = (lab.check_environment() or agents.available(args.promvipd)
-               or (flood.available() if any(c[1] == "flood" for c in cases) else None))
+               or (flood.available() if any(c[1] == "flood" for c in cases) else None)
+               or (load.available() if any(c[1] == "load" for c in cases) else None))
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
@@ -195,12 +212,13 @@ def main(argv=None):
     now = datetime.datetime.now(datetime.timezone.utc)
     results = {"schema": 1,
                "meta": {"started": now.isoformat(timespec="seconds"), "command": args.command,
-                        "quick": args.quick, "runs": args.runs,
+                        "quick": args.quick, "runs": args.runs, "load_s": args.load_seconds,
                         "cases": [name for name, _, _ in cases], "machine": machine(),
                         "versions": versions(args.promvipd),
                         "load": {"before": [round(x, 2) for x in os.getloadavg()]},
-                        "errors": []},
-               "failover": [], "timelines": [], "idle": [], "cadence": [], "flood": []}
+                        "errors": [], "skipped": []},
+               "failover": [], "timelines": [], "idle": [], "cadence": [], "flood": [],
+               "load": []}
     t0 = time.monotonic()
     try:
         run(args, cases, results)
@@ -218,6 +236,8 @@ def main(argv=None):
         paths.append(report.update_readme(results, outdir, README))
     for p in paths:
         print(f"wrote {os.path.relpath(p)}")
+    if meta["skipped"]:
+        print(f"{len(meta['skipped'])} skipped: " + "; ".join(meta["skipped"]), file=sys.stderr)
     meta["errors"] += [f"failover-{r['kind']}-{fmt_interval(r['interval'])} {r['agent']} "
                        f"run {r['run'] + 1}: {r['error']}"
                        for r in results["failover"] if r["error"]]

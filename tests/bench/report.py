@@ -22,7 +22,8 @@ KINDS = [
 ]
 KIND_LABELS = dict(KINDS)
 AGENTS = ["promvipd", "promvipd-rapid", "keepalived"]
-SECTIONS = ["failover", "timelines", "idle", "cadence", "flood"]
+SECTIONS = ["failover", "timelines", "idle", "cadence", "flood", "load"]
+LOAD_VARIANTS = [("promvipd", False), ("promvipd", True), ("keepalived", False), ("keepalived", True)]
 DASH = "—"
 
 
@@ -220,6 +221,27 @@ def headline_rows(results):
             cpu_theirs = median_or_none([r.get(f"cpu_{role}_s") for r in theirs])
             rows.append([f"CPU of the {role} (s): {where}", fmt_num(cpu_ours),
                          fmt_num(cpu_theirs), ratio(cpu_ours, cpu_theirs), DASH])
+
+    load = section(results, "load")
+    for interval in intervals_of(load):
+        for realtime in (False, True):
+            ours = load_rows(load, interval, "promvipd", realtime)
+            theirs = load_rows(load, interval, "keepalived", realtime)
+            if not ours and not theirs:
+                continue
+            where = f"stress-ng on all cores, {fmt_interval(interval)} adverts" + (
+                ", real-time" if realtime else "")
+            skip_ours = DASH if ours or not load_skipped(load, interval, "promvipd", realtime) else "skipped"
+            skip_theirs = DASH if theirs or not load_skipped(load, interval, "keepalived", realtime) else "skipped"
+            ff_ours, ff_theirs = load_total(ours, "false_failovers"), load_total(theirs, "false_failovers")
+            rows.append([f"Load: false failovers (total): {where}",
+                         fmt_num(ff_ours) if ours else skip_ours,
+                         fmt_num(ff_theirs) if theirs else skip_theirs, ratio(ff_ours, ff_theirs), DASH])
+            p_ours, p_theirs = load_lateness(ours, "p999_s"), load_lateness(theirs, "p999_s")
+            risk = median_or_none([(r.get("lateness") or {}).get("risk_s") for r in ours + theirs])
+            rows.append([f"Load: advert lateness p99.9 (ms): {where}",
+                         fmt_ms(p_ours) if ours else skip_ours,
+                         fmt_ms(p_theirs) if theirs else skip_theirs, ratio(p_ours, p_theirs), fmt_ms(risk)])
     return rows
 
 
@@ -232,7 +254,9 @@ def headline(results):
                       "ratio promvipd/keepalived", "RFC bound (ms)"], rows)
     return (table + "\n\nLower ratio = promvipd better (ratio 0.5: promvipd takes half"
             " the time or CPU of keepalived). Failover medians are over the runs that"
-            " measured an outage; \"—\" means a side is missing or zero.")
+            " measured an outage; \"—\" means a side is missing or zero."
+            + (" For the lateness under load the bound is Master_Down_Interval − interval:"
+               " an advert that late lets the backup take over." if section(results, "load") else ""))
 
 
 # ---------------------------------------------------------------- sections
@@ -269,6 +293,8 @@ def intro(results):
         text += "\n\nNot run in this measurement: " + ", ".join(missing) + "."
     if meta.get("errors"):
         text += "\n\nCases that failed:\n\n" + "\n".join(f"- {e}" for e in meta["errors"])
+    if meta.get("skipped"):
+        text += "\n\nSkipped:\n\n" + "\n".join(f"- skipped: {e}" for e in meta["skipped"])
     return text
 
 
@@ -432,6 +458,150 @@ def flood_section(results):
     return "\n\n".join(parts)
 
 
+def load_rows(rows, interval, agent, realtime):
+    """The measured load rows of one interval, agent and real-time setting."""
+    return [r for r in rows if r.get("interval") == interval and r.get("agent") == agent
+            and bool(r.get("realtime")) == realtime and not r.get("skipped")
+            and not r.get("error") and r.get("lateness") is not None]
+
+
+def load_skipped(rows, interval, agent, realtime):
+    """Why that setting was skipped or failed, or None."""
+    for r in rows:
+        if (r.get("interval") == interval and r.get("agent") == agent
+                and bool(r.get("realtime")) == realtime and (r.get("skipped") or r.get("error"))):
+            return f"skipped: {r['skipped']}" if r.get("skipped") else f"failed: {r['error']}"
+    return None
+
+
+def load_total(rows, field):
+    """Sum of a count over rows, None without rows."""
+    return sum(r.get(field) or 0 for r in rows) if rows else None
+
+
+def load_lateness(rows, field):
+    """Median over rows of one lateness figure (max_s: the largest)."""
+    values = [(r.get("lateness") or {}).get(field) for r in rows]
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return max(values) if field == "max_s" else statistics.median(values)
+
+
+def load_realtime_text(rows):
+    """How the master's processes were scheduled: 'SCHED_RR 50, 2.1 MiB
+    locked' for each real-time one, 'no' when none was."""
+    parts = []
+    for r in rows[:1]:
+        for p in (r.get("sched") or {}).get("master") or []:
+            if p.get("policy") in ("SCHED_RR", "SCHED_FIFO"):
+                locked = p.get("locked_kib") or 0
+                parts.append(f"{p.get('comm')}: {p['policy']} {p.get('priority')}"
+                             + (f", {fmt_num(locked / 1024)} MiB locked" if locked else ""))
+    return "; ".join(parts) if parts else ("no" if rows else DASH)
+
+
+def load_section(results):
+    rows = section(results, "load")
+    argv = next((r.get("stress_argv") for r in rows if r.get("stress_argv")), None)
+    seconds = median_or_none([r.get("load_s") for r in rows])
+    parts = ["## Load",
+             f"`{' '.join(argv) if argv else 'stress-ng'}` in the root namespace for"
+             f" {fmt_num(seconds)} s per agent and setting (one window each: its adverts are the"
+             " samples), while h1 (master, priority 150) and h2 (backup, 100) run one router."
+             " The window runs from stress-ng's start to its exit (its memory worker can take"
+             " seconds past --timeout to stop)."
+             " RT: promvipd with `realtime_priority = 50; lock_memory = true;`, keepalived with"
+             " `vrrp_rt_priority 50` and `vrrp_no_swap`; \"RT in effect\" is what the master's"
+             " processes ran with. False failovers: the backup entering MASTER plus the master"
+             " entering any other state (the agents' logs); h2's adverts on the wire cross-check"
+             " them (only a master advertises). Lateness: each gap between h1's successive"
+             " adverts, from a capture in the client's namespace, minus the interval (negative:"
+             " sooner than one interval). Late > 1 interval: gaps over two intervals; risk: gaps"
+             " over Master_Down_Interval, where the backup takes over. CPU: the agent's cgroup"
+             " over the window, % of one core. Load: stress-ng's CPU over the window, % of all"
+             " cores. Ratios: promvipd/keepalived at the same RT setting."]
+    for interval in intervals_of(rows):
+        table = []
+        medians = {}
+        for agent, realtime in LOAD_VARIANTS:
+            measured = load_rows(rows, interval, agent, realtime)
+            name = f"{agent} RT" if realtime else agent
+            if not measured:
+                why = load_skipped(rows, interval, agent, realtime)
+                if why or any(r.get("agent") == agent and bool(r.get("realtime")) == realtime
+                              and r.get("interval") == interval for r in rows):
+                    table.append([name, why or "no measurement"] + [DASH] * 9)
+                continue
+            window = sum(r.get("window_s") or 0 for r in measured)
+            cpu = [sum(r.get(f"cpu_{role}_s") or 0 for r in measured) for role in ("master", "backup")]
+            p99 = load_lateness(measured, "p99_s")
+            medians[(agent, realtime)] = (p99, cpu[0])
+            load_share = DASH
+            cores = median_or_none([r.get("cores") for r in measured])
+            if window and cores:
+                load_share = fmt_num(sum(r.get("stress_cpu_s") or 0 for r in measured)
+                                     / window / cores * 100)
+            dropped = load_total(measured, "capture_dropped")
+            adverts = f"{load_total(measured, 'adverts')}" + (f" ({dropped} dropped)" if dropped else "")
+            table.append([
+                name, load_realtime_text(measured), fmt_num(window), adverts,
+                f"{load_total(measured, 'false_failovers')} ({load_total(measured, 'backup_adverts')})",
+                " / ".join(fmt_ms(load_lateness(measured, f)) for f in ("p50_s", "p99_s", "p999_s", "max_s")),
+                sum((r.get("lateness") or {}).get("late_interval") or 0 for r in measured),
+                sum((r.get("lateness") or {}).get("late_risk") or 0 for r in measured),
+                " / ".join(fmt_num(c / window * 100) if window else DASH for c in cpu),
+                load_share])
+        for row in table:
+            key = (row[0].split()[0], row[0].endswith(" RT"))
+            theirs = medians.get(("keepalived", key[1]))
+            if key[0] == "keepalived" or key not in medians or not theirs:
+                row.append("")
+                continue
+            ours = medians[key]
+            row.append(f"{ratio(ours[0], theirs[0])} / {ratio(ours[1], theirs[1])}")
+        risk = median_or_none([(r.get("lateness") or {}).get("risk_s") for r in rows
+                               if r.get("interval") == interval])
+        parts.append(f"### {fmt_interval(interval)} adverts")
+        parts.append(md_table(["agent", "RT in effect", "window (s)", "adverts of h1",
+                               "false failovers (h2 adverts)",
+                               "lateness p50 / p99 / p99.9 / max (ms)", "late > 1 interval",
+                               f"late > MDI − interval ({fmt_ms(risk)} ms)",
+                               "CPU % master / backup", "load % of all cores",
+                               "ratio p99 / CPU master vs keepalived"], table))
+        notes = [f"- {r.get('agent')}{' RT' if r.get('realtime') else ''}: {r['detail']}"
+                 for r in rows if r.get("interval") == interval and r.get("detail")]
+        if notes:
+            parts.append("Why:\n\n" + "\n".join(notes))
+        parts.append(load_histogram_table(rows, interval))
+    return "\n\n".join(p for p in parts if p)
+
+
+def load_histogram_table(rows, interval):
+    """Cumulative lateness buckets: the wire's for every agent, promvipd's
+    own histogram (promvip_advert_lateness_seconds, the change over the
+    window) next to its wire's."""
+    columns, buckets = [], []
+    for agent, realtime in LOAD_VARIANTS:
+        name = f"{agent} RT" if realtime else agent
+        for r in load_rows(rows, interval, agent, realtime)[:1]:
+            wire = r["lateness"]
+            buckets = buckets or wire.get("buckets") or []
+            columns.append((f"{name} wire", dict(zip(wire.get("buckets") or [], wire.get("cumulative") or []))))
+            own = r.get("daemon_lateness")
+            if agent == "promvipd":
+                columns.append((f"{name} own", dict(zip(own.get("buckets") or [], own.get("cumulative") or []))
+                                if own else {}))
+    if not columns or not buckets:
+        return ""
+    table = [[("≤ " + fmt_ms(float(le))) if le != "+Inf" else "all"]
+             + [str(col.get(le, DASH)) for _, col in columns] for le in buckets]
+    return (f"Lateness at {fmt_interval(interval)} adverts, cumulative counts per bucket (ms): the wire's"
+            " (gap − interval) and promvipd's own histogram (how late its advert timer fired; the"
+            " change of promvip_advert_lateness_seconds over the window).\n\n"
+            + md_table(["lateness"] + [name for name, _ in columns], table))
+
+
 # ---------------------------------------------------------------- pictures
 
 def timeline_name(kind, interval):
@@ -462,6 +632,8 @@ def report_markdown(results, pictures):
         parts.append(cadence_section(results))
     if section(results, "flood"):
         parts.append(flood_section(results))
+    if section(results, "load"):
+        parts.append(load_section(results))
     if pictures:
         parts.append("## Pictures\n\n" + "\n\n".join(f"[{name}]({name})\n\n![{name}]({name})"
                                                      for name in pictures))

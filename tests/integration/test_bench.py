@@ -51,3 +51,49 @@ def test_bench_quick_tiny_case_set(tmp_path):
 
     assert labmod.list_namespaces("pvb-") == []
     assert cgroups.groups() == []
+
+
+def test_bench_load_short(tmp_path):
+    """The load case at 0.1 s adverts with 5 s of stress-ng per window:
+    every setting measured (or promvipd's real-time one skipped with its
+    reason, while the daemon lacks the option), the report's Load section
+    written, and stress-ng, its folder and its cgroup gone afterwards."""
+    out = tmp_path / "bench"
+    r = subprocess.run([os.path.join(REPO, "scripts", "bench"), "--only", "load-0.1s",
+                        "--load-seconds", "5", "--out", str(out)],
+                       capture_output=True, text=True, timeout=900, cwd=REPO)
+    log = f"stdout:\n{r.stdout[-4000:]}\nstderr:\n{r.stderr[-4000:]}"
+    assert r.returncode == 0, log
+    assert "] case 1/1 load-0.1s: keepalived RT: 5 s of stress-ng --cpu" in r.stdout, log
+
+    results = json.loads((out / "results.json").read_text())
+    assert results["meta"]["errors"] == [], results["meta"]["errors"]
+    rows = {(row["agent"], row["realtime"]): row for row in results["load"]}
+    assert set(rows) == {("promvipd", False), ("promvipd", True),
+                         ("keepalived", False), ("keepalived", True)}, rows.keys()
+    for key, row in rows.items():
+        if row["skipped"]:
+            assert key == ("promvipd", True), row
+            assert row["skipped"] == ("promvipd does not accept realtime_priority "
+                                      "(promvipd --config-test failed)"), row
+            continue
+        assert row["error"] is None, row
+        assert row["window_s"] >= 5 and row["adverts"] > 20, row
+        assert row["lateness"]["n"] == row["adverts"] - 1, row
+        assert row["lateness"]["cumulative"][-1] == row["lateness"]["n"], row
+        assert row["cpu_master_s"] > 0 and row["stress_cpu_s"] > 0, row
+        assert row["false_failovers"] >= 0 and row["sched"]["master"], row
+        if key[0] == "promvipd":
+            assert row["daemon_lateness"]["count"] > 0, row
+        rt = [p for p in row["sched"]["master"] if p["policy"] in ("SCHED_RR", "SCHED_FIFO")]
+        assert bool(rt) == key[1], row["sched"]
+    assert "skipped" not in results["meta"] or all(
+        "promvipd RT" in s for s in results["meta"]["skipped"])
+
+    report = (out / "report.md").read_text()
+    assert "## Load" in report and "| keepalived RT |" in report, report
+    assert "Load: advert lateness p99.9 (ms)" in report, report
+
+    assert labmod.list_namespaces("pvb-") == []
+    assert cgroups.groups() == []
+    assert not [d for d in os.listdir("/var/tmp") if d.startswith("pvb-") and "-stress-" in d]
