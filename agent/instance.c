@@ -382,7 +382,7 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         r = hook_queue_new(&i->hooks, env->event, cfg->name);
         if (r >= 0)
                 r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX,
-                                      INSTANCE_TIMER_ACCURACY_USEC, on_timer, i);
+                                      vrrp_timer_accuracy_us(cfg->advert_interval_cs), on_timer, i);
         if (r >= 0)
                 r = instance_vips_init(i);
         if (r < 0) {
@@ -446,6 +446,7 @@ void instance_update(Instance *i, const InstanceConfig *cfg) {
         i->cfg = cfg;
         i->self_peers_noticed = 0;
         vrrp_fsm_update(&i->fsm, &params, instance_now_usec());
+        (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
         instance_arm(i->timer, i->fsm.timer_at);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
         instance_vips_update(i, old);

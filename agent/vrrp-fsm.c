@@ -38,6 +38,12 @@ uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority, uint16_t master_
                vrrp_skew_time_us(version, priority, master_adver_int_cs);
 }
 
+uint64_t vrrp_timer_accuracy_us(uint16_t adver_int_cs) {
+        uint64_t us = adver_int_cs * USEC_PER_CS / 1000;
+
+        return us < 10 ? 10 : us > 1000 ? 1000 : us;
+}
+
 int ip_addr_compare(const IpAddr *a, const IpAddr *b) {
         size_t len = a->family == AF_INET6 ? 16 : 4;
 

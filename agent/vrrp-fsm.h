@@ -115,6 +115,10 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
  * centisecond arithmetic) or RFC 3768 (version 2). */
 uint64_t vrrp_skew_time_us(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs);
 uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority, uint16_t master_adver_int_cs);
+/* How late the loop may run a router's timer to combine wake-ups with
+ * other timers: a thousandth of its interval, from 10 us (10 ms adverts)
+ * to 1 ms (1 s and longer), so the rhythm stays within 0.1 %. */
+uint64_t vrrp_timer_accuracy_us(uint16_t adver_int_cs);
 
 /* Negative when a < b, by value as unsigned numbers in network order. */
 int ip_addr_compare(const IpAddr *a, const IpAddr *b);

@@ -47,6 +47,12 @@ static void test_timer_computations(void **state) {
         assert_int_equal(vrrp_skew_time_us(2, 100, 300), 609375);
         assert_int_equal(vrrp_master_down_us(2, 100, 300), 9609375);
         assert_int_equal(vrrp_master_down_us(2, 255, 100), 3003906);
+        /* Timer accuracy: a thousandth of the interval, 10 us to 1 ms. */
+        assert_int_equal(vrrp_timer_accuracy_us(1), 10);
+        assert_int_equal(vrrp_timer_accuracy_us(10), 100);
+        assert_int_equal(vrrp_timer_accuracy_us(50), 500);
+        assert_int_equal(vrrp_timer_accuracy_us(100), 1000);
+        assert_int_equal(vrrp_timer_accuracy_us(4095), 1000);
 }
 
 static void test_addr_compare(void **state) {
