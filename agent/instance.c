@@ -95,20 +95,19 @@ static void send_advert(Instance *i, uint8_t priority) {
                 adv.addrs[k] = c->vips[k].addr.u;
 
         for (size_t k = 0; k < n_dsts; k++) {
-                int len, r;
+                int len;
 
                 if (c->n_unicast_peers && is_self_peer(i, k))
                         continue;
                 len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
-                r = len < 0 ? len : -ENOTCONN;
-
-                if (len >= 0 && i->sock && i->have_source)
-                        r = vrrp_socket_send(i->sock, &i->source, &dsts[k], buf, (size_t) len);
-                if (r < 0) {
+                if (len < 0 || !i->sock || !i->have_source) {
                         i->counters.send_errors++;
-                        log_instance(i, LOG_DEBUG, "sending an advertisement failed: %s", strerror(-r));
-                } else
-                        i->counters.adverts_sent++;
+                        log_instance(i, LOG_DEBUG, "sending an advertisement failed: %s",
+                                     strerror(len < 0 ? -len : ENOTCONN));
+                        continue;
+                }
+                vrrp_socket_queue(i->sock, &i->source, &dsts[k], buf, (size_t) len, &i->counters.adverts_sent,
+                                  &i->counters.send_errors);
         }
 }
 
@@ -213,25 +212,71 @@ static void track_master(Instance *i) {
         i->master_seen_addr = m;
 }
 
+/* Arms the state machine's timer for its deadline. A later deadline while
+ * an earlier one is pending is left to that one, which finds nothing due
+ * and re-arms: a backup hearing its master touches its timer about once
+ * per Master_Down_Interval instead of once per advertisement. The source
+ * stays enabled (ON) between deadlines, so firing costs no re-enable. */
+static void arm_timer(Instance *i) {
+        uint64_t at = i->fsm.timer_at;
+        int r;
+
+        if (at == 0) {
+                if (i->timer_on)
+                        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
+                i->timer_on = false;
+                i->timer_armed_at = 0;
+                return;
+        }
+        if (i->timer_armed_at != 0 && i->timer_armed_at <= at)
+                return;
+        r = sd_event_source_set_time(i->timer, at);
+        if (r >= 0 && !i->timer_on)
+                r = sd_event_source_set_enabled(i->timer, SD_EVENT_ON);
+        if (r < 0) {
+                log_instance(i, LOG_ERR, "arming the VRRP timer failed: %s", strerror(-r));
+                return;
+        }
+        i->timer_on = true;
+        i->timer_armed_at = at;
+}
+
 static void handle(Instance *i, const VrrpEvent *ev) {
         VrrpActions a;
 
         vrrp_fsm_handle(&i->fsm, ev, instance_now_usec(), &a);
         apply(i, &a, &ev->src);
-        instance_arm(i->timer, i->fsm.timer_at);
+        arm_timer(i);
         track_master(i);
+}
+
+static void run_timer(Instance *i, uint64_t usec, uint64_t woke) {
+        i->timer_armed_at = 0;
+        /* The loop's wake-up time against the due time: what a stalled or
+         * starved host costs the master's advert rhythm (not an early
+         * wake-up for a deadline that moved on, see arm_timer()). */
+        if (i->fsm.state == VRRP_STATE_MASTER && usec >= i->fsm.timer_at)
+                lateness_observe(&i->counters.advert_lateness, woke > usec ? woke - usec : 0);
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_TIMER });
+}
+
+void instance_run_due_timer(Instance *i, uint64_t now) {
+        if (i->timer_armed_at != 0 && i->timer_armed_at <= now)
+                run_timer(i, i->timer_armed_at, now);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Instance *i = userdata;
         uint64_t woke;
 
-        /* The loop's wake-up time against the due time: what a stalled or
-         * starved host costs the master's advert rhythm. */
-        if (i->fsm.state == VRRP_STATE_MASTER &&
-            sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &woke) >= 0)
-                lateness_observe(&i->counters.advert_lateness, woke > usec ? woke - usec : 0);
-        handle(i, &(VrrpEvent) { .type = VRRP_EV_TIMER });
+        if (sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &woke) < 0 || woke < usec)
+                woke = usec;
+        /* This instance (due at usec) and the others due by now, with their
+         * adverts sent together. */
+        if (i->env->timers_due)
+                i->env->timers_due(i->env->userdata, woke);
+        if (i->timer_armed_at == usec)
+                run_timer(i, usec, woke);
         return 0;
 }
 
@@ -447,7 +492,7 @@ void instance_update(Instance *i, const InstanceConfig *cfg) {
         i->self_peers_noticed = 0;
         vrrp_fsm_update(&i->fsm, &params, instance_now_usec());
         (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
-        instance_arm(i->timer, i->fsm.timer_at);
+        arm_timer(i);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
         instance_vips_update(i, old);
         instance_refresh(i);

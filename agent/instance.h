@@ -29,6 +29,10 @@ typedef struct InstanceEnv {
         /* Whether another instance of ours holds the VIP on ifindex as
          * master (one retired by a reload, still handing over); optional. */
         bool (*vip_held_elsewhere)(void *userdata, const Instance *self, int ifindex, const IpPrefix *vip);
+        /* Called after an instance's timer ran: runs the other instances'
+         * timers due by `now` (instance_run_due_timer()) in the same
+         * dispatch; optional. */
+        void (*timers_due)(void *userdata, uint64_t now);
         void *userdata;
 } InstanceEnv;
 
@@ -69,7 +73,9 @@ struct Instance {
         const char *probe_fault; /* a tracked weight-0 probe that is DOWN, or NULL */
         bool faulted;            /* what the state machine was last told */
         VrrpSocket *sock;  /* borrowed from the environment */
-        sd_event_source *timer;
+        sd_event_source *timer;  /* the state machine's; enabled ON */
+        bool timer_on;
+        uint64_t timer_armed_at; /* pending at this time; 0: nothing pending */
         sd_event_source *announce_timer;
         HookQueue *hooks;
         unsigned announce_rounds_left;
@@ -119,6 +125,11 @@ void instance_refresh(Instance *i);
  * and the probe fault. */
 void instance_probes_changed(Instance *i);
 /* An advertisement for our VRID arrived on our socket. */
+/* Runs the instance's timer if it was due by `now` (the loop's wake-up
+ * time): the routers of a host with one interval are served by the first
+ * timer that fires, with one pass of the loop instead of one per router. */
+void instance_run_due_timer(Instance *i, uint64_t now);
+
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv);
 /* An address went away from an interface: a VIP of a master comes back. */
 void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr);

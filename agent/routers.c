@@ -112,6 +112,21 @@ static bool vip_held_elsewhere(void *userdata, const Instance *self, int ifindex
         return false;
 }
 
+/* One timer that fires serves every instance due by then, and the adverts
+ * they send leave per socket in one system call. */
+static void timers_due(void *userdata, uint64_t now) {
+        Routers *r = userdata;
+
+        for (size_t n = 0; n < r->n_sockets; n++)
+                vrrp_socket_batch_begin(r->sockets[n]->sock);
+        for (size_t k = 0; k < r->n_instances; k++)
+                instance_run_due_timer(r->instances[k], now);
+        for (size_t k = 0; k < r->n_retired; k++)
+                instance_run_due_timer(r->retired[k].instance, now);
+        for (size_t n = 0; n < r->n_sockets; n++)
+                vrrp_socket_batch_end(r->sockets[n]->sock);
+}
+
 /* Each socket's kernel filter passes the VRIDs of the instances on it, in
  * their versions (also of those handing over after a reload). */
 static void filter_sockets(Routers *r) {
@@ -314,7 +329,7 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
         r->env = (InstanceEnv) { .event = event, .netlink = r->netlink, .announcer = r->announcer,
                                  .probes = r->probes, .script_user = user,
                                  .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
-                                 .userdata = r };
+                                 .timers_due = timers_due, .userdata = r };
         k = sd_event_add_time_relative(event, &r->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, r);
         if (k < 0)
                 goto fail;

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -17,6 +18,35 @@
  * CAP_NET_ADMIN. */
 #define RECEIVE_BUFFER (1024 * 1024)
 
+/* Messages queued between vrrp_socket_batch_begin() and _flush(), sent
+ * with one sendmmsg(): the adverts of many routers due at once cost one
+ * system call and one return to user space. */
+#define BATCH_MAX 64
+
+/* See on_readable(). */
+#define GATHER_USEC 1000
+#define BATCH_BYTES 8192
+
+typedef union SendControl {
+        struct cmsghdr align;
+        uint8_t space[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+} SendControl;
+
+typedef union SendAddress {
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+} SendAddress;
+
+typedef struct SendBatch {
+        size_t n, used;
+        struct mmsghdr msgs[BATCH_MAX];
+        struct iovec iov[BATCH_MAX];
+        SendAddress to[BATCH_MAX];
+        SendControl control[BATCH_MAX];
+        uint64_t *sent[BATCH_MAX], *failed[BATCH_MAX];
+        uint8_t bytes[BATCH_BYTES];
+} SendBatch;
+
 struct VrrpSocket {
         int fd;
         int ifindex;
@@ -27,6 +57,11 @@ struct VrrpSocket {
         sd_event_source *io;
         VrrpSocketHandler handler;
         void *userdata;
+        SendBatch *batch;       /* allocated on first use */
+        sd_event_source *gather;
+        uint64_t last_read;
+        bool drained;           /* the last read emptied the socket */
+        bool batching;
 };
 
 IpAddr vrrp_multicast_group(int family) {
@@ -102,8 +137,9 @@ static void receive_ipv6(VrrpSocket *s, struct msghdr *mh, const struct sockaddr
         s->handler(s, e, &ctx, e == VRRP_PKT_OK ? &adv : NULL, s->userdata);
 }
 
-static int on_readable(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        VrrpSocket *s = userdata;
+/* Reads what is there, at most 64 datagrams; returns whether that was all. */
+static bool read_datagrams(VrrpSocket *s) {
+        int fd = s->fd;
         /* Larger than any IP datagram the kernel delivers on a normal MTU;
          * MSG_TRUNC reports a bigger one, which is then dropped as truncated. */
         static uint8_t buf[65536];
@@ -113,8 +149,6 @@ static int on_readable(sd_event_source *src, int fd, uint32_t revents, void *use
                               CMSG_SPACE(sizeof(struct in_pktinfo))];
         } control;
 
-        (void) src;
-        (void) revents;
         /* Bounded: at most 64 datagrams per wake-up, so a flood cannot
          * starve the timers. */
         for (int i = 0; i < 64; i++) {
@@ -130,7 +164,7 @@ static int on_readable(sd_event_source *src, int fd, uint32_t revents, void *use
                 if (n < 0) {
                         if (errno != EAGAIN && errno != EINTR)
                                 log_warning_errno(errno, "%s: receiving VRRP failed: %m", s->ifname);
-                        return 0;
+                        return true;
                 }
                 if ((size_t) n > sizeof(buf) || (mh.msg_flags & MSG_TRUNC)) {
                         s->handler(s, VRRP_PKT_TRUNCATED, &(VrrpPktCtx) { .family = s->family }, NULL,
@@ -142,6 +176,49 @@ static int on_readable(sd_event_source *src, int fd, uint32_t revents, void *use
                 else
                         receive_ipv6(s, &mh, &from, buf, (size_t) n);
         }
+        return false;
+}
+
+static int on_gathered(sd_event_source *src, uint64_t usec, void *userdata) {
+        VrrpSocket *s = userdata;
+
+        (void) src;
+        (void) sd_event_source_set_enabled(s->io, SD_EVENT_ON);
+        s->last_read = usec;
+        s->drained = read_datagrams(s);
+        return 0;
+}
+
+/* Adverts that stream in (many routers whose masters send at the same
+ * moment) are read together a little later, not one wake-up per datagram:
+ * a wake-up within GATHER_USEC of the previous read, which had emptied the
+ * socket, waits GATHER_USEC with the socket set aside. A lone advert is
+ * read at once, and so is a queue that the last read did not empty (a
+ * flood is not slowed down). */
+static int on_readable(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        VrrpSocket *s = userdata;
+        uint64_t now;
+        int r;
+
+        (void) fd;
+        (void) revents;
+        if (sd_event_now(sd_event_source_get_event(src), CLOCK_MONOTONIC, &now) < 0)
+                now = 0;
+        if (now && s->drained && now < s->last_read + GATHER_USEC) {
+                if (!s->gather)
+                        r = sd_event_add_time(sd_event_source_get_event(src), &s->gather, CLOCK_MONOTONIC,
+                                              now + GATHER_USEC, 1, on_gathered, s);
+                else
+                        r = sd_event_source_set_time(s->gather, now + GATHER_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(s->gather, SD_EVENT_ONESHOT);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+                if (r >= 0)
+                        return 0;
+        }
+        s->last_read = now;
+        s->drained = read_datagrams(s);
         return 0;
 }
 
@@ -210,48 +287,111 @@ VrrpSocket *vrrp_socket_close(VrrpSocket *s) {
         if (!s)
                 return NULL;
         sd_event_source_disable_unref(s->io);
+        sd_event_source_disable_unref(s->gather);
+        free(s->batch);
         if (s->fd >= 0)
                 close(s->fd);
         free(s);
         return NULL;
 }
 
-int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len) {
-        union {
-                struct cmsghdr align;
-                uint8_t space[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-        } control = {};
-        union {
-                struct sockaddr_in in;
-                struct sockaddr_in6 in6;
-        } to = {};
-        struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
-        struct msghdr mh = { .msg_name = &to, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control };
-        struct cmsghdr *c = (struct cmsghdr *) &control;
+/* Fills mh (pointing at to, control and iov) for one message from src to dst. */
+static void build_message(const VrrpSocket *s, const IpAddr *src, const IpAddr *dst, struct msghdr *mh,
+                          SendAddress *to, SendControl *control, struct iovec *iov) {
+        struct cmsghdr *c = (struct cmsghdr *) control;
 
+        *to = (SendAddress) {};
+        *control = (SendControl) {};
+        *mh = (struct msghdr) { .msg_name = to, .msg_iov = iov, .msg_iovlen = 1, .msg_control = control };
         if (s->family == AF_INET) {
                 struct in_pktinfo pi = { .ipi_ifindex = s->ifindex, .ipi_spec_dst = src->u.in };
-                to.in = (struct sockaddr_in) { .sin_family = AF_INET, .sin_addr = dst->u.in };
-                mh.msg_namelen = sizeof(to.in);
+                to->in = (struct sockaddr_in) { .sin_family = AF_INET, .sin_addr = dst->u.in };
+                mh->msg_namelen = sizeof(to->in);
                 c->cmsg_level = IPPROTO_IP;
                 c->cmsg_type = IP_PKTINFO;
                 c->cmsg_len = CMSG_LEN(sizeof(pi));
                 memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-                mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+                mh->msg_controllen = CMSG_SPACE(sizeof(pi));
         } else {
                 struct in6_pktinfo pi = { .ipi6_addr = src->u.in6, .ipi6_ifindex = (unsigned) s->ifindex };
-                to.in6 = (struct sockaddr_in6) { .sin6_family = AF_INET6, .sin6_addr = dst->u.in6,
-                                                 .sin6_scope_id = (uint32_t) s->ifindex };
-                mh.msg_namelen = sizeof(to.in6);
+                to->in6 = (struct sockaddr_in6) { .sin6_family = AF_INET6, .sin6_addr = dst->u.in6,
+                                                  .sin6_scope_id = (uint32_t) s->ifindex };
+                mh->msg_namelen = sizeof(to->in6);
                 c->cmsg_level = IPPROTO_IPV6;
                 c->cmsg_type = IPV6_PKTINFO;
                 c->cmsg_len = CMSG_LEN(sizeof(pi));
                 memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-                mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+                mh->msg_controllen = CMSG_SPACE(sizeof(pi));
         }
+}
+
+int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len) {
+        SendControl control;
+        SendAddress to;
+        struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+        struct msghdr mh;
+
+        build_message(s, src, dst, &mh, &to, &control, &iov);
         if (sendmsg(s->fd, &mh, MSG_DONTWAIT) < 0)
                 return -errno;
         return 0;
+}
+
+void vrrp_socket_batch_begin(VrrpSocket *s) {
+        if (!s->batch)
+                s->batch = calloc(1, sizeof(*s->batch));
+        s->batching = s->batch;
+}
+
+static void batch_flush(VrrpSocket *s) {
+        SendBatch *b = s->batch;
+        size_t done = 0;
+
+        if (!b)
+                return;
+        /* Bounded: every round sends at least one message or fails one. */
+        while (done < b->n) {
+                int n = sendmmsg(s->fd, b->msgs + done, (unsigned) (b->n - done), MSG_DONTWAIT);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        (*b->failed[done])++;
+                        done++;
+                        continue;
+                }
+                for (int k = 0; k < n; k++)
+                        (*b->sent[done + (size_t) k])++;
+                done += (size_t) n;
+        }
+        b->n = b->used = 0;
+}
+
+void vrrp_socket_batch_end(VrrpSocket *s) {
+        batch_flush(s);
+        s->batching = false;
+}
+
+void vrrp_socket_queue(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len,
+                       uint64_t *sent, uint64_t *failed) {
+        SendBatch *b = s->batch;
+
+        if (!s->batching || len > BATCH_BYTES) {
+                if (vrrp_socket_send(s, src, dst, buf, len) < 0)
+                        (*failed)++;
+                else
+                        (*sent)++;
+                return;
+        }
+        if (b->n == BATCH_MAX || b->used + len > BATCH_BYTES)
+                batch_flush(s);
+        memcpy(b->bytes + b->used, buf, len);
+        b->iov[b->n] = (struct iovec) { .iov_base = b->bytes + b->used, .iov_len = len };
+        build_message(s, src, dst, &b->msgs[b->n].msg_hdr, &b->to[b->n], &b->control[b->n], &b->iov[b->n]);
+        b->sent[b->n] = sent;
+        b->failed[b->n] = failed;
+        b->used += len;
+        b->n++;
 }
 
 int vrrp_socket_ifindex(const VrrpSocket *s) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "vrrp-packet.h"
@@ -28,6 +29,16 @@ int vrrp_socket_set_vrids(VrrpSocket *s, const uint8_t versions[256]);
 
 /* Sends one VRRP message from src to dst (a multicast group or a peer). */
 int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len);
+
+/* Between batch_begin() and batch_end(), queue() collects messages and
+ * sends them together (sendmmsg, flushed when the batch is full and at the
+ * end); otherwise it sends at once. Each message adds one to *sent or to
+ * *failed when it has gone out, which must stay valid until then. Without
+ * memory for a batch, queue() sends at once. */
+void vrrp_socket_batch_begin(VrrpSocket *s);
+void vrrp_socket_queue(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len,
+                       uint64_t *sent, uint64_t *failed);
+void vrrp_socket_batch_end(VrrpSocket *s);
 
 int vrrp_socket_ifindex(const VrrpSocket *s);
 int vrrp_socket_family(const VrrpSocket *s);

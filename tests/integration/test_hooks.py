@@ -254,7 +254,10 @@ def test_hanging_hook_is_killed_adverts_on_time(hooks, lab, promvipd, ignores_te
     mine = [p for p in got if p["src"] == h1.addr4 and t_start - INTERVAL <= p["time"] <= gone + INTERVAL]
     assert len(mine) >= int(took / INTERVAL) - 1, mine
     gaps = [round(y["time"] - x["time"], 4) for x, y in zip(mine, mine[1:])]
-    assert all(abs(g - INTERVAL) <= 0.05 for g in gaps), gaps
+    # The first may follow the advert of becoming master, off the grid of
+    # multiples of the interval that the periodic ones are on: shorter.
+    assert all(abs(g - INTERVAL) <= 0.05 for g in gaps[1:]), gaps
+    assert all(g <= INTERVAL + 0.05 for g in gaps), gaps
     assert all(p["prio"] == 150 for p in mine), mine
     failed = [t for _, t in hook_lines(a) if re.search(r"tim(ed |e)?out|kill", t)]
     assert len(failed) == 1 and "hang.sh" in failed[0], hook_lines(a)
