@@ -2,7 +2,9 @@
 installs the .deb on both hosts, installs the hook and the exec probe,
 writes a validated config, enables and starts promvipd; a second run
 changes nothing. Under the shipped unit, promvipd runs with its sandbox in
-force, and its hook and exec probe run as promvip."""
+force, and its hook and exec probe run as promvip. realtime_priority and
+lock_memory: refused with a clear error under the unit as shipped, in force
+with the role's real-time drop-in."""
 
 import re
 
@@ -141,3 +143,90 @@ def test_hooks_as_root_need_the_readme_dropin(system):
     assert status["Uid"].split() == [uid] * 4 and status["CapBnd"] == CAPS, status
     wait_for(lambda: hook_users(system, "h2", cursor), 10, what="h2's backup hook")
     assert hook_users(system, "h2", cursor) == ["promvip"]
+
+
+# The role's real-time drop-in, as the package ships it.
+REALTIME_DROPIN = "/etc/systemd/system/promvipd.service.d/realtime.conf"
+SHIPPED_DROPIN = "/usr/share/promvip/systemd/promvipd-realtime.conf"
+SCHED_OTHER, SCHED_RR = 0, 2
+
+
+def sched(m, pid):
+    """(policy, rt_priority) of a process, from /proc/PID/stat (fields 41, 40)."""
+    fields = m.run(["cat", f"/proc/{pid}/stat"], check=True).stdout.rsplit(")", 1)[1].split()
+    return int(fields[38]), int(fields[37])
+
+
+def metric(m, name):
+    """A gauge without labels from promvipd's /metrics on the host."""
+    text = m.run(["python3", "-c", "import urllib.request; print(urllib.request.urlopen("
+                  "'http://127.0.0.1:9662/metrics').read().decode())"], check=True).stdout
+    return int(re.search(rf"^{name} (\S+)$", text, re.M).group(1))
+
+
+def test_realtime_and_locked_memory(system):
+    """On the backup: realtime_priority and lock_memory without the
+    drop-in (the unit as shipped refuses both; promvipd runs on and says
+    what to do), then with the role's drop-in (SCHED_RR, memory locked, the
+    rest of the sandbox unchanged, no error), then both off again."""
+    system.settle("h1")
+    h2 = system.m["h2"]
+    on = {"promvip_realtime_priority": 50, "promvip_lock_memory": True}
+    try:
+        cursor = system.cursor("h2")
+        system.host_vars["h2"] = dict(on, promvip_realtime_dropin=False)
+        run = system.playbook()
+        assert run.returncode == 0, run.output[-4000:]
+        assert "h2: Restart promvipd" not in run.changed_tasks(), run.changed_tasks()
+        wait_for(lambda: "lock_memory: mlockall:" in system.journal("h2", cursor), 10,
+                 what=lambda: "the errors in:\n" + system.journal("h2", cursor))
+        text = system.journal("h2", cursor)
+        assert re.search(r"realtime_priority 50: sched_setscheduler: Operation not permitted \(RLIMIT_RTPRIO 0\); "
+                         r"running without it: under systemd install the real-time drop-in", text), text
+        assert re.search(r"lock_memory: mlockall: \S.*; running with memory that can be swapped out: "
+                         r"under systemd install the real-time drop-in", text), text
+        pid = system.main_pid("h2")
+        assert sched(h2, pid) == (SCHED_OTHER, 0)
+        assert proc_status(h2.run(["cat", f"/proc/{pid}/status"], check=True).stdout)["VmLck"] == "0 kB"
+        assert metric(h2, "promvip_realtime_priority") == 0 and metric(h2, "promvip_memory_locked") == 0
+        assert system.unit("h2", "ActiveState")["ActiveState"] == "active"
+        assert system.state("h2") == "BACKUP"
+
+        cursor = system.cursor("h2")
+        system.host_vars["h2"] = dict(on)
+        run = system.playbook()
+        assert run.returncode == 0, run.output[-4000:]
+        changed = run.changed_tasks()
+        for task in ("Real-time drop-in directory", "Install the real-time drop-in",
+                     "Reload systemd for the real-time drop-in", "Restart promvipd"):
+            assert f"h2: {task}" in changed, changed
+        assert not [t for t in changed if t.startswith("h1: ")], changed
+        assert h2.run(["cmp", SHIPPED_DROPIN, REALTIME_DROPIN], check=False).returncode == 0
+        system.settle("h1")
+        pid = system.main_pid("h2")
+        assert sched(h2, pid) == (SCHED_RR, 50)
+        status = proc_status(h2.run(["cat", f"/proc/{pid}/status"], check=True).stdout)
+        assert int(status["VmLck"].split()[0]) > 0, status
+        print(f"\nlocked under the unit: VmLck {status['VmLck']}, VmSize {status['VmSize']}")
+        assert (status["CapBnd"], status["CapEff"], status["CapAmb"]) == (CAPS,) * 3, status
+        assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2", status
+        assert metric(h2, "promvip_realtime_priority") == 50 and metric(h2, "promvip_memory_locked") == 1
+        text = system.journal("h2", cursor)
+        assert "realtime_priority 50: the main thread runs SCHED_RR" in text, text
+        assert "sched_setscheduler:" not in text and "mlockall:" not in text, text
+        # The exec probe and the hooks keep running (as promvip, SCHED_OTHER:
+        # tests/integration/test_realtime.py checks the policy).
+        probes = {p["name"]: p for p in system.status("h2")["probes"]}
+        assert probes["user"]["state"] == "UP", probes["user"]
+    finally:
+        cursor = system.cursor("h2")
+        system.host_vars.pop("h2", None)
+        run = system.playbook()
+    assert run.returncode == 0, run.output[-4000:]
+    assert "h2: Remove the real-time drop-in" in run.changed_tasks(), run.changed_tasks()
+    assert h2.run(["test", "-e", REALTIME_DROPIN], check=False).returncode != 0
+    system.settle("h1")
+    pid = system.main_pid("h2")
+    assert sched(h2, pid) == (SCHED_OTHER, 0)
+    assert proc_status(h2.run(["cat", f"/proc/{pid}/status"], check=True).stdout)["VmLck"] == "0 kB"
+    assert "realtime_priority" not in h2.run(["cat", "/etc/promvip/promvip.conf"], check=True).stdout
