@@ -16,8 +16,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 #define CONF_UNIX_PATH_MAX ((int) sizeof(((struct sockaddr_un *) NULL)->sun_path))
 
 static const char *const top_keys[] = { "global", "probes", "instances", NULL };
-static const char *const global_keys[] = { "router_id", "listen", "control_socket", "script_user", "log_level",
-                                            NULL };
+static const char *const global_keys[] = { "router_id",   "listen",           "control_socket",
+                                            "script_user", "log_level",        "realtime_priority",
+                                            "lock_memory", NULL };
 
 /* "ADDR:PORT" or "[ADDR6]:PORT"; "" is valid and means disabled. */
 static int parse_listen(const char *s, IpAddr *ret_addr, uint16_t *ret_port) {
@@ -59,6 +60,7 @@ static void parse_global(ConfCtx *ctx, const config_setting_t *root, GlobalConfi
         const config_setting_t *s = config_setting_get_member(root, "global");
         _cleanup_free_ char *level = NULL;
         char host[256] = "";
+        long long rt = 0;
 
         g->log_level = -1;
         if (s && config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -72,6 +74,10 @@ static void parse_global(ConfCtx *ctx, const config_setting_t *root, GlobalConfi
                 (void) conf_get_string(ctx, s, "listen", &g->listen);
                 (void) conf_get_string(ctx, s, "script_user", &g->script_user);
                 (void) conf_get_string(ctx, s, "control_socket", &g->control_socket);
+                /* 0 is accepted as "off" (the default), as keepalived's vrrp_rt_priority. */
+                if (conf_get_int(ctx, s, "realtime_priority", 0, CONF_REALTIME_PRIORITY_MAX, &rt) > 0)
+                        g->realtime_priority = (int) rt;
+                (void) conf_get_bool(ctx, s, "lock_memory", &g->lock_memory);
                 if (conf_get_string(ctx, s, "log_level", &level) > 0) {
                         g->log_level = log_level_from_string(level);
                         if (g->log_level < 0)

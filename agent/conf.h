@@ -16,6 +16,7 @@
 #define CONF_DEFAULT_CONTROL_SOCKET "/run/promvip/promvipd.sock"
 #define CONF_DEFAULT_SCRIPT_USER "promvip"
 #define CONF_NAME_MAX 64
+#define CONF_REALTIME_PRIORITY_MAX 99 /* SCHED_RR's range on Linux is 1..99 */
 
 typedef struct ConfError {
         char *file;
@@ -130,6 +131,8 @@ typedef struct GlobalConfig {
         uint16_t listen_port;
         char *script_user;
         int log_level;          /* LOG_*; -1: not set */
+        int realtime_priority;  /* SCHED_RR priority 1..99 of the main thread; 0: off */
+        bool lock_memory;       /* mlockall(MCL_CURRENT | MCL_FUTURE) */
 } GlobalConfig;
 
 typedef struct Config {

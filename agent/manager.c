@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "routers.h"
+#include "tuning.h"
 
 struct Manager {
         sd_event *event;
@@ -30,6 +31,7 @@ struct Manager {
         int cli_log_level;
         unsigned reloads;
         unsigned reload_failures;
+        Tuning tuning;              /* real-time priority and locked memory in effect */
 };
 
 void conf_errors_log(const ConfErrors *errs) {
@@ -89,6 +91,8 @@ static int get_snapshot(void *userdata, Snapshot *ret) {
                 .reloads = m->reloads,
                 .reload_failures = m->reload_failures,
                 .last_reload_realtime_usec = m->last_reload_realtime_usec,
+                .realtime_priority = m->tuning.realtime_priority,
+                .memory_locked = m->tuning.memory_locked,
         };
         snprintf(ret->router_id, sizeof(ret->router_id), "%s", m->config->global.router_id);
         snprintf(ret->version, sizeof(ret->version), "%s", PROMVIP_VERSION);
@@ -191,6 +195,7 @@ static int manager_reload(Manager *m) {
         m->reloads++;
         m->last_reload_realtime_usec = realtime_usec();
         manager_apply_log_level(m);
+        tuning_apply(&m->tuning, &m->config->global);
         manager_apply_listen(m);
         manager_apply_control(m);
         conf_log_warnings(m->config);
@@ -341,6 +346,7 @@ int manager_run(Manager *m) {
 
         log_info("started with %s: %s", m->config_path, m->summary);
         m->start_realtime_usec = realtime_usec();
+        tuning_apply(&m->tuning, &m->config->global);
         routers_start(m->routers);
         manager_apply_listen(m);
         manager_apply_control(m);

@@ -136,6 +136,14 @@ static void render_global(FILE *f, const Snapshot *s) {
         family_header(f, "promvip_reload_failures_total", "counter",
                       "Configuration reloads that failed; the running configuration stayed.");
         series_u64(f, "promvip_reload_failures_total", NULL, s->reload_failures);
+
+        family_header(f, "promvip_realtime_priority", "gauge",
+                      "SCHED_RR priority the agent's main thread runs at (global.realtime_priority); 0: not real-time.");
+        series_int(f, "promvip_realtime_priority", NULL, s->realtime_priority);
+
+        family_header(f, "promvip_memory_locked", "gauge",
+                      "Whether the agent's memory is locked against swapping (global.lock_memory): 1 or 0.");
+        series_u64(f, "promvip_memory_locked", NULL, s->memory_locked);
 }
 
 static void render_state(FILE *f, const Snapshot *s) {

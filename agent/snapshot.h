@@ -71,6 +71,8 @@ typedef struct Snapshot {
         uint64_t start_realtime_usec;
         uint64_t reloads, reload_failures;
         uint64_t last_reload_realtime_usec; /* 0: never */
+        int realtime_priority;              /* SCHED_RR priority in effect; 0: off */
+        bool memory_locked;                 /* mlockall() in effect */
         SnapshotInstance *instances;
         size_t n_instances;
         SnapshotProbe *probes;

@@ -172,7 +172,23 @@ def test_optional_keys_rendered(tmp_path, promvipd):
     assert 'log_level = "debug";' in text, text
 
 
+def test_realtime_keys_rendered(tmp_path, promvipd):
+    """promvip_realtime_priority and promvip_lock_memory (INI strings on
+    prom-a, off by default on prom-b, where the keys are left out). The
+    drop-in tasks are tagged `service`: not run here."""
+    inventory, play, paths = write_lab(tmp_path, promvipd, {
+        "prom-a": "promvip_priority=150 promvip_realtime_priority=50 promvip_lock_memory=yes",
+        "prom-b": "promvip_priority=100"})
+    r = run_playbook(["-i", str(inventory), str(play), "--tags", "config"], ansible_env(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    a, b = paths["prom-a"].read_text(), paths["prom-b"].read_text()
+    assert "  realtime_priority = 50;\n" in a and "  lock_memory = true;\n" in a, a
+    assert "realtime_priority" not in b and "lock_memory" not in b, b
+    assert "drop-in" not in r.stdout, r.stdout
+
+
 @pytest.mark.parametrize("bad, message", [
+    ("-e promvip_realtime_priority=100", "'realtime_priority' must be between 0 and 99 (got 100)"),
     ("-e promvip_priority=300", "'priority' must be between 1 and 255 (got 300)"),
     ("promvip_vip=not-an-address", "bad virtual address 'not-an-address'"),
 ])

@@ -258,6 +258,14 @@ class Machine:
                  f"--network-namespace-path=/run/netns/{self.ns}",
                  # A namespace of its own means no CAP_NET_ADMIN unless given.
                  "--capability=CAP_NET_ADMIN",
+                 # As on a real host, whose systemd has every capability:
+                 # without CAP_SYS_RESOURCE it silently clamps a unit's
+                 # LimitRTPRIO=/LimitMEMLOCK= to its own hard limits, and
+                 # without CAP_IPC_LOCK nspawn's system call filter refuses
+                 # mlockall() to everyone (the real-time drop-in needs both).
+                 # The units' own bounding sets still apply (promvipd's is
+                 # CAP_NET_ADMIN CAP_NET_RAW).
+                 "--capability=CAP_SYS_RESOURCE,CAP_IPC_LOCK",
                  "--link-journal=no", "--console=pipe"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
                 preexec_fn=self._join_cgroups, start_new_session=True)

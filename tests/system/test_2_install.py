@@ -2,7 +2,9 @@
 installs the .deb on both hosts, installs the hook and the exec probe,
 writes a validated config, enables and starts promvipd; a second run
 changes nothing. Under the shipped unit, promvipd runs with its sandbox in
-force, and its hook and exec probe run as promvip."""
+force, and its hook and exec probe run as promvip. realtime_priority and
+lock_memory: refused with a clear error under the unit as shipped, in force
+with the role's real-time drop-in."""
 
 import re
 
@@ -141,3 +143,128 @@ def test_hooks_as_root_need_the_readme_dropin(system):
     assert status["Uid"].split() == [uid] * 4 and status["CapBnd"] == CAPS, status
     wait_for(lambda: hook_users(system, "h2", cursor), 10, what="h2's backup hook")
     assert hook_users(system, "h2", cursor) == ["promvip"]
+
+
+# The role's real-time drop-in, as the package ships it.
+REALTIME_DROPIN = "/etc/systemd/system/promvipd.service.d/realtime.conf"
+SHIPPED_DROPIN = "/usr/share/promvip/systemd/promvipd-realtime.conf"
+SCHED_OTHER, SCHED_RR = 0, 2
+# Only where the hosts' systemd cannot grant the drop-in's limits (see
+# test_realtime_and_locked_memory): capabilities in their place.
+LIMITS_STAND_IN = "/etc/systemd/system/promvipd.service.d/zz-test-limits.conf"
+LIMITS_STAND_IN_TEXT = """[Service]
+AmbientCapabilities=CAP_SYS_NICE CAP_IPC_LOCK
+CapabilityBoundingSet=CAP_SYS_NICE CAP_IPC_LOCK
+"""
+# CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_IPC_LOCK (14), CAP_SYS_NICE (23).
+STAND_IN_CAPS = "0000000000807000"
+
+
+def host_can_raise_limits(m):
+    """Whether the host's systemd has CAP_SYS_RESOURCE (bit 24), so that a
+    unit's Limit*= may exceed its own hard limits (a real host's does)."""
+    eff = proc_status(m.run(["cat", "/proc/1/status"], check=True).stdout)["CapEff"]
+    return bool(int(eff, 16) & (1 << 24))
+
+
+def sched(m, pid):
+    """(policy, rt_priority) of a process, from /proc/PID/stat (fields 41, 40)."""
+    fields = m.run(["cat", f"/proc/{pid}/stat"], check=True).stdout.rsplit(")", 1)[1].split()
+    return int(fields[38]), int(fields[37])
+
+
+def metric(m, name):
+    """A gauge without labels from promvipd's /metrics on the host."""
+    text = m.run(["python3", "-c", "import urllib.request; print(urllib.request.urlopen("
+                  "'http://127.0.0.1:9662/metrics').read().decode())"], check=True).stdout
+    return int(re.search(rf"^{name} (\S+)$", text, re.M).group(1))
+
+
+def test_realtime_and_locked_memory(system):
+    """On the backup: realtime_priority and lock_memory without the
+    drop-in (the unit as shipped refuses both; promvipd runs on and says
+    what to do), then with the role's drop-in (SCHED_RR, memory locked, the
+    rest of the sandbox unchanged, no error), then both off again."""
+    system.settle("h1")
+    h2 = system.m["h2"]
+    on = {"promvip_realtime_priority": 50, "promvip_lock_memory": True}
+    try:
+        cursor = system.cursor("h2")
+        system.host_vars["h2"] = dict(on, promvip_realtime_dropin=False)
+        run = system.playbook()
+        assert run.returncode == 0, run.output[-4000:]
+        assert "h2: Restart promvipd" not in run.changed_tasks(), run.changed_tasks()
+        wait_for(lambda: "lock_memory: mlockall:" in system.journal("h2", cursor), 10,
+                 what=lambda: "the errors in:\n" + system.journal("h2", cursor))
+        text = system.journal("h2", cursor)
+        assert re.search(r"realtime_priority 50: sched_setscheduler: Operation not permitted \(RLIMIT_RTPRIO 0\); "
+                         r"running without it: under systemd install the real-time drop-in", text), text
+        assert re.search(r"lock_memory: mlockall: \S.*; running with memory that can be swapped out: "
+                         r"under systemd install the real-time drop-in", text), text
+        pid = system.main_pid("h2")
+        assert sched(h2, pid) == (SCHED_OTHER, 0)
+        assert proc_status(h2.run(["cat", f"/proc/{pid}/status"], check=True).stdout)["VmLck"] == "0 kB"
+        assert metric(h2, "promvip_realtime_priority") == 0 and metric(h2, "promvip_memory_locked") == 0
+        assert system.unit("h2", "ActiveState")["ActiveState"] == "active"
+        assert system.state("h2") == "BACKUP"
+
+        cursor = system.cursor("h2")
+        system.host_vars["h2"] = dict(on)
+        run = system.playbook()
+        assert run.returncode == 0, run.output[-4000:]
+        changed = run.changed_tasks()
+        # (the directory may be there already: test_hooks_as_root_need_the_readme_dropin)
+        for task in ("Install the real-time drop-in", "Reload systemd for the real-time drop-in",
+                     "Restart promvipd"):
+            assert f"h2: {task}" in changed, changed
+        assert not [t for t in changed if t.startswith("h1: ")], changed
+        assert h2.run(["cmp", SHIPPED_DROPIN, REALTIME_DROPIN], check=False).returncode == 0
+        unit = system.unit("h2", "DropInPaths", "RestrictRealtime", "LimitRTPRIO", "LimitMEMLOCK")
+        assert unit == {"DropInPaths": REALTIME_DROPIN, "RestrictRealtime": "no", "LimitRTPRIO": "99",
+                        "LimitMEMLOCK": "infinity"}, unit
+        caps = CAPS
+        if not host_can_raise_limits(h2):
+            # This machine's own hard limits (RLIMIT_RTPRIO 0, RLIMIT_MEMLOCK
+            # 8 MiB) bind the hosts, whose systemd cannot raise them without
+            # CAP_SYS_RESOURCE: the drop-in's limits are clamped and promvipd
+            # says so. CAP_SYS_NICE and CAP_IPC_LOCK then stand in for the two
+            # limits; RestrictRealtime= and the system call filter stay the
+            # drop-in's, which is what this checks.
+            text = system.journal("h2", cursor)
+            assert "sched_setscheduler: Operation not permitted (RLIMIT_RTPRIO 0)" in text, text
+            print("\nno CAP_SYS_RESOURCE on this machine: CAP_SYS_NICE and CAP_IPC_LOCK stand in for the limits")
+            h2.write(LIMITS_STAND_IN, LIMITS_STAND_IN_TEXT)
+            h2.run(["systemctl", "daemon-reload"], check=True)
+            cursor = system.cursor("h2")
+            h2.run(["systemctl", "restart", "promvipd"], check=True, timeout=60)
+            caps = STAND_IN_CAPS
+        system.settle("h1")
+        pid = system.main_pid("h2")
+        assert sched(h2, pid) == (SCHED_RR, 50)
+        status = proc_status(h2.run(["cat", f"/proc/{pid}/status"], check=True).stdout)
+        assert int(status["VmLck"].split()[0]) > 0, status
+        print(f"\nlocked under the unit: VmLck {status['VmLck']}, VmSize {status['VmSize']}")
+        assert (status["CapBnd"], status["CapEff"], status["CapAmb"]) == (caps,) * 3, status
+        assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2", status
+        assert metric(h2, "promvip_realtime_priority") == 50 and metric(h2, "promvip_memory_locked") == 1
+        text = system.journal("h2", cursor)
+        assert "realtime_priority 50: the main thread runs SCHED_RR" in text, text
+        assert "sched_setscheduler:" not in text and "mlockall:" not in text, text
+        # The exec probe and the hooks keep running (as promvip, SCHED_OTHER:
+        # tests/integration/test_realtime.py checks the policy).
+        probes = {p["name"]: p for p in system.status("h2")["probes"]}
+        assert probes["user"]["state"] == "UP", probes["user"]
+    finally:
+        h2.run(["rm", "-f", LIMITS_STAND_IN], check=True)
+        cursor = system.cursor("h2")
+        system.host_vars.pop("h2", None)
+        run = system.playbook()
+    assert run.returncode == 0, run.output[-4000:]
+    for task in ("Remove the real-time drop-in", "Reload systemd for the real-time drop-in", "Restart promvipd"):
+        assert f"h2: {task}" in run.changed_tasks(), run.changed_tasks()
+    assert h2.run(["test", "-e", REALTIME_DROPIN], check=False).returncode != 0
+    system.settle("h1")
+    pid = system.main_pid("h2")
+    assert sched(h2, pid) == (SCHED_OTHER, 0)
+    assert proc_status(h2.run(["cat", f"/proc/{pid}/status"], check=True).stdout)["VmLck"] == "0 kB"
+    assert "realtime_priority" not in h2.run(["cat", "/etc/promvip/promvip.conf"], check=True).stdout

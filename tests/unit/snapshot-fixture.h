@@ -40,6 +40,8 @@ static inline void fixture_snapshot(Snapshot *s) {
         s->start_realtime_usec = FIXTURE_START_USEC;
         s->reloads = 2;
         s->reload_failures = 1;
+        s->realtime_priority = 50;
+        s->memory_locked = true;
 
         s->n_instances = 2;
         s->instances = fixture_alloc(2 * sizeof(SnapshotInstance));

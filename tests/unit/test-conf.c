@@ -147,6 +147,15 @@ static const ErrorCase error_cases[] = {
         { "promql without query", PROBE("type = \"promql\"; url = \"http://x:9090\";"), 1, "'query' is required" },
         { "promql min above max", PROBE("type = \"promql\"; url = \"http://x:9090\"; query = \"up\"; min = 2; max = 1;"), 1, "'min' (2) must not be greater than 'max' (1)" },
         { "log level", "global = {\n log_level = \"verbose\"; };\n" INST(""), 2, "unknown log_level 'verbose'" },
+        /* realtime_priority and lock_memory */
+        { "realtime_priority too high", "global = {\n realtime_priority = 100; };\n" INST(""), 2, "'realtime_priority' must be between 0 and 99 (got 100)" },
+        { "realtime_priority negative", "global = { router_id = \"a\";\n\n realtime_priority = -1; };\n" INST(""), 3, "'realtime_priority' must be between 0 and 99 (got -1)" },
+        { "realtime_priority float", "global = {\n realtime_priority = 50.0; };\n" INST(""), 2, "'realtime_priority' must be an integer, not a number" },
+        { "realtime_priority string", "global = {\n realtime_priority = \"rr\"; };\n" INST(""), 2, "'realtime_priority' must be an integer, not a string" },
+        { "realtime_priority huge", "global = {\n realtime_priority = 4294967346L; };\n" INST(""), 2, "'realtime_priority' must be between 0 and 99" },
+        { "lock_memory string", "global = {\n\n\n lock_memory = \"yes\"; };\n" INST(""), 4, "'lock_memory' must be true or false, not a string" },
+        { "lock_memory int", "global = {\n lock_memory = 1; };\n" INST(""), 2, "'lock_memory' must be true or false, not an integer" },
+        { "typo realtime_prio", "global = {\n realtime_prio = 50; };\n" INST(""), 2, "unknown setting 'realtime_prio'" },
 };
 
 static void test_error_case(void **state) {
@@ -195,6 +204,8 @@ static void test_defaults(void **state) {
         assert_string_equal(c->global.script_user, "promvip");
         assert_non_null(c->global.router_id);
         assert_int_equal(c->global.log_level, -1);
+        assert_int_equal(c->global.realtime_priority, 0);
+        assert_false(c->global.lock_memory);
         assert_int_equal(p->kind, PROBE_HTTP);
         assert_int_equal(p->interval_usec, 1000000);
         assert_int_equal(p->timeout_usec, 500000);
@@ -381,6 +392,24 @@ static void test_insecure_hook(void **state) {
         rmdir(dir);
 }
 
+/* realtime_priority takes 0 (off) to 99, the bounds included. */
+static void test_realtime_bounds(void **state) {
+        static const int values[] = { 0, 1, 50, 99 };
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+                char text[512];
+                Config *c;
+
+                snprintf(text, sizeof(text), "global = { realtime_priority = %d; lock_memory = %s; };\n" INST(""),
+                         values[i], i % 2 ? "true" : "false");
+                c = load_ok(text);
+                assert_int_equal(c->global.realtime_priority, values[i]);
+                assert_int_equal(c->global.lock_memory, i % 2 == 1);
+                conf_unref(c);
+        }
+}
+
 /* The shipped example must pass (it is documented as a starting point). */
 static void test_example_file(void **state) {
         ConfErrors errs = {};
@@ -407,6 +436,7 @@ int main(void) {
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_insecure_hook),
                 cmocka_unit_test(test_example_file),
+                cmocka_unit_test(test_realtime_bounds),
         };
         size_t n_cases = sizeof(error_cases) / sizeof(error_cases[0]);
         size_t n = sizeof(fixed) / sizeof(fixed[0]) + n_cases;
