@@ -252,6 +252,12 @@ static void handle(Instance *i, const VrrpEvent *ev) {
 
 static void run_timer(Instance *i, uint64_t usec, uint64_t woke) {
         i->timer_armed_at = 0;
+        /* The master is declared down only after the adverts already queued
+         * are read: on a loaded host the timer and the socket get ready in
+         * one wake-up, and the timer must not win. */
+        if (i->fsm.state == VRRP_STATE_BACKUP && i->sock && i->fsm.timer_at != 0 &&
+            instance_now_usec() >= i->fsm.timer_at)
+                vrrp_socket_receive_now(i->sock);
         /* The loop's wake-up time against the due time: what a stalled or
          * starved host costs the master's advert rhythm (not an early
          * wake-up for a deadline that moved on, see arm_timer()). */

@@ -179,6 +179,10 @@ static bool read_datagrams(VrrpSocket *s) {
         return false;
 }
 
+void vrrp_socket_receive_now(VrrpSocket *s) {
+        s->drained = read_datagrams(s);
+}
+
 static int on_gathered(sd_event_source *src, uint64_t usec, void *userdata) {
         VrrpSocket *s = userdata;
 
@@ -205,10 +209,13 @@ static int on_readable(sd_event_source *src, int fd, uint32_t revents, void *use
         if (sd_event_now(sd_event_source_get_event(src), CLOCK_MONOTONIC, &now) < 0)
                 now = 0;
         if (now && s->drained && now < s->last_read + GATHER_USEC) {
-                if (!s->gather)
+                if (!s->gather) {
                         r = sd_event_add_time(sd_event_source_get_event(src), &s->gather, CLOCK_MONOTONIC,
                                               now + GATHER_USEC, 1, on_gathered, s);
-                else
+                        /* Read before the timers, like the socket itself. */
+                        if (r >= 0)
+                                r = sd_event_source_set_priority(s->gather, SD_EVENT_PRIORITY_IMPORTANT);
+                } else
                         r = sd_event_source_set_time(s->gather, now + GATHER_USEC);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(s->gather, SD_EVENT_ONESHOT);

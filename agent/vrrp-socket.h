@@ -40,6 +40,10 @@ void vrrp_socket_queue(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, cons
                        uint64_t *sent, uint64_t *failed);
 void vrrp_socket_batch_end(VrrpSocket *s);
 
+/* Reads and hands on what is queued now (at most 64 datagrams), also
+ * while the socket waits to read a stream of adverts together. */
+void vrrp_socket_receive_now(VrrpSocket *s);
+
 int vrrp_socket_ifindex(const VrrpSocket *s);
 int vrrp_socket_family(const VrrpSocket *s);
 const char *vrrp_socket_ifname(const VrrpSocket *s);
