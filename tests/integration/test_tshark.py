@@ -30,11 +30,14 @@ def test_tshark_decodes(lab, promvipd, case):
                                     interval=0.5 if opts["version"] == 3 else 1, extra=extra))
     got = cap.wait(pseudo_header=opts.get("pseudo", True))
     assert len(got) == 4, got
-    # The advertisements keep their rhythm (sd-event timers at 0.1 ms
-    # accuracy); the margin is generous for a loaded CI machine.
+    # The advertisements keep their rhythm (on the multiples of the
+    # interval, timers at a thousandth of it); the first gap follows the
+    # advert of becoming master, off that grid, and may be shorter. The
+    # margin is generous for a loaded CI machine.
     period = 0.5 if opts["version"] == 3 else 1.0
     gaps = [b["time"] - a["time"] for a, b in zip(got, got[1:])]
-    assert all(abs(g - period) < 0.05 for g in gaps), gaps
+    assert all(abs(g - period) < 0.05 for g in gaps[1:]), gaps
+    assert all(g < period + 0.05 for g in gaps), gaps
     for p in got:
         assert p["checksum_status"] == "good", p
         assert p["version"] == opts["version"] and p["type"] == 1 and p["vrid"] == 51, p
