@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "vrrp-packet.h"
+#include "vrrp/vrrp-packet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

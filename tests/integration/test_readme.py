@@ -1,5 +1,5 @@
 """The README's configuration reference names exactly the keys the loader
-accepts: every key in the loader's known-key lists (agent/conf-*.c) is
+accepts: every key in the loader's known-key lists (agent/conf/conf-*.c) is
 documented in a reference table, and every documented key is accepted."""
 
 import os
@@ -11,7 +11,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 def loader_keys():
     keys = set()
     for name in ("conf.c", "conf-probe.c", "conf-instance.c"):
-        with open(os.path.join(REPO, "agent", name)) as f:
+        with open(os.path.join(REPO, "agent", "conf", name)) as f:
             src = f.read()
         # The known-key arrays (`..._keys[] = { ... };`) and the macros they use.
         blocks = re.findall(r"_keys\[\] = \{(.*?)\};", src, re.S)
@@ -47,7 +47,7 @@ def test_readme_documents_no_unknown_key():
 
 def test_readme_documents_every_metric():
     """The README's metric table names exactly the families metrics.c renders."""
-    with open(os.path.join(REPO, "agent", "metrics.c")) as f:
+    with open(os.path.join(REPO, "agent", "endpoint", "metrics.c")) as f:
         rendered = set(re.findall(r'"(promvip_[a-z_]+)"', f.read()))
     with open(os.path.join(REPO, "README.md")) as f:
         text = f.read()

@@ -10,8 +10,8 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
-#include "child.h"
-#include "macro.h"
+#include "child/child.h"
+#include "shared/macro.h"
 
 #define WAIT_MAX_USEC (5 * USEC_PER_SEC)
 

@@ -3,7 +3,7 @@
  * microseconds; include after cmocka.h. */
 #pragma once
 
-#include "vrrp-fsm.h"
+#include "vrrp/vrrp-fsm.h"
 
 #define S 1000000ULL
 #define T0 (100 * S)

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "hooks-test-util.h"
-#include "log.h"
+#include "shared/log.h"
 
 char base[] = "/var/tmp/promvip-test-hooks-XXXXXX";
 TestUser the_user;

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "child-test-util.h"
-#include "hooks.h"
+#include "daemon/hooks.h"
 
 #define OTHER_GID 12345
 #define NO_USER "promvip-no-such-user"

@@ -12,7 +12,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
-#include "macro.h"
+#include "shared/macro.h"
 
 #define HTTP_TEST_LIMIT_USEC (5 * USEC_PER_SEC)
 

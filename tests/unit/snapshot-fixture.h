@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "snapshot.h"
+#include "endpoint/snapshot.h"
 
 #define FIXTURE_ODD_NAME "we\"ird\\name\nx"
 #define FIXTURE_START_USEC 1732233600123456ULL    /* 2024-11-22T00:00:00.123456Z */

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <sys/socket.h>
 
-#include "addr.h"
+#include "shared/addr.h"
 
 static void test_prefix_parse(void **state) {
         char buf[IP_PREFIX_STRLEN];

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "announce.h"
+#include "vrrp/announce.h"
 
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 

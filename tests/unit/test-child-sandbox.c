@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "child-test-util.h"
-#include "child.h"
+#include "child/child.h"
 
 #define NO_SIGNALS "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
 

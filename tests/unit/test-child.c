@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 #include "child-test-util.h"
-#include "child.h"
-#include "log.h"
+#include "child/child.h"
+#include "shared/log.h"
 
 #define INHERITED_FD 42 /* left open without O_CLOEXEC: the child must not see it */
 #define BASE_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nLANG=C.UTF-8\n"

@@ -15,7 +15,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 
 /* Line 1: a probe. Line 2: an instance's head. Line 3: the case's text.
  * Line 4: the virtual address and the end. */

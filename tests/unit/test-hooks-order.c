@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "hooks-test-util.h"
-#include "log.h"
+#include "shared/log.h"
 
 /* Three quick transitions, each after the previous hook started: their
  * hooks in order, one after the other, none started from the caller. */

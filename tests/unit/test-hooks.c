@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "hooks-test-util.h"
-#include "log.h"
+#include "shared/log.h"
 
 /* `any` after the state's hook, with keepalived's arguments. */
 static void test_any(void **state) {

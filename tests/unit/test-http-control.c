@@ -22,9 +22,9 @@
 #include <sys/un.h>
 #include <systemd/sd-event.h>
 
-#include "http-api.h"
+#include "endpoint/http-api.h"
 #include "http-test-util.h"
-#include "macro.h"
+#include "shared/macro.h"
 #include "snapshot-fixture.h"
 
 

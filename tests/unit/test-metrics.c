@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "metrics.h"
+#include "shared/macro.h"
+#include "endpoint/metrics.h"
 #include "snapshot-fixture.h"
 
 static const struct {

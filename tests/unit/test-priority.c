@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "priority.h"
-#include "probe.h"
+#include "probe/priority.h"
+#include "probe/probe.h"
 
 static bool record(ProbeState *s, ProbeFailure f, unsigned fall, unsigned rise) {
         ProbeResult r = { .failure = f, .latency_usec = 1234 };

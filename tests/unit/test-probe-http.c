@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "macro.h"
-#include "probe-http.h"
+#include "shared/macro.h"
+#include "probe/probe-http.h"
 
 #define SERVER_CONNS_MAX 8
 #define SERVER_REQUEST_MAX 8192

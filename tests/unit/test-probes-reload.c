@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "child-test-util.h"
-#include "conf.h"
-#include "probes.h"
+#include "conf/conf.h"
+#include "probe/probes.h"
 
 void *__real_calloc(size_t n, size_t size);
 void *__wrap_calloc(size_t n, size_t size);
@@ -65,8 +65,6 @@ static void test_reload_out_of_memory(void **state) {
                 Config *a = load("/bin/true"), *b = load("/bin/true");
                 Probes *ps = NULL;
                 unsigned changes = 0;
-                SnapshotProbe *snap = NULL;
-                size_t n = 0;
 
                 assert_int_equal(probes_new(&ps, f->event, a, cuser, on_changed, &changes), 0);
                 probes_start(ps);
@@ -82,10 +80,10 @@ static void test_reload_out_of_memory(void **state) {
                 for (unsigned k = 0; k < 5; k++)
                         assert_true(sd_event_run(f->event, 50 * USEC_PER_MSEC) >= 0);
                 (void) probes_is_up(ps, "p");
-                assert_int_equal(probes_snapshot(ps, &snap, &n), 0);
-                for (size_t k = 0; k < n; k++)
-                        assert_string_equal(snap[k].name, "p");
-                free(snap);
+                for (size_t k = 0; k < probes_count(ps); k++) {
+                        assert_string_equal(probes_config_at(ps, k)->name, "p");
+                        assert_non_null(probes_state_at(ps, k));
+                }
                 probes_free(ps);
                 for (unsigned k = 0; k < 5; k++) /* reap what the runs left */
                         assert_true(sd_event_run(f->event, 20 * USEC_PER_MSEC) >= 0);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "script-security.h"
+#include "child/script-security.h"
 
 #define OTHER_ID 12345 /* a uid and gid that owns nothing */
 

@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vrrp-bpf.h"
-#include "vrrp-packet.h"
+#include "vrrp/vrrp-bpf.h"
+#include "vrrp/vrrp-packet.h"
 
 typedef struct Filter {
         int fd[2];

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "fsm-test-util.h"
-#include "vrrp-filter.h"
+#include "vrrp/vrrp-filter.h"
 
 static VrrpFsmParams params(uint8_t version, uint8_t prio, uint16_t int_cs) {
         return (VrrpFsmParams) { .version = version, .priority = prio, .adver_int_cs = int_cs, .preempt = true };
@@ -114,10 +114,11 @@ static void test_v3_update_keeps_learned_interval(void **state) {
 /* RFC 5798 7.1: the address owner (priority 255) discards advertisements;
  * it never yields, not even to another 255 with a higher address. While it
  * hands over (stopping), it listens for the new master. */
+static char prom_name[] = "prom";
 static IpPrefix vips[1];
 
 static void test_owner_discards_adverts(void **state) {
-        InstanceConfig in = { .name = "prom", .vrid = 51, .version = 3, .family = AF_INET, .priority = 255,
+        InstanceConfig in = { .name = prom_name, .vrid = 51, .version = 3, .family = AF_INET, .priority = 255,
                               .advert_interval_cs = 100, .vips = vips, .n_vips = 1 };
         VrrpAdvert a = { .version = 3, .vrid = 51, .priority = 255, .naddr = 1, .adver_int_cs = 100,
                          .family = AF_INET };

@@ -9,13 +9,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "vrrp-filter.h"
+#include "vrrp/vrrp-filter.h"
 
+static char prom_name[] = "prom";
 static IpPrefix vips[2];
 static IpAddr peers[1];
 
 static InstanceConfig instance(uint8_t version) {
-        InstanceConfig in = { .name = "prom", .vrid = 51, .version = version, .family = AF_INET,
+        InstanceConfig in = { .name = prom_name, .vrid = 51, .version = version, .family = AF_INET,
                               .advert_interval_cs = 100, .vips = vips, .n_vips = 2 };
 
         assert_int_equal(ip_prefix_parse("192.0.2.100/24", &vips[0]), 0);

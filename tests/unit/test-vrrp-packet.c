@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "keepalived-vectors.h"
-#include "vrrp-packet.h"
+#include "vrrp/vrrp-packet.h"
 
 static IpAddr addr(const char *s) {
         IpAddr a;

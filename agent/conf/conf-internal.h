@@ -1,0 +1,62 @@
+/* Shared by the conf-*.c files only: typed, range-checked getters over
+ * libconfig settings that record errors with file:line instead of failing. */
+#pragma once
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "shared/macro.h"
+
+typedef struct ConfCtx {
+        const char *file;  /* the main file, for settings without their own */
+        ConfErrors *errs;
+        char where[CONF_NAME_MAX + 32]; /* "instance 'x'": prefixes messages */
+        bool oom;
+} ConfCtx;
+
+/* Records "FILE:LINE: [where: ]message" for setting s (the file's line 0 if s is NULL). */
+void conf_error(ConfCtx *ctx, const config_setting_t *s, const char *fmt, ...) _printf_(3, 4);
+void conf_error_at(ConfCtx *ctx, const char *file, unsigned line, const char *fmt, ...)
+        _printf_(4, 5);
+
+unsigned conf_line(const config_setting_t *s);
+
+/* Flags every child of group s whose name is not in `known` (NULL-terminated). */
+void conf_check_keys(ConfCtx *ctx, const config_setting_t *s, const char *const *known);
+
+/* Each getter: 0 when the key is absent (ret untouched), 1 when present and
+ * valid, -1 when present and invalid (error recorded). */
+int conf_get_string(ConfCtx *ctx, const config_setting_t *g, const char *key, char **ret);
+int conf_get_bool(ConfCtx *ctx, const config_setting_t *g, const char *key, bool *ret);
+int conf_get_int(ConfCtx *ctx, const config_setting_t *g, const char *key, long long min,
+                 long long max, long long *ret);
+int conf_get_double(ConfCtx *ctx, const config_setting_t *g, const char *key, double *ret);
+/* Seconds as an int or float within [min, max] seconds, returned in microseconds. */
+int conf_get_seconds(ConfCtx *ctx, const config_setting_t *g, const char *key, double min,
+                     double max, uint64_t *ret_usec);
+/* A string (one executable) or a list/array of strings (argv); argv[0] is
+ * absolute and passes the script security check (script-security.h). */
+int conf_get_argv(ConfCtx *ctx, const config_setting_t *g, const char *key, Argv *ret);
+/* A list or array of strings. */
+int conf_get_strings(ConfCtx *ctx, const config_setting_t *g, const char *key, char ***ret,
+                     size_t *ret_n);
+/* A list of groups: returns the list setting or NULL, errors if not a list of groups. */
+const config_setting_t *conf_get_group_list(ConfCtx *ctx, const config_setting_t *g,
+                                            const char *key);
+
+/* Names of probes and instances: 1..64 characters of [A-Za-z0-9_.-]. */
+bool conf_name_is_valid(const char *s);
+
+char *conf_strdup(ConfCtx *ctx, const char *s);
+void *conf_calloc(ConfCtx *ctx, size_t n, size_t size);
+
+void argv_free(Argv *a);
+void strv_free(char **v, size_t n);
+
+int conf_parse_probe(ConfCtx *ctx, const config_setting_t *s, ProbeConfig *ret);
+void conf_probe_free(ProbeConfig *p);
+int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c,
+                        InstanceConfig *ret);
+void conf_instance_free(InstanceConfig *i);

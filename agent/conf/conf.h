@@ -1,0 +1,179 @@
+/* The configuration model: libconfig text -> plain, validated structs.
+ *
+ * conf_load_file()/conf_load_string() either return a whole Config that
+ * passed every check, or collect every error found (each with file:line) in
+ * a ConfErrors list. They never log and never exit; the caller reports. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/addr.h"
+
+#define CONF_DEFAULT_PATH "/etc/promvip/promvip.conf"
+#define CONF_DEFAULT_LISTEN "127.0.0.1:9662"
+#define CONF_DEFAULT_CONTROL_SOCKET "/run/promvip/promvipd.sock"
+#define CONF_DEFAULT_SCRIPT_USER "promvip"
+#define CONF_NAME_MAX 64
+#define CONF_REALTIME_PRIORITY_MAX 99 /* SCHED_RR's range on Linux is 1..99 */
+
+typedef struct ConfError {
+        char *file;
+        unsigned line; /* 0: no line (e.g. the file cannot be read) */
+        char *message;
+} ConfError;
+
+typedef struct ConfErrors {
+        ConfError *items;
+        size_t n;
+} ConfErrors;
+
+/* A command without a shell: argv[0] is an absolute path; NULL-terminated. */
+typedef struct Argv {
+        char **argv;
+        size_t argc;
+} Argv;
+
+typedef enum ProbeKind {
+        PROBE_HTTP,
+        PROBE_PROMQL,
+        PROBE_EXEC,
+        _PROBE_KIND_MAX,
+} ProbeKind;
+
+/* HTTP client settings shared by the http and promql kinds. */
+typedef struct HttpConfig {
+        char *url;
+        char *ca_file;
+        char *cert_file;
+        char *key_file;
+        bool tls_skip_verify;
+        char *username;
+        char *password;
+        char *bearer_token_file;
+        char **headers; /* "Name: value" */
+        size_t n_headers;
+} HttpConfig;
+
+typedef struct ProbeConfig {
+        char *name;
+        ProbeKind kind;
+        unsigned line;
+        uint64_t interval_usec;
+        uint64_t timeout_usec;
+        unsigned fall;
+        unsigned rise;
+        int weight;        /* default for tracks that do not set their own */
+        HttpConfig http;   /* http, promql */
+        char *query;       /* promql */
+        double min, max;   /* promql: accepted range, -inf..+inf by default */
+        Argv command;      /* exec */
+} ProbeConfig;
+
+typedef struct TrackConfig {
+        size_t probe;       /* index into Config.probes */
+        char *probe_name;
+        int weight;
+} TrackConfig;
+
+typedef struct NotifyConfig {
+        Argv master, backup, fault, stop, any;
+        uint64_t timeout_usec;
+} NotifyConfig;
+
+typedef enum AuthType {
+        AUTH_NONE,
+        AUTH_PASS, /* VRRPv2 simple text password, keepalived's auth_type PASS */
+} AuthType;
+
+#define VRRP_AUTH_PASS_MAX 8
+
+typedef struct InstanceConfig {
+        char *name;
+        char *interface;
+        unsigned line;
+        uint8_t vrid;
+        uint8_t priority;
+        uint8_t version;          /* 2 or 3 */
+        int family;               /* of every address below */
+        uint16_t advert_interval_cs;
+        bool preempt;
+        uint64_t preempt_delay_usec;
+        bool rapid_preemption;    /* beyond RFC 5798, see VrrpFsmParams */
+        IpPrefix *vips;
+        size_t n_vips;
+        IpAddr *unicast_peers;    /* empty: multicast */
+        size_t n_unicast_peers;
+        bool has_source_address;
+        IpAddr source_address;
+        TrackConfig *tracks;
+        size_t n_tracks;
+        NotifyConfig notify;
+        AuthType auth_type;
+        char auth_password[VRRP_AUTH_PASS_MAX + 1];
+        bool checksum_pseudo_header; /* VRRPv3 over IPv4 only */
+        /* Announcements on becoming master (keepalived's meanings): a burst of
+         * garp_master_repeat rounds garp_interval apart, a second burst
+         * garp_master_delay later (0: none), then one round every
+         * garp_master_refresh (0: never). */
+        unsigned garp_master_repeat;
+        uint64_t garp_interval_usec;
+        uint64_t garp_master_delay_usec;
+        uint64_t garp_master_refresh_usec;
+} InstanceConfig;
+
+typedef struct GlobalConfig {
+        char *router_id;
+        char *listen;           /* "" disables the HTTP endpoint */
+        char *control_socket;   /* absolute path; "" disables promvipctl release */
+        IpAddr listen_addr;     /* valid when listen is not "" */
+        uint16_t listen_port;
+        char *script_user;
+        int log_level;          /* LOG_*; -1: not set */
+        int realtime_priority;  /* SCHED_RR priority 1..99 of the main thread; 0: off */
+        bool lock_memory;       /* mlockall(MCL_CURRENT | MCL_FUTURE) */
+} GlobalConfig;
+
+typedef struct Config {
+        unsigned n_ref;         /* 1 when loaded; see conf_ref() */
+        char *path;
+        GlobalConfig global;
+        ProbeConfig *probes;
+        size_t n_probes;
+        InstanceConfig *instances;
+        size_t n_instances;
+} Config;
+
+/* 0 with *ret set, or -EINVAL with the errors in *errs (-ENOMEM on OOM). */
+int conf_load_file(const char *path, Config **ret, ConfErrors *errs);
+/* As conf_load_file(), for text; `name` stands for the file name in errors. */
+int conf_load_string(const char *text, const char *name, Config **ret, ConfErrors *errs);
+
+/* A Config is shared by reference: an instance that hands over after a
+ * reload removed it still reads its old settings. */
+Config *conf_ref(Config *c);
+/* Drops one reference; the last frees it. Returns NULL. */
+Config *conf_unref(Config *c);
+void conf_unrefp(Config **c);
+
+void conf_errors_clear(ConfErrors *errs);
+
+/* How the probe runs is the same (its weight may differ). */
+bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b);
+
+/* The same virtual router (interface, VRID, version, family, owner or not):
+ * other settings can change without restarting it. */
+bool conf_instance_same_router(const InstanceConfig *a, const InstanceConfig *b);
+
+/* Same settings (tracks compared by probe name and weight). */
+bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b);
+
+/* One line: "2 probes, 1 instance (prometheus: eth0 vrid 51 IPv4 v3)". */
+char *conf_summary(const Config *c);
+
+/* Whether anything runs as global.script_user: an exec probe or a hook. */
+bool conf_runs_commands(const Config *c);
+
+const char *probe_kind_to_string(ProbeKind k);
+int probe_kind_from_string(const char *s);

@@ -1,0 +1,295 @@
+/* promvipctl: the control tool. `status` asks promvipd's HTTP endpoint
+ * (the configuration's global.listen, or --address) for /status and prints
+ * it as JSON (--json) or as the table of status-table.c; `release` asks the
+ * control socket (global.control_socket, or --socket) to hand an instance's
+ * mastership over (ctl-release.c).
+ *
+ * This file is the command line only: arguments, where promvipd answers,
+ * messages and exit codes. Requests are in ctl-http.c; rendering stays pure
+ * in status-table.c, which it hands the answer and the time. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shared/addr.h"
+#include "conf/conf.h"
+#include "config.h"
+#include "ctl/ctl-http.h"
+#include "ctl/ctl-release.h"
+#include "shared/macro.h"
+#include "ctl/status-table.h"
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: promvipctl [-f CONFIG | -a HOST:PORT] status [--json]\n"
+                "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
+                "       promvipctl --version | --help\n"
+                "\n"
+                "Control tool for promvipd.\n"
+                "\n"
+                "Commands:\n"
+                "  status             instances (state, priority effective/base, VIPs, master,\n"
+                "                     last transition) and probes (state, latency, result),\n"
+                "                     from the HTTP endpoint (global.listen)\n"
+                "  release INSTANCE   hand the instance's mastership over without stopping:\n"
+                "                     it says priority 0, keeps the VIPs until the new master\n"
+                "                     is heard, then stays BACKUP (no preemption) until it is\n"
+                "                     master again; waits for the end, through the control\n"
+                "                     socket (global.control_socket: root and promvipd's user)\n"
+                "\n"
+                "Options:\n"
+                "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
+                "                     (default %s)\n"
+                "  -a, --address HOST:PORT\n"
+                "                     status: ask promvipd there, e.g. 127.0.0.1:9662 or [::1]:9662\n"
+                "                     (the configuration is then not read)\n"
+                "  -s, --socket PATH  release: promvipd's control socket (default from the\n"
+                "                     configuration, else %s)\n"
+                "  -j, --json         status: print /status as JSON (pretty) instead of a table\n"
+                "  -V, --version      print the version and exit\n"
+                "  -h, --help         print this help and exit\n"
+                "\n"
+                "Exit status:\n"
+                "  0  success (release: the instance is BACKUP under a new master)\n"
+                "  1  the configuration cannot be read or has errors (try --address or --socket);\n"
+                "     release refused (no such instance, not MASTER) or nobody took over\n"
+                "     (the instance stays MASTER); other failure\n"
+                "  2  bad usage\n"
+                "  3  promvipd is not answering (not running, wrong address or socket, timeout\n"
+                "     %lds), or the endpoint is disabled (global.listen or control_socket = \"\")\n"
+                "  4  promvipd answered, but not with the expected JSON\n",
+                CONF_DEFAULT_PATH, CONF_DEFAULT_CONTROL_SOCKET, CTL_HTTP_TIMEOUT_MS / 1000);
+}
+
+/* "HOST:PORT" or "[IPv6]:PORT" -> "HOST:PORT" fit for a URL: 0 or -EINVAL. */
+static int check_address(const char *s) {
+        const char *colon, *p;
+        char *end;
+        unsigned long port;
+
+        if (s[0] == '[') {
+                const char *close = strchr(s, ']');
+                if (!close || close == s + 1 || close[1] != ':')
+                        return -EINVAL;
+                colon = close + 1;
+        } else {
+                colon = strchr(s, ':');
+                if (!colon || colon == s || strchr(colon + 1, ':'))
+                        return -EINVAL; /* an IPv6 address needs brackets */
+        }
+        for (p = s; p < colon; p++)
+                if (*p == '/' || *p == '?' || *p == '#' || *p == '@' || *p == ' ')
+                        return -EINVAL;
+        if (colon[1] < '0' || colon[1] > '9')
+                return -EINVAL;
+        errno = 0;
+        port = strtoul(colon + 1, &end, 10);
+        if (errno || *end || port == 0 || port > 65535)
+                return -EINVAL;
+        return 0;
+}
+
+/* Where promvipd answers, from the configuration: *ret_address (status)
+ * or *ret_socket (release), malloc'ed, NULL when that endpoint is disabled;
+ * the defaults when the default configuration does not exist. 0, or EXIT_*
+ * (> 0) after saying why. */
+static int endpoint_from_config(const char *path, bool explicit_path, bool want_socket, char **ret) {
+        _cleanup_(conf_unrefp) Config *c = NULL;
+        const char *hint = want_socket ? "--socket " CONF_DEFAULT_CONTROL_SOCKET : "--address " CONF_DEFAULT_LISTEN;
+        const char *fallback = want_socket ? CONF_DEFAULT_CONTROL_SOCKET : CONF_DEFAULT_LISTEN;
+        const char *flag = want_socket ? "--socket" : "--address";
+        ConfErrors errs = {};
+        char buf[IP_ADDR_STRLEN];
+        IpAddr a;
+        int r;
+
+        if (explicit_path && access(path, R_OK) < 0) {
+                fprintf(stderr, "promvipctl: cannot read %s: %m\nSay where promvipd answers instead: %s\n", path,
+                        hint);
+                return EXIT_FAIL;
+        }
+        if (!explicit_path && access(path, R_OK) < 0) {
+                if (errno != ENOENT)
+                        fprintf(stderr, "promvipctl: cannot read %s (%m); trying %s (use %s to choose)\n", path,
+                                fallback, flag);
+                *ret = strdup(fallback);
+                return *ret ? 0 : EXIT_FAIL;
+        }
+        r = conf_load_file(path, &c, &errs);
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        fprintf(stderr, "promvipctl: out of memory\n");
+                else {
+                        fprintf(stderr, "promvipctl: %s has errors, cannot tell where promvipd answers:\n", path);
+                        for (size_t i = 0; i < errs.n; i++) {
+                                if (errs.items[i].line)
+                                        fprintf(stderr, "  %s:%u: %s\n", errs.items[i].file, errs.items[i].line,
+                                                errs.items[i].message);
+                                else
+                                        fprintf(stderr, "  %s: %s\n", errs.items[i].file, errs.items[i].message);
+                        }
+                        fprintf(stderr, "Fix it, or say where: %s\n", hint);
+                }
+                conf_errors_clear(&errs);
+                return EXIT_FAIL;
+        }
+        if (want_socket) {
+                *ret = c->global.control_socket[0] ? strdup(c->global.control_socket) : NULL;
+                return !c->global.control_socket[0] || *ret ? 0 : EXIT_FAIL;
+        }
+        if (!c->global.listen || !c->global.listen[0]) {
+                *ret = NULL;
+                return 0;
+        }
+        /* A wildcard listen answers on loopback. */
+        a = c->global.listen_addr;
+        if (a.family == AF_INET && a.u.in.s_addr == htonl(INADDR_ANY))
+                a.u.in.s_addr = htonl(INADDR_LOOPBACK);
+        else if (a.family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&a.u.in6))
+                a.u.in6 = in6addr_loopback;
+        ip_addr_to_string(&a, buf);
+        if (asprintf(ret, a.family == AF_INET6 ? "[%s]:%u" : "%s:%u", buf, (unsigned) c->global.listen_port) < 0)
+                return EXIT_FAIL;
+        return 0;
+}
+
+static int cmd_status(const char *address, bool json) {
+        _cleanup_free_ char *escaped = NULL;
+        CtlEndpoint e = { .address = address };
+        CtlAnswer a = {};
+        char why[256];
+        int k, r;
+
+        r = ctl_get(&e, "/status", &a);
+        if (r != EXIT_OK)
+                goto out;
+        k = json ? status_table_render_json(a.data ?: "", a.len, stdout, why, sizeof(why))
+                 : status_table_render(a.data ?: "", a.len, (uint64_t) time(NULL) * USEC_PER_SEC, stdout, why,
+                                       sizeof(why));
+        if (k == -EBADMSG) {
+                /* The reason can quote the answer (jansson's "near '...'"). */
+                escaped = status_table_escape(why);
+                fprintf(stderr, "promvipctl: unexpected /status answer from %s: %s\n", address,
+                        escaped ?: "(out of memory)");
+                r = EXIT_BAD_ANSWER;
+        } else if (k < 0) {
+                fprintf(stderr, "promvipctl: out of memory\n");
+                r = EXIT_FAIL;
+        }
+        if (r == EXIT_OK && fflush(stdout) != 0)
+                r = EXIT_FAIL;
+out:
+        ctl_answer_clear(&a);
+        return r;
+}
+
+/* The endpoint of a command: from --address / --socket or the configuration. */
+static int endpoint(const char *given, const char *config, bool want_socket, char **ret) {
+        int r;
+
+        if (given) {
+                if (!want_socket && check_address(given) < 0) {
+                        fprintf(stderr, "promvipctl: bad address '%s': expected HOST:PORT or [IPv6]:PORT\n", given);
+                        return EXIT_USAGE;
+                }
+                *ret = strdup(given);
+                return *ret ? EXIT_OK : EXIT_FAIL;
+        }
+        r = endpoint_from_config(config ?: CONF_DEFAULT_PATH, config != NULL, want_socket, ret);
+        if (r != 0)
+                return r;
+        if (!*ret) {
+                fprintf(stderr,
+                        want_socket ? "promvipd's control socket is disabled in %s (global.control_socket = \"\"): "
+                                      "set it, or give --socket PATH\n"
+                                    : "promvipd's HTTP endpoint is disabled in %s (global.listen = \"\"): "
+                                      "set global.listen, or give --address HOST:PORT\n",
+                        config ?: CONF_DEFAULT_PATH);
+                return EXIT_UNREACHABLE;
+        }
+        return EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'f' },
+                { "address", required_argument, NULL, 'a' },
+                { "socket", required_argument, NULL, 's' },
+                { "json", no_argument, NULL, 'j' },
+                { "version", no_argument, NULL, 'V' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *config = NULL, *address = NULL, *socket_path = NULL, *command;
+        _cleanup_free_ char *where = NULL;
+        bool json = false, release;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "f:a:s:jVh", options, NULL)) >= 0)
+                switch (c) {
+                case 'f':
+                        config = optarg;
+                        break;
+                case 'a':
+                        address = optarg;
+                        break;
+                case 's':
+                        socket_path = optarg;
+                        break;
+                case 'j':
+                        json = true;
+                        break;
+                case 'V':
+                        printf("promvipctl %s\n", PROMVIP_VERSION);
+                        return EXIT_OK;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_OK;
+                default:
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc) {
+                fprintf(stderr, "promvipctl: no command given\n");
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        command = argv[optind];
+        release = strcmp(command, "release") == 0;
+        if (!release && strcmp(command, "status") != 0) {
+                fprintf(stderr, "promvipctl: unknown command '%s'\n", command);
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (release && optind + 2 != argc) {
+                fprintf(stderr, "promvipctl: release takes one argument, the instance's name\n");
+                return EXIT_USAGE;
+        }
+        if (!release && optind + 1 < argc) {
+                fprintf(stderr, "promvipctl: status takes no argument ('%s')\n", argv[optind + 1]);
+                return EXIT_USAGE;
+        }
+        if ((release && (address || json)) || (!release && socket_path)) {
+                fprintf(stderr, "promvipctl: %s goes with %s\n", release ? "release" : "status",
+                        release ? "--config or --socket (not --address, --json)" : "--config or --address (not --socket)");
+                return EXIT_USAGE;
+        }
+        r = endpoint(release ? socket_path : address, config, release, &where);
+        if (r != EXIT_OK)
+                return r;
+
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                fprintf(stderr, "promvipctl: cannot initialize libcurl\n");
+                return EXIT_FAIL;
+        }
+        r = release ? ctl_release(&(CtlEndpoint) { .socket = where }, argv[optind + 1]) : cmd_status(where, json);
+        curl_global_cleanup();
+        return r;
+}

@@ -1,0 +1,575 @@
+#include "daemon/instance-internal.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "shared/log.h"
+#include "shared/macro.h"
+#include "probe/priority.h"
+
+#define SPLIT_BRAIN_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
+
+uint64_t instance_now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+void log_instance(const Instance *i, int level, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL, *f_name = NULL, *f_vrid = NULL, *f_if = NULL, *f_state = NULL;
+        va_list ap;
+
+        if (level > log_get_max_level())
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (!msg || asprintf(&f_name, "PROMVIP_INSTANCE=%s", i->cfg->name) < 0 ||
+            asprintf(&f_vrid, "VRRP_VRID=%u", i->cfg->vrid) < 0 ||
+            asprintf(&f_if, "INTERFACE=%s", i->cfg->interface) < 0 ||
+            asprintf(&f_state, "VRRP_STATE=%s", vrrp_state_to_string(i->fsm.state)) < 0) {
+                log_full(level, "instance '%s': %s", i->cfg->name, msg ? msg : "(out of memory)");
+                return;
+        }
+        log_struct(level, ((const char *const[]) { f_name, f_vrid, f_if, f_state, NULL }),
+                   "instance '%s': %s", i->cfg->name, msg);
+}
+
+void instance_arm(sd_event_source *s, uint64_t at) {
+        if (at == 0) {
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(s, at);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+/* ---- actions ---- */
+
+/* A unicast peer that is an address of this host (one templated config
+ * lists every host of the pair) is not sent to. */
+static bool is_self_peer(const Instance *i, size_t k) {
+        return netlink_is_local_addr(i->env->netlink, &i->cfg->unicast_peers[k]);
+}
+
+/* Says so once per peer, when the addresses are read. */
+static void notice_self_peers(Instance *i) {
+        char buf[IP_ADDR_STRLEN];
+
+        for (size_t k = 0; k < i->cfg->n_unicast_peers; k++) {
+                uint64_t bit = 1ULL << (k < 63 ? k : 63);
+
+                if ((i->self_peers_noticed & bit) || !is_self_peer(i, k))
+                        continue;
+                i->self_peers_noticed |= bit;
+                log_instance(i, LOG_NOTICE, "unicast peer %s is an address of this host: not sending to it",
+                             ip_addr_to_string(&i->cfg->unicast_peers[k], buf));
+        }
+}
+
+static void send_advert(Instance *i, uint8_t priority) {
+        const InstanceConfig *c = i->cfg;
+        uint8_t buf[VRRP_PKT_MAX_LEN];
+        VrrpAdvert adv = {
+                .version = c->version, .vrid = c->vrid, .priority = priority,
+                .naddr = (uint8_t) c->n_vips, .adver_int_cs = c->advert_interval_cs,
+                .family = c->family,
+        };
+        IpAddr group = vrrp_multicast_group(c->family);
+        const IpAddr *dsts = c->n_unicast_peers ? c->unicast_peers : &group;
+        size_t n_dsts = c->n_unicast_peers ? c->n_unicast_peers : 1;
+
+        if (c->auth_type == AUTH_PASS) {
+                adv.auth_type = VRRP_V2_AUTH_PASS;
+                /* Zero-padded, not NUL-terminated: 8 characters fill the field. */
+                memcpy(adv.auth_data, c->auth_password, strnlen(c->auth_password, sizeof(adv.auth_data)));
+        }
+        for (size_t k = 0; k < c->n_vips; k++)
+                adv.addrs[k] = c->vips[k].addr.u;
+
+        for (size_t k = 0; k < n_dsts; k++) {
+                int len;
+
+                if (c->n_unicast_peers && is_self_peer(i, k))
+                        continue;
+                len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
+                if (len < 0 || !i->sock || !i->have_source) {
+                        i->counters.send_errors++;
+                        log_instance(i, LOG_DEBUG, "sending an advertisement failed: %s",
+                                     strerror(len < 0 ? -len : ENOTCONN));
+                        continue;
+                }
+                vrrp_socket_queue(i->sock, &i->source, &dsts[k], buf, (size_t) len, &i->counters.adverts_sent,
+                                  &i->counters.send_errors);
+        }
+}
+
+static void split_brain(Instance *i, const IpAddr *other, bool answered) {
+        uint64_t now = instance_now_usec();
+        char buf[IP_ADDR_STRLEN];
+
+        i->counters.split_brain++;
+        i->counters.split_brain_answers += answered;
+        if (i->split_brain_logged_at && now - i->split_brain_logged_at < SPLIT_BRAIN_LOG_INTERVAL_USEC)
+                return;
+        i->split_brain_logged_at = now;
+        log_instance(i, LOG_WARNING,
+                     "split brain: %s advertises as master too (lower priority); staying master, answering at most once per advertisement interval (%" PRIu64 " so far)",
+                     ip_addr_to_string(other, buf), i->counters.split_brain);
+}
+
+static void log_handover(Instance *i, const VrrpActions *a) {
+        if (a->flags & VRRP_ACT_HANDOVER) {
+                uint64_t left = i->fsm.handover_deadline - instance_now_usec();
+                log_instance(i, LOG_INFO,
+                             "handing over: sent priority 0, keeping the virtual addresses until a new master is heard (at most %.1f s)",
+                             (double) left / USEC_PER_SEC);
+        }
+        if (a->flags & VRRP_ACT_RELEASE_FAILED)
+                log_instance(i, LOG_WARNING,
+                             "release failed: no other router took over within Master_Down_Interval; staying MASTER");
+}
+
+static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
+        bool cannot_hold;
+
+        if (a->flags & (VRRP_ACT_HANDOVER | VRRP_ACT_RELEASE_FAILED))
+                log_handover(i, a);
+        if (a->flags & VRRP_ACT_HANDOVER)
+                instance_vips_announce_stop(i); /* the new master's announcements must win */
+        if (a->flags & VRRP_ACT_SEND_STOP)
+                send_advert(i, VRRP_PRIO_STOP);
+        if (a->flags & VRRP_ACT_DEL_VIPS)
+                instance_vips_set(i, false, a->old_state == VRRP_STATE_INIT);
+        if (a->flags & VRRP_ACT_ADD_VIPS)
+                instance_vips_set(i, true, false);
+        /* A master that could not add its VIPs claims nothing: it faults at
+         * once (instance-vips.c), and the current master keeps them. */
+        cannot_hold = i->vip_fault == INSTANCE_VIP_FAULT_ENTERING;
+        if ((a->flags & VRRP_ACT_ANNOUNCE) && !cannot_hold)
+                instance_vips_announce(i);
+        if ((a->flags & VRRP_ACT_SEND_ADVERT) && !cannot_hold)
+                send_advert(i, i->fsm.priority);
+        if (a->flags & VRRP_ACT_SPLIT_BRAIN)
+                split_brain(i, peer, a->flags & VRRP_ACT_SEND_ADVERT);
+        if (a->new_state != a->old_state) {
+                struct timespec ts;
+
+                clock_gettime(CLOCK_REALTIME, &ts);
+                i->counters.transitions++;
+                i->counters.state_changes[a->old_state][a->new_state]++;
+                i->counters.last_transition_from = a->old_state;
+                i->counters.last_transition_realtime_usec =
+                        (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+                log_instance(i, LOG_INFO, "%s -> %s (%s)", vrrp_state_to_string(a->old_state),
+                             vrrp_state_to_string(a->new_state), a->reason ? a->reason : "");
+                if (a->old_state == VRRP_STATE_MASTER)
+                        instance_vips_announce_stop(i);
+                hook_queue_transition(i->hooks, i->cfg, i->env->script_user, a->old_state, a->new_state,
+                                      i->fsm.priority);
+        }
+}
+
+bool instance_holds_vip(const Instance *i, int ifindex, const IpPrefix *vip) {
+        if (i->fsm.state != VRRP_STATE_MASTER || i->ifindex != ifindex)
+                return false;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (ip_addr_equal(&i->cfg->vips[k].addr, &vip->addr))
+                        return true;
+        return false;
+}
+
+bool instance_master(const Instance *i, IpAddr *ret) {
+        if (i->fsm.state == VRRP_STATE_MASTER && i->have_source) {
+                *ret = i->source;
+                return true;
+        }
+        if (i->fsm.state == VRRP_STATE_BACKUP && i->fsm.master_known) {
+                *ret = i->fsm.master;
+                return true;
+        }
+        return false;
+}
+
+/* Counts a change of the master we see (a new address, not its absence). */
+static void track_master(Instance *i) {
+        IpAddr m;
+
+        if (!instance_master(i, &m))
+                return;
+        if (i->master_seen && ip_addr_equal(&m, &i->master_seen_addr))
+                return;
+        if (i->master_seen)
+                i->counters.master_changes++;
+        i->master_seen = true;
+        i->master_seen_addr = m;
+}
+
+/* Arms the state machine's timer for its deadline. A later deadline while
+ * an earlier one is pending is left to that one, which finds nothing due
+ * and re-arms: a backup hearing its master touches its timer about once
+ * per Master_Down_Interval instead of once per advertisement. The source
+ * stays enabled (ON) between deadlines, so firing costs no re-enable. */
+static void arm_timer(Instance *i) {
+        uint64_t at = i->fsm.timer_at;
+        int r;
+
+        if (at == 0) {
+                if (i->timer_on)
+                        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
+                i->timer_on = false;
+                i->timer_armed_at = 0;
+                return;
+        }
+        if (i->timer_armed_at != 0 && i->timer_armed_at <= at)
+                return;
+        r = sd_event_source_set_time(i->timer, at);
+        if (r >= 0 && !i->timer_on)
+                r = sd_event_source_set_enabled(i->timer, SD_EVENT_ON);
+        if (r < 0) {
+                log_instance(i, LOG_ERR, "arming the VRRP timer failed: %s", strerror(-r));
+                return;
+        }
+        i->timer_on = true;
+        i->timer_armed_at = at;
+}
+
+static void handle(Instance *i, const VrrpEvent *ev) {
+        VrrpActions a;
+
+        vrrp_fsm_handle(&i->fsm, ev, instance_now_usec(), &a);
+        apply(i, &a, &ev->src);
+        arm_timer(i);
+        track_master(i);
+}
+
+static void run_timer(Instance *i, uint64_t usec, uint64_t woke) {
+        i->timer_armed_at = 0;
+        /* The master is declared down only after the adverts already queued
+         * are read: on a loaded host the timer and the socket get ready in
+         * one wake-up, and the timer must not win. */
+        if (i->fsm.state == VRRP_STATE_BACKUP && i->sock && i->fsm.timer_at != 0 &&
+            instance_now_usec() >= i->fsm.timer_at)
+                vrrp_socket_receive_now(i->sock);
+        /* The loop's wake-up time against the due time: what a stalled or
+         * starved host costs the master's advert rhythm (not an early
+         * wake-up for a deadline that moved on, see arm_timer()). */
+        if (i->fsm.state == VRRP_STATE_MASTER && usec >= i->fsm.timer_at)
+                lateness_observe(&i->counters.advert_lateness, woke > usec ? woke - usec : 0);
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_TIMER });
+}
+
+void instance_run_due_timer(Instance *i, uint64_t now) {
+        if (i->timer_armed_at != 0 && i->timer_armed_at <= now)
+                run_timer(i, i->timer_armed_at, now);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Instance *i = userdata;
+        uint64_t woke;
+
+        if (sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &woke) < 0 || woke < usec)
+                woke = usec;
+        /* This instance (due at usec) and the others due by now, with their
+         * adverts sent together. */
+        if (i->env->timers_due)
+                i->env->timers_due(i->env->userdata, woke);
+        if (i->timer_armed_at == usec)
+                run_timer(i, usec, woke);
+        return 0;
+}
+
+/* ---- link, source address, fault ---- */
+
+/* What the instance runs on: its interface, VRRP socket and sender address. */
+typedef struct InstanceLink {
+        int ifindex; /* 0: the interface does not exist */
+        bool up;
+        VrrpSocket *sock;
+        bool have_source;
+        IpAddr source;
+} InstanceLink;
+
+/* Reads the link and our sender address; returns why we cannot run, or NULL. */
+static const char *read_link(Instance *i, InstanceLink *l) {
+        Netlink *nl = i->env->netlink;
+        const InstanceConfig *c = i->cfg;
+        int ifindex = netlink_ifindex(nl, c->interface);
+        bool link_local = c->family == AF_INET6 && c->n_unicast_peers == 0;
+
+        *l = (InstanceLink) { .ifindex = ifindex > 0 ? ifindex : 0 };
+        l->up = l->ifindex > 0 && netlink_link_is_up(nl, l->ifindex);
+        l->sock = l->ifindex > 0 ? i->env->socket_for(i->env->userdata, c->interface, l->ifindex, c->family) : NULL;
+        if (c->has_source_address) {
+                l->source = c->source_address;
+                l->have_source = l->ifindex > 0;
+        } else
+                l->have_source = l->ifindex > 0 &&
+                                 netlink_primary_addr(nl, l->ifindex, c->family, link_local, c->vips,
+                                                      c->n_vips, &l->source) >= 0;
+        if (l->ifindex == 0)
+                return "interface does not exist";
+        if (!l->up)
+                return "interface is down";
+        if (!l->sock)
+                return "no VRRP socket on the interface";
+        if (!l->have_source)
+                return c->family == AF_INET ? "interface has no IPv4 address"
+                                            : "interface has no usable IPv6 address";
+        return NULL;
+}
+
+static void set_link(Instance *i, const InstanceLink *l) {
+        i->ifindex = l->ifindex;
+        i->link_up = l->up;
+        i->sock = l->sock;
+        i->have_source = l->have_source;
+        if (l->have_source)
+                i->source = l->source;
+}
+
+void instance_update_fault(Instance *i) {
+        bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
+        bool faulted = i->link_fault || i->probe_fault || vip_fault;
+
+        if (faulted == i->faulted)
+                return;
+        i->faulted = faulted;
+        if (faulted) {
+                if (i->link_fault)
+                        log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
+                else if (i->probe_fault)
+                        log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
+        } else {
+                log_instance(i, LOG_INFO, "fault cleared");
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
+        }
+}
+
+/* The effective priority from the tracked probes; notes a weight-0 probe DOWN. */
+static uint8_t tracked_priority(Instance *i) {
+        const InstanceConfig *c = i->cfg;
+        TrackState t[c->n_tracks + 1];
+        bool fault;
+        uint8_t p;
+
+        for (size_t k = 0; k < c->n_tracks; k++)
+                t[k] = (TrackState) { .weight = c->tracks[k].weight,
+                                      .up = probes_is_up(i->env->probes, c->tracks[k].probe_name) };
+        p = priority_effective(c->priority, t, c->n_tracks, &fault);
+        i->probe_fault = NULL;
+        for (size_t k = 0; fault && k < c->n_tracks && !i->probe_fault; k++)
+                if (t[k].weight == 0 && !t[k].up)
+                        i->probe_fault = c->tracks[k].probe_name;
+        return p;
+}
+
+void instance_probes_changed(Instance *i) {
+        uint8_t p;
+
+        if (i->fsm.state == VRRP_STATE_STOP)
+                return;
+        p = tracked_priority(i);
+        if (p != i->fsm.priority) {
+                log_instance(i, LOG_INFO, "effective priority %u -> %u", i->fsm.priority, p);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
+        }
+        instance_update_fault(i);
+}
+
+/* Reads the link again and enters or leaves FAULT. Entering FAULT acts on
+ * the link as it was: a renamed interface keeps its index, and the VIPs and
+ * the priority-0 advert go where they were, not nowhere. */
+static void refresh_link(Instance *i) {
+        InstanceLink l;
+        bool entering;
+
+        i->link_fault = read_link(i, &l);
+        entering = i->link_fault && !i->faulted;
+        if (entering)
+                instance_update_fault(i);
+        set_link(i, &l);
+        if (i->have_source)
+                i->fsm.primary = i->source;
+        if (!entering)
+                instance_update_fault(i);
+        notice_self_peers(i);
+}
+
+void instance_refresh(Instance *i) {
+        if (i->fsm.state != VRRP_STATE_STOP)
+                refresh_link(i);
+}
+
+/* ---- life cycle ---- */
+
+static VrrpFsmParams fsm_params(const InstanceConfig *cfg) {
+        return (VrrpFsmParams) {
+                .version = cfg->version, .priority = cfg->priority,
+                .adver_int_cs = cfg->advert_interval_cs, .preempt = cfg->preempt,
+                .preempt_delay_us = cfg->preempt_delay_usec, .rapid_preemption = cfg->rapid_preemption,
+        };
+}
+
+int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg) {
+        VrrpFsmParams params = fsm_params(cfg);
+        Instance *i = calloc(1, sizeof(*i));
+        IpAddr none = { .family = cfg->family };
+        int r;
+
+        if (!i)
+                return -ENOMEM;
+        i->cfg = cfg;
+        i->env = env;
+        vrrp_fsm_init(&i->fsm, &params, &none);
+        r = hook_queue_new(&i->hooks, env->event, cfg->name);
+        if (r >= 0)
+                r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX,
+                                      vrrp_timer_accuracy_us(cfg->advert_interval_cs), on_timer, i);
+        if (r >= 0)
+                r = instance_vips_init(i);
+        if (r < 0) {
+                instance_free(i);
+                return r;
+        }
+        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(i->timer, "vrrp-timer");
+        *ret = i;
+        return 0;
+}
+
+Instance *instance_free(Instance *i) {
+        if (!i)
+                return NULL;
+        sd_event_source_disable_unref(i->timer);
+        instance_vips_done(i);
+        hook_queue_free(i->hooks);
+        free(i);
+        return NULL;
+}
+
+void instance_start(Instance *i) {
+        uint8_t p = tracked_priority(i);
+
+        /* Probes start DOWN: the first state already counts their weights. */
+        if (p != i->fsm.priority) {
+                log_instance(i, LOG_INFO, "effective priority %u -> %u (probes start DOWN)", i->fsm.priority, p);
+                handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
+        }
+        refresh_link(i);
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_STARTUP });
+}
+
+void instance_stop(Instance *i) {
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_SHUTDOWN });
+}
+
+int instance_release(Instance *i) {
+        if (i->fsm.state != VRRP_STATE_MASTER)
+                return -ENOTCONN;
+        if (i->fsm.handover != VRRP_HANDOVER_NONE)
+                return -EALREADY;
+        log_instance(i, LOG_INFO, "release requested");
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_RELEASE });
+        return 0;
+}
+
+bool instance_stopped(const Instance *i) {
+        return i->fsm.state == VRRP_STATE_STOP;
+}
+
+uint64_t instance_handover_max_usec(const Instance *i) {
+        return vrrp_master_down_us(i->cfg->version, i->fsm.priority, i->cfg->advert_interval_cs);
+}
+
+void instance_update(Instance *i, const InstanceConfig *cfg) {
+        const InstanceConfig *old = i->cfg;
+        VrrpFsmParams params = fsm_params(cfg);
+
+        i->cfg = cfg;
+        i->self_peers_noticed = 0;
+        vrrp_fsm_update(&i->fsm, &params, instance_now_usec());
+        (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
+        arm_timer(i);
+        log_instance(i, LOG_INFO, "settings changed: applied without a restart");
+        instance_vips_update(i, old);
+        instance_refresh(i);
+        instance_probes_changed(i);
+}
+
+void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
+        VrrpDrop d = vrrp_filter(i->cfg, ctx, adv, i->fsm.handover != VRRP_HANDOVER_NONE);
+        char buf[IP_ADDR_STRLEN];
+
+        if (d != VRRP_DROP_NONE) {
+                i->counters.drops[d]++;
+                log_instance(i, LOG_DEBUG, "dropped an advertisement from %s: %s",
+                             ip_addr_to_string(&ctx->src, buf), vrrp_drop_to_string(d));
+                return;
+        }
+        i->counters.adverts_received++;
+        if (adv->family == AF_INET && adv->version == 3 && !adv->pseudo_header)
+                i->counters.rfc9568_checksums++;
+        handle(i, &(VrrpEvent) { .type = VRRP_EV_ADVERT, .priority = adv->priority,
+                                 .adver_int_cs = adv->adver_int_cs, .src = ctx->src });
+}
+
+void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
+        if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (ip_addr_equal(&i->cfg->vips[k].addr, &addr->addr))
+                        instance_vips_restore(i, &i->cfg->vips[k]);
+}
+
+void instance_resync(Instance *i) {
+        instance_refresh(i);
+        if (i->fsm.state != VRRP_STATE_MASTER)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
+                        instance_vips_restore(i, &i->cfg->vips[k]);
+}
+
+size_t instance_hooks_pending(const Instance *i) {
+        return hook_queue_pending(i->hooks);
+}
+
+void instance_dump(const Instance *i) {
+        _cleanup_free_ char *drops = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&drops, &len);
+        char master[IP_ADDR_STRLEN] = "-";
+        const HookCounters *h = hook_queue_counters(i->hooks);
+        IpAddr m;
+
+        if (!f)
+                return;
+        fprintf(f, " vip_add_failures=%" PRIu64 " vip_remove_failures=%" PRIu64, i->counters.vip_add_failures,
+                i->counters.vip_remove_failures);
+        fprintf(f, " hooks_run=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
+                h->runs, h->failures, h->refused, h->dropped);
+        for (int d = 1; d < _VRRP_DROP_MAX; d++)
+                if (i->counters.drops[d])
+                        fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);
+        if (fclose(f) != 0)
+                return;
+        if (instance_master(i, &m))
+                ip_addr_to_string(&m, master);
+        log_instance(i, LOG_INFO,
+                     "state=%s priority=%u base_priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
+                     " transitions=%" PRIu64 " split_brain=%" PRIu64 " split_brain_answers=%" PRIu64
+                     " send_errors=%" PRIu64 " rfc9568_checksums=%" PRIu64 "%s",
+                     vrrp_state_to_string(i->fsm.state), i->fsm.priority, i->cfg->priority, master,
+                     i->counters.adverts_sent, i->counters.adverts_received, i->counters.transitions,
+                     i->counters.split_brain, i->counters.split_brain_answers, i->counters.send_errors,
+                     i->counters.rfc9568_checksums, drops ? drops : "");
+}

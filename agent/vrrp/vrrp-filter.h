@@ -1,0 +1,30 @@
+/* Which advertisements a virtual router accepts (RFC 5798 7.1, RFC 3768
+ * 7.1), and the names of every reason a packet is dropped.
+ *
+ * Pure: checks a decoded advertisement against an instance's configuration. */
+#pragma once
+
+#include "conf/conf.h"
+#include "vrrp/vrrp-packet.h"
+
+/* Drop reasons: the decoder's (VrrpPktError, 0 meaning accepted), then the
+ * ones decided against the configuration. */
+typedef enum VrrpDrop {
+        VRRP_DROP_NONE = VRRP_PKT_OK,
+        VRRP_DROP_UNKNOWN_VRID = _VRRP_PKT_ERROR_MAX, /* no instance for this VRID here */
+        VRRP_DROP_VERSION_MISMATCH,                   /* VRRP version other than configured */
+        VRRP_DROP_INTERVAL_MISMATCH,                  /* version 2: advertisement interval differs */
+        VRRP_DROP_ADDR_MISMATCH,                      /* virtual addresses differ from ours */
+        VRRP_DROP_UNKNOWN_PEER,                       /* unicast mode: sender not in unicast_peers */
+        VRRP_DROP_ADDRESS_OWNER,                      /* we own the addresses (priority 255): RFC 5798 7.1 */
+        VRRP_DROP_OWN_ADDRESS,                        /* sent from an address of this host (the shell decides) */
+        _VRRP_DROP_MAX,
+} VrrpDrop;
+
+/* VRRP_DROP_NONE, or why `in` must drop the advertisement. The address
+ * owner (priority 255) drops every advertisement (RFC 5798 7.1), except
+ * while it hands over (`handing_over`): then it waits for the new master's. */
+VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over);
+
+/* "bad_checksum", "unknown_vrid", ... (label values of the drop counters). */
+const char *vrrp_drop_to_string(VrrpDrop d);
