@@ -6,6 +6,7 @@
 #include "config.h"
 #include "conf/conf.h"
 #include "shared/log.h"
+#include "daemon/conf-check.h"
 #include "daemon/manager.h"
 
 enum { EXIT_USAGE = 2 };
@@ -31,7 +32,7 @@ static int config_test(const char *path) {
         _cleanup_free_ char *summary = NULL;
         int r;
 
-        r = conf_load_file(path, &c, &errs);
+        r = conf_load_checked(path, &c, &errs);
         if (r < 0) {
                 for (size_t i = 0; i < errs.n; i++) {
                         const ConfError *e = &errs.items[i];
@@ -104,7 +105,7 @@ int main(int argc, char **argv) {
 
         if (log_level >= 0)
                 log_set_max_level(log_level);
-        r = conf_load_file(path, &config, &errs);
+        r = conf_load_checked(path, &config, &errs);
         if (r < 0) {
                 conf_errors_log(&errs);
                 if (r == -ENOMEM)

@@ -11,6 +11,7 @@
 #include "endpoint/http-api.h"
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "daemon/conf-check.h"
 #include "daemon/routers.h"
 #include "daemon/tuning.h"
 
@@ -33,23 +34,6 @@ struct Manager {
         unsigned reload_failures;
         Tuning tuning;              /* real-time priority and locked memory in effect */
 };
-
-void conf_errors_log(const ConfErrors *errs) {
-        for (size_t i = 0; i < errs->n; i++) {
-                const ConfError *e = &errs->items[i];
-                _cleanup_free_ char *f = NULL, *l = NULL;
-
-                if (asprintf(&f, "CONFIG_FILE=%s", e->file) < 0 || asprintf(&l, "CONFIG_LINE=%u", e->line) < 0) {
-                        log_error("%s:%u: %s", e->file, e->line, e->message);
-                        continue;
-                }
-                if (e->line)
-                        log_struct(LOG_ERR, ((const char *const[]) { f, l, NULL }), "%s:%u: %s", e->file,
-                                   e->line, e->message);
-                else
-                        log_struct(LOG_ERR, ((const char *const[]) { f, NULL }), "%s: %s", e->file, e->message);
-        }
-}
 
 /* Valid but risky settings: said once per load. */
 static void conf_log_warnings(const Config *c) {
@@ -166,7 +150,7 @@ static int manager_reload(Manager *m) {
                           (unsigned long long) monotonic_usec(), m->config_path);
         log_info("reloading %s", m->config_path);
 
-        r = conf_load_file(m->config_path, &c, &errs);
+        r = conf_load_checked(m->config_path, &c, &errs);
         if (r >= 0 && !(summary = conf_summary(c))) {
                 conf_unref(c);
                 r = -ENOMEM;
