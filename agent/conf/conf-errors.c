@@ -1,4 +1,5 @@
-/* ConfErrors: the list every check adds to, and its order. */
+/* ConfErrors: the list every check adds to, its order, and the one way the
+ * programs show it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,22 @@ void conf_errors_sort(ConfErrors *errs, size_t from) {
                        strcmp(errs->items[j - 1].file, e.file) == 0; j--)
                         errs->items[j] = errs->items[j - 1];
                 errs->items[j] = e;
+        }
+}
+
+void conf_errors_print(const ConfErrors *errs, ConfErrorPrint print, void *userdata) {
+        for (size_t i = 0; i < errs->n; i++) {
+                const ConfError *e = &errs->items[i];
+                _cleanup_free_ char *text = NULL;
+                int r;
+
+                if (e->line)
+                        r = asprintf(&text, "%s:%u: %s", e->file, e->line, e->message);
+                else
+                        r = asprintf(&text, "%s: %s", e->file, e->message);
+                if (r < 0)
+                        text = NULL; /* out of memory: the message alone still says something */
+                print(e, text ?: e->message, userdata);
         }
 }
 

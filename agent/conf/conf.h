@@ -175,6 +175,11 @@ int conf_errors_add(ConfErrors *errs, const char *file, unsigned line, const cha
  * equal lines in the order they were found: reports read best in file order. */
 void conf_errors_sort(ConfErrors *errs, size_t from);
 
+/* Every program shows an error as one line, "FILE:LINE: message", or
+ * "FILE: message" when it has no line: print() gets that text for each. */
+typedef void (*ConfErrorPrint)(const ConfError *e, const char *text, void *userdata);
+void conf_errors_print(const ConfErrors *errs, ConfErrorPrint print, void *userdata);
+
 /* How the probe runs is the same (its weight may differ). */
 bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b);
 

@@ -96,6 +96,11 @@ static int check_address(const char *s) {
         return 0;
 }
 
+static void print_error(const ConfError *e, const char *text, void *userdata) {
+        (void) e, (void) userdata;
+        fprintf(stderr, "  %s\n", text);
+}
+
 /* Where promvipd answers, from the configuration: *ret_address (status)
  * or *ret_socket (release), malloc'ed, NULL when that endpoint is disabled;
  * the defaults when the default configuration does not exist. 0, or EXIT_*
@@ -128,13 +133,7 @@ static int endpoint_from_config(const char *path, bool explicit_path, bool want_
                         fprintf(stderr, "promvipctl: out of memory\n");
                 else {
                         fprintf(stderr, "promvipctl: %s has errors, cannot tell where promvipd answers:\n", path);
-                        for (size_t i = 0; i < errs.n; i++) {
-                                if (errs.items[i].line)
-                                        fprintf(stderr, "  %s:%u: %s\n", errs.items[i].file, errs.items[i].line,
-                                                errs.items[i].message);
-                                else
-                                        fprintf(stderr, "  %s: %s\n", errs.items[i].file, errs.items[i].message);
-                        }
+                        conf_errors_print(&errs, print_error, NULL);
                         fprintf(stderr, "Fix it, or say where: %s\n", hint);
                 }
                 conf_errors_clear(&errs);

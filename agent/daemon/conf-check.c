@@ -68,19 +68,18 @@ int conf_load_checked(const char *path, Config **ret, ConfErrors *errs) {
         return 0;
 }
 
-void conf_errors_log(const ConfErrors *errs) {
-        for (size_t i = 0; i < errs->n; i++) {
-                const ConfError *e = &errs->items[i];
-                _cleanup_free_ char *f = NULL, *l = NULL;
+static void log_conf_error(const ConfError *e, const char *text, void *userdata) {
+        _cleanup_free_ char *file = NULL, *line = NULL;
 
-                if (asprintf(&f, "CONFIG_FILE=%s", e->file) < 0 || asprintf(&l, "CONFIG_LINE=%u", e->line) < 0) {
-                        log_error("%s:%u: %s", e->file, e->line, e->message);
-                        continue;
-                }
-                if (e->line)
-                        log_struct(LOG_ERR, ((const char *const[]) { f, l, NULL }), "%s:%u: %s", e->file,
-                                   e->line, e->message);
-                else
-                        log_struct(LOG_ERR, ((const char *const[]) { f, NULL }), "%s: %s", e->file, e->message);
-        }
+        (void) userdata;
+        /* Out of memory, a field is left out: the list ends at the first NULL. */
+        if (asprintf(&file, "CONFIG_FILE=%s", e->file) < 0)
+                file = NULL;
+        if (e->line && asprintf(&line, "CONFIG_LINE=%u", e->line) < 0)
+                line = NULL;
+        log_struct(LOG_ERR, ((const char *const[]) { file, line, NULL }), "%s", text);
+}
+
+void conf_errors_log(const ConfErrors *errs) {
+        conf_errors_print(errs, log_conf_error, NULL);
 }

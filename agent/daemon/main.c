@@ -26,6 +26,11 @@ static void help(void) {
                CONF_DEFAULT_PATH, LOG_LEVEL_NAMES);
 }
 
+static void print_error(const ConfError *e, const char *text, void *userdata) {
+        (void) e, (void) userdata;
+        fprintf(stderr, "%s\n", text);
+}
+
 static int config_test(const char *path) {
         _cleanup_(conf_errors_clear) ConfErrors errs = {};
         _cleanup_(conf_unrefp) Config *c = NULL;
@@ -34,13 +39,7 @@ static int config_test(const char *path) {
 
         r = conf_load_checked(path, &c, &errs);
         if (r < 0) {
-                for (size_t i = 0; i < errs.n; i++) {
-                        const ConfError *e = &errs.items[i];
-                        if (e->line)
-                                fprintf(stderr, "%s:%u: %s\n", e->file, e->line, e->message);
-                        else
-                                fprintf(stderr, "%s: %s\n", e->file, e->message);
-                }
+                conf_errors_print(&errs, print_error, NULL);
                 if (r == -ENOMEM)
                         fprintf(stderr, "%s: out of memory\n", path);
                 fprintf(stderr, "%s: configuration test failed (%zu error%s)\n", path, errs.n,

@@ -380,6 +380,27 @@ static void test_commands_not_examined(void **state) {
         conf_unref(c);
 }
 
+static void collect_line(const ConfError *e, const char *text, void *userdata) {
+        char *out = userdata;
+
+        (void) e;
+        strcat(out, text);
+        strcat(out, "\n");
+}
+
+/* The one format every program prints: FILE:LINE: or FILE: without a line. */
+static void test_errors_print(void **state) {
+        ConfErrors errs = {};
+        char out[256] = "";
+
+        (void) state;
+        assert_int_equal(conf_errors_add(&errs, "a.conf", 3, "bad %s", "thing"), 0);
+        assert_int_equal(conf_errors_add(&errs, "/etc/x.conf", 0, "cannot open: %s", "No such file"), 0);
+        conf_errors_print(&errs, collect_line, out);
+        assert_string_equal(out, "a.conf:3: bad thing\n/etc/x.conf: cannot open: No such file\n");
+        conf_errors_clear(&errs);
+}
+
 /* realtime_priority takes 0 (off) to 99, the bounds included. */
 static void test_realtime_bounds(void **state) {
         static const int values[] = { 0, 1, 50, 99 };
@@ -423,6 +444,7 @@ int main(void) {
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_commands_not_examined),
+                cmocka_unit_test(test_errors_print),
                 cmocka_unit_test(test_example_file),
                 cmocka_unit_test(test_realtime_bounds),
         };
