@@ -5,11 +5,10 @@
 
 #include "config.h"
 #include "conf/conf.h"
+#include "shared/exit-codes.h"
 #include "shared/log.h"
 #include "daemon/conf-check.h"
 #include "daemon/manager.h"
-
-enum { EXIT_USAGE = 2 };
 
 static void help(void) {
         printf("Usage: promvipd [OPTIONS]\n"
@@ -44,7 +43,7 @@ static int config_test(const char *path) {
                         fprintf(stderr, "%s: out of memory\n", path);
                 fprintf(stderr, "%s: configuration test failed (%zu error%s)\n", path, errs.n,
                         errs.n == 1 ? "" : "s");
-                return 1;
+                return EXIT_FAIL;
         }
         summary = conf_summary(c);
         printf("%s: configuration OK: %s\n", path, summary ? summary : "");
@@ -110,11 +109,11 @@ int main(int argc, char **argv) {
                 if (r == -ENOMEM)
                         log_error("%s: out of memory", path);
                 log_error("not starting: %s has %zu error%s", path, errs.n, errs.n == 1 ? "" : "s");
-                return 1;
+                return EXIT_FAIL;
         }
         r = manager_new(&m, config, path, log_level);
         if (r < 0)
-                return 1;
+                return EXIT_FAIL;
         r = manager_run(m);
         manager_free(m);
         return r;
