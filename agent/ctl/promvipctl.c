@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shared/addr.h"
@@ -24,6 +23,7 @@
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-release.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 #include "ctl/status-table.h"
 
 static void usage(FILE *f) {
@@ -170,7 +170,7 @@ static int cmd_status(const char *address, bool json) {
         if (r != EXIT_OK)
                 goto out;
         k = json ? status_table_render_json(a.data ?: "", a.len, stdout, why, sizeof(why))
-                 : status_table_render(a.data ?: "", a.len, (uint64_t) time(NULL) * USEC_PER_SEC, stdout, why,
+                 : status_table_render(a.data ?: "", a.len, now_usec(CLOCK_REALTIME), stdout, why,
                                        sizeof(why));
         if (k == -EBADMSG) {
                 /* The reason can quote the answer (jansson's "near '...'"). */
