@@ -33,11 +33,11 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "child/child-spawn.h"
 #include "shared/log.h"
+#include "shared/time-util.h"
 
 #define CHILD_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 /* Reads per wake-up, so that a chatty child cannot starve the loop. */
@@ -68,13 +68,6 @@ struct ChildRun {
         size_t output_len;
         char output[CHILD_OUTPUT_MAX];
 };
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* ---- the parent ---- */
 
@@ -150,7 +143,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                 .timed_out = run->timed_out,
                 .killed = run->killed,
                 .timeout_usec = run->timeout_usec,
-                .duration_usec = now_usec() - run->start_usec,
+                .duration_usec = loop_now_usec(run->event, CLOCK_MONOTONIC) - run->start_usec,
         };
 
         (void) s;
@@ -195,7 +188,8 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 
         run->timed_out = true;
         child_signal(run, SIGTERM);
-        r = sd_event_add_time(run->event, &run->kill_source, CLOCK_MONOTONIC, now_usec() + CHILD_KILL_GRACE_USEC,
+        r = sd_event_add_time(run->event, &run->kill_source, CLOCK_MONOTONIC,
+                              loop_now_usec(run->event, CLOCK_MONOTONIC) + CHILD_KILL_GRACE_USEC,
                               CHILD_TIMER_ACCURACY_USEC, on_kill, run);
         if (r < 0) {
                 log_warning_errno(r, "%s: cannot arm the kill timer, sending SIGKILL now: %m", run->name);
@@ -328,7 +322,7 @@ int child_run_start(ChildRun **ret, sd_event *event, const ChildSpec *spec, Chil
         run->done = done;
         run->userdata = userdata;
         run->timeout_usec = spec->timeout_usec;
-        run->start_usec = now_usec();
+        run->start_usec = loop_now_usec(run->event, CLOCK_MONOTONIC);
         run->name = strdup(spec->name ? spec->name : spec->argv[0]);
         if (!run->name)
                 return -ENOMEM;

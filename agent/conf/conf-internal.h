@@ -37,7 +37,7 @@ int conf_get_double(ConfCtx *ctx, const config_setting_t *g, const char *key, do
 int conf_get_seconds(ConfCtx *ctx, const config_setting_t *g, const char *key, double min,
                      double max, uint64_t *ret_usec);
 /* A string (one executable) or a list/array of strings (argv); argv[0] is
- * absolute and passes the script security check (script-security.h). */
+ * absolute. Records where it is set (Argv.file, Argv.line). */
 int conf_get_argv(ConfCtx *ctx, const config_setting_t *g, const char *key, Argv *ret);
 /* A list or array of strings. */
 int conf_get_strings(ConfCtx *ctx, const config_setting_t *g, const char *key, char ***ret,

@@ -5,44 +5,23 @@
 #include <string.h>
 
 #include "conf/conf-internal.h"
-#include "child/script-security.h"
 
 unsigned conf_line(const config_setting_t *s) {
         return s ? config_setting_source_line(s) : 0;
 }
 
 _printf_(4, 0) static void conf_verror_at(ConfCtx *ctx, const char *file, unsigned line, const char *fmt,
-                           va_list ap) {
+                                          va_list ap) {
         _cleanup_free_ char *msg = NULL;
-        ConfError *items;
-        char *f;
 
         if (vasprintf(&msg, fmt, ap) < 0) {
+                msg = NULL;
                 ctx->oom = true;
                 return;
         }
-        items = realloc(ctx->errs->items, (ctx->errs->n + 1) * sizeof(*items));
-        if (!items) {
+        if ((ctx->where[0] ? conf_errors_add(ctx->errs, file, line, "%s: %s", ctx->where, msg)
+                           : conf_errors_add(ctx->errs, file, line, "%s", msg)) < 0)
                 ctx->oom = true;
-                return;
-        }
-        ctx->errs->items = items;
-        f = strdup(file);
-        if (!f) {
-                ctx->oom = true;
-                return;
-        }
-        if (ctx->where[0]) {
-                char *m;
-                if (asprintf(&m, "%s: %s", ctx->where, msg) < 0) {
-                        free(f);
-                        ctx->oom = true;
-                        return;
-                }
-                free(msg);
-                msg = m;
-        }
-        items[ctx->errs->n++] = (ConfError) { .file = f, .line = line, .message = TAKE_PTR(msg) };
 }
 
 void conf_error_at(ConfCtx *ctx, const char *file, unsigned line, const char *fmt, ...) {
@@ -229,6 +208,7 @@ void strv_free(char **v, size_t n) {
 
 void argv_free(Argv *a) {
         strv_free(a->argv, a->argc);
+        free(a->file);
         *a = (Argv) {};
 }
 
@@ -280,6 +260,7 @@ int conf_get_strings(ConfCtx *ctx, const config_setting_t *g, const char *key, c
 
 int conf_get_argv(ConfCtx *ctx, const config_setting_t *g, const char *key, Argv *ret) {
         const config_setting_t *s = config_setting_get_member(g, key);
+        const char *file;
         Argv a = {};
         int r;
 
@@ -317,12 +298,13 @@ int conf_get_argv(ConfCtx *ctx, const config_setting_t *g, const char *key, Argv
                 argv_free(&a);
                 return -1;
         }
-        char reason[512];
-        if (script_check_secure(a.argv[0], reason, sizeof(reason)) < 0) {
-                conf_error(ctx, s, "'%s': %s (scripts must be changeable by root only)", key, reason);
+        file = config_setting_source_file(s);
+        a.file = conf_strdup(ctx, file ? file : ctx->file);
+        if (!a.file) {
                 argv_free(&a);
                 return -1;
         }
+        a.line = conf_line(s);
         argv_free(ret);
         *ret = a;
         return 1;

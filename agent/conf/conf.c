@@ -186,20 +186,6 @@ static void parse_instances(ConfCtx *ctx, const config_setting_t *root, Config *
         ctx->where[0] = '\0';
 }
 
-/* Reports read best in file order; insertion sort keeps equal lines in the
- * order they were found. */
-static void sort_errors(ConfErrors *errs, size_t from) {
-        for (size_t i = from + 1; i < errs->n; i++) {
-                ConfError e = errs->items[i];
-                size_t j = i;
-
-                for (; j > from && errs->items[j - 1].line > e.line &&
-                       strcmp(errs->items[j - 1].file, e.file) == 0; j--)
-                        errs->items[j] = errs->items[j - 1];
-                errs->items[j] = e;
-        }
-}
-
 /* Reads an already parsed libconfig tree into a Config. */
 static int conf_from_libconfig(config_t *cfg, const char *name, Config **ret, ConfErrors *errs) {
         _cleanup_(conf_unrefp) Config *c = NULL;
@@ -222,7 +208,7 @@ static int conf_from_libconfig(config_t *cfg, const char *name, Config **ret, Co
         if (ctx.oom)
                 return -ENOMEM;
         if (errs->n > errors_before) {
-                sort_errors(errs, errors_before);
+                conf_errors_sort(errs, errors_before);
                 return -EINVAL;
         }
         *ret = TAKE_PTR(c);
@@ -303,15 +289,6 @@ Config *conf_unref(Config *c) {
 
 void conf_unrefp(Config **c) {
         *c = conf_unref(*c);
-}
-
-void conf_errors_clear(ConfErrors *errs) {
-        for (size_t i = 0; i < errs->n; i++) {
-                free(errs->items[i].file);
-                free(errs->items[i].message);
-        }
-        free(errs->items);
-        *errs = (ConfErrors) {};
 }
 
 bool conf_runs_commands(const Config *c) {

@@ -2,7 +2,10 @@
  *
  * conf_load_file()/conf_load_string() either return a whole Config that
  * passed every check, or collect every error found (each with file:line) in
- * a ConfErrors list. They never log and never exit; the caller reports. */
+ * a ConfErrors list. They never log and never exit; the caller reports.
+ * They read the files they are given and nothing else of the host: whether
+ * the commands a Config names are safe to run is promvipd's own check
+ * (daemon/conf-check.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -10,6 +13,7 @@
 #include <stdint.h>
 
 #include "shared/addr.h"
+#include "shared/macro.h"
 
 #define CONF_DEFAULT_PATH "/etc/promvip/promvip.conf"
 #define CONF_DEFAULT_LISTEN "127.0.0.1:9662"
@@ -29,10 +33,14 @@ typedef struct ConfErrors {
         size_t n;
 } ConfErrors;
 
-/* A command without a shell: argv[0] is an absolute path; NULL-terminated. */
+/* A command without a shell: argv[0] is an absolute path; NULL-terminated.
+ * file:line is where it is set, for errors found after loading (whether
+ * the host's file is safe to run is the daemon's check, not the loader's). */
 typedef struct Argv {
         char **argv;
         size_t argc;
+        char *file;
+        unsigned line;
 } Argv;
 
 typedef enum ProbeKind {
@@ -158,6 +166,19 @@ Config *conf_unref(Config *c);
 void conf_unrefp(Config **c);
 
 void conf_errors_clear(ConfErrors *errs);
+
+/* Appends "message" at file:line (line 0: none). 0, or -ENOMEM. */
+int conf_errors_add(ConfErrors *errs, const char *file, unsigned line, const char *fmt, ...)
+        _printf_(4, 5);
+
+/* Sorts the errors from index `from` on by line within each file, keeping
+ * equal lines in the order they were found: reports read best in file order. */
+void conf_errors_sort(ConfErrors *errs, size_t from);
+
+/* Every program shows an error as one line, "FILE:LINE: message", or
+ * "FILE: message" when it has no line: print() gets that text for each. */
+typedef void (*ConfErrorPrint)(const ConfError *e, const char *text, void *userdata);
+void conf_errors_print(const ConfErrors *errs, ConfErrorPrint print, void *userdata);
 
 /* How the probe runs is the same (its weight may differ). */
 bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b);

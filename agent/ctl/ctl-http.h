@@ -6,11 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Exit codes, documented in promvipctl --help. */
+#include "shared/exit-codes.h"
+
+/* Exit codes, documented in promvipctl --help: EXIT_OK, EXIT_FAIL
+ * (configuration unreadable, out of memory, refused, ...), EXIT_USAGE and: */
 enum {
-        EXIT_OK = 0,
-        EXIT_FAIL = 1,         /* configuration unreadable, out of memory, refused, ... */
-        EXIT_USAGE = 2,
         EXIT_UNREACHABLE = 3,  /* promvipd not answering, or its endpoint disabled */
         EXIT_BAD_ANSWER = 4,   /* an answer that is not the expected JSON */
 };

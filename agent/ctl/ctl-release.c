@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "shared/macro.h"
+#include "shared/time-util.h"
 #include "ctl/status-table.h"
 
 #define POLL_INTERVAL_MS 50
@@ -15,13 +16,6 @@
 /* Longer than any Master_Down_Interval (version 2 at 255 s: 766 s), so a
  * hostile timeout_usec cannot keep us waiting for ever. */
 #define RELEASE_WAIT_MAX_USEC (3600 * USEC_PER_SEC)
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static const char *json_text(json_t *o, const char *key, const char *fallback) {
         const char *s = json_string_value(json_object_get(o, key));
@@ -140,9 +134,9 @@ int ctl_release(const CtlEndpoint *e, const char *instance) {
 
         if (r != EXIT_OK)
                 return r;
-        deadline = now_usec() + timeout + WAIT_MARGIN_USEC;
+        deadline = now_usec(CLOCK_MONOTONIC) + timeout + WAIT_MARGIN_USEC;
         max_polls = (unsigned) ((timeout + WAIT_MARGIN_USEC) / (POLL_INTERVAL_MS * USEC_PER_MSEC)) + 1;
-        for (unsigned k = 0; k < max_polls && now_usec() < deadline; k++) {
+        for (unsigned k = 0; k < max_polls && now_usec(CLOCK_MONOTONIC) < deadline; k++) {
                 Progress p = PROGRESS_WAITING;
 
                 r = check(e, instance, &p);

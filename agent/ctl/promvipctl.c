@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shared/addr.h"
@@ -24,6 +23,7 @@
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-release.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 #include "ctl/status-table.h"
 
 static void usage(FILE *f) {
@@ -96,6 +96,11 @@ static int check_address(const char *s) {
         return 0;
 }
 
+static void print_error(const ConfError *e, const char *text, void *userdata) {
+        (void) e, (void) userdata;
+        fprintf(stderr, "  %s\n", text);
+}
+
 /* Where promvipd answers, from the configuration: *ret_address (status)
  * or *ret_socket (release), malloc'ed, NULL when that endpoint is disabled;
  * the defaults when the default configuration does not exist. 0, or EXIT_*
@@ -128,13 +133,7 @@ static int endpoint_from_config(const char *path, bool explicit_path, bool want_
                         fprintf(stderr, "promvipctl: out of memory\n");
                 else {
                         fprintf(stderr, "promvipctl: %s has errors, cannot tell where promvipd answers:\n", path);
-                        for (size_t i = 0; i < errs.n; i++) {
-                                if (errs.items[i].line)
-                                        fprintf(stderr, "  %s:%u: %s\n", errs.items[i].file, errs.items[i].line,
-                                                errs.items[i].message);
-                                else
-                                        fprintf(stderr, "  %s: %s\n", errs.items[i].file, errs.items[i].message);
-                        }
+                        conf_errors_print(&errs, print_error, NULL);
                         fprintf(stderr, "Fix it, or say where: %s\n", hint);
                 }
                 conf_errors_clear(&errs);
@@ -171,7 +170,7 @@ static int cmd_status(const char *address, bool json) {
         if (r != EXIT_OK)
                 goto out;
         k = json ? status_table_render_json(a.data ?: "", a.len, stdout, why, sizeof(why))
-                 : status_table_render(a.data ?: "", a.len, (uint64_t) time(NULL) * USEC_PER_SEC, stdout, why,
+                 : status_table_render(a.data ?: "", a.len, now_usec(CLOCK_REALTIME), stdout, why,
                                        sizeof(why));
         if (k == -EBADMSG) {
                 /* The reason can quote the answer (jansson's "near '...'"). */

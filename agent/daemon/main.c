@@ -5,10 +5,10 @@
 
 #include "config.h"
 #include "conf/conf.h"
+#include "shared/exit-codes.h"
 #include "shared/log.h"
+#include "daemon/conf-check.h"
 #include "daemon/manager.h"
-
-enum { EXIT_USAGE = 2 };
 
 static void help(void) {
         printf("Usage: promvipd [OPTIONS]\n"
@@ -25,26 +25,25 @@ static void help(void) {
                CONF_DEFAULT_PATH, LOG_LEVEL_NAMES);
 }
 
+static void print_error(const ConfError *e, const char *text, void *userdata) {
+        (void) e, (void) userdata;
+        fprintf(stderr, "%s\n", text);
+}
+
 static int config_test(const char *path) {
         _cleanup_(conf_errors_clear) ConfErrors errs = {};
         _cleanup_(conf_unrefp) Config *c = NULL;
         _cleanup_free_ char *summary = NULL;
         int r;
 
-        r = conf_load_file(path, &c, &errs);
+        r = conf_load_checked(path, &c, &errs);
         if (r < 0) {
-                for (size_t i = 0; i < errs.n; i++) {
-                        const ConfError *e = &errs.items[i];
-                        if (e->line)
-                                fprintf(stderr, "%s:%u: %s\n", e->file, e->line, e->message);
-                        else
-                                fprintf(stderr, "%s: %s\n", e->file, e->message);
-                }
+                conf_errors_print(&errs, print_error, NULL);
                 if (r == -ENOMEM)
                         fprintf(stderr, "%s: out of memory\n", path);
                 fprintf(stderr, "%s: configuration test failed (%zu error%s)\n", path, errs.n,
                         errs.n == 1 ? "" : "s");
-                return 1;
+                return EXIT_FAIL;
         }
         summary = conf_summary(c);
         printf("%s: configuration OK: %s\n", path, summary ? summary : "");
@@ -104,17 +103,17 @@ int main(int argc, char **argv) {
 
         if (log_level >= 0)
                 log_set_max_level(log_level);
-        r = conf_load_file(path, &config, &errs);
+        r = conf_load_checked(path, &config, &errs);
         if (r < 0) {
                 conf_errors_log(&errs);
                 if (r == -ENOMEM)
                         log_error("%s: out of memory", path);
                 log_error("not starting: %s has %zu error%s", path, errs.n, errs.n == 1 ? "" : "s");
-                return 1;
+                return EXIT_FAIL;
         }
         r = manager_new(&m, config, path, log_level);
         if (r < 0)
-                return 1;
+                return EXIT_FAIL;
         r = manager_run(m);
         manager_free(m);
         return r;

@@ -5,12 +5,13 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <time.h>
 
 #include "config.h"
 #include "endpoint/http-api.h"
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
+#include "daemon/conf-check.h"
 #include "daemon/routers.h"
 #include "daemon/tuning.h"
 
@@ -34,23 +35,6 @@ struct Manager {
         Tuning tuning;              /* real-time priority and locked memory in effect */
 };
 
-void conf_errors_log(const ConfErrors *errs) {
-        for (size_t i = 0; i < errs->n; i++) {
-                const ConfError *e = &errs->items[i];
-                _cleanup_free_ char *f = NULL, *l = NULL;
-
-                if (asprintf(&f, "CONFIG_FILE=%s", e->file) < 0 || asprintf(&l, "CONFIG_LINE=%u", e->line) < 0) {
-                        log_error("%s:%u: %s", e->file, e->line, e->message);
-                        continue;
-                }
-                if (e->line)
-                        log_struct(LOG_ERR, ((const char *const[]) { f, l, NULL }), "%s:%u: %s", e->file,
-                                   e->line, e->message);
-                else
-                        log_struct(LOG_ERR, ((const char *const[]) { f, NULL }), "%s: %s", e->file, e->message);
-        }
-}
-
 /* Valid but risky settings: said once per load. */
 static void conf_log_warnings(const Config *c) {
         for (size_t i = 0; i < c->n_probes; i++)
@@ -66,20 +50,6 @@ static void manager_apply_log_level(Manager *m) {
                 log_set_max_level(m->config->global.log_level);
         else
                 log_set_max_level(LOG_INFO);
-}
-
-static uint64_t realtime_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static uint64_t monotonic_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
 static int get_snapshot(void *userdata, Snapshot *ret) {
@@ -163,10 +133,10 @@ static int manager_reload(Manager *m) {
         int r;
 
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading %s",
-                          (unsigned long long) monotonic_usec(), m->config_path);
+                          (unsigned long long) loop_now_usec(m->event, CLOCK_MONOTONIC), m->config_path);
         log_info("reloading %s", m->config_path);
 
-        r = conf_load_file(m->config_path, &c, &errs);
+        r = conf_load_checked(m->config_path, &c, &errs);
         if (r >= 0 && !(summary = conf_summary(c))) {
                 conf_unref(c);
                 r = -ENOMEM;
@@ -193,7 +163,7 @@ static int manager_reload(Manager *m) {
         free(m->summary);
         m->summary = summary;
         m->reloads++;
-        m->last_reload_realtime_usec = realtime_usec();
+        m->last_reload_realtime_usec = now_usec(CLOCK_REALTIME);
         manager_apply_log_level(m);
         tuning_apply(&m->tuning, &m->config->global);
         manager_apply_listen(m);
@@ -227,7 +197,7 @@ static int on_stop_wait(sd_event_source *s, uint64_t usec, void *userdata) {
         (void) usec;
         if (routers_stopped(m->routers))
                 return sd_event_exit(m->event, 0);
-        if (monotonic_usec() >= m->stop_deadline) {
+        if (loop_now_usec(m->event, CLOCK_MONOTONIC) >= m->stop_deadline) {
                 log_warning("still handing over or running stop hooks at the deadline: stopping now");
                 routers_stop(m->routers);
                 return sd_event_exit(m->event, 0);
@@ -248,7 +218,8 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         }
         log_info("received %s, stopping", strsignal((int) si->ssi_signo));
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping: masters hand over, then the stop hooks run");
-        m->stop_deadline = monotonic_usec() + routers_stop_timeout_usec(m->routers) + STOP_GRACE_USEC;
+        m->stop_deadline = loop_now_usec(m->event, CLOCK_MONOTONIC) + routers_stop_timeout_usec(m->routers) +
+                           STOP_GRACE_USEC;
         routers_stop(m->routers);
         return sd_event_add_time_relative(m->event, &m->stop_wait, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_stop_wait,
                                           m);
@@ -345,7 +316,7 @@ int manager_run(Manager *m) {
         int r;
 
         log_info("started with %s: %s", m->config_path, m->summary);
-        m->start_realtime_usec = realtime_usec();
+        m->start_realtime_usec = now_usec(CLOCK_REALTIME);
         tuning_apply(&m->tuning, &m->config->global);
         routers_start(m->routers);
         manager_apply_listen(m);

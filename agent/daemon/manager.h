@@ -11,5 +11,3 @@ int manager_new(Manager **ret, Config *config, const char *config_path, int cli_
 Manager *manager_free(Manager *m);
 /* Runs until SIGTERM/SIGINT; returns the exit code. */
 int manager_run(Manager *m);
-
-void conf_errors_log(const ConfErrors *errs);

@@ -3,10 +3,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 #include "probe/probe-exec.h"
 #include "probe/probe-http.h"
 
@@ -33,13 +33,6 @@ struct Probes {
         void *userdata;
 };
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static void on_result(void *userdata, const ProbeResult *r) {
         Probe *p = userdata;
         const ProbeConfig *c = p->cfg;
@@ -58,7 +51,7 @@ static void on_result(void *userdata, const ProbeResult *r) {
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Probe *p = userdata;
-        uint64_t now = now_usec();
+        uint64_t now = loop_now_usec(p->owner->event, CLOCK_MONOTONIC);
         int r;
 
         (void) usec;
@@ -121,7 +114,7 @@ static int probe_new(Probes *ps, const ProbeConfig *cfg, Probe **ret) {
 
 /* Spread: the k-th of n probes first runs k/n of its interval from now. */
 static void probe_schedule(Probe *p, size_t k, size_t n) {
-        p->next_at = now_usec() + p->cfg->interval_usec * k / (n ? n : 1);
+        p->next_at = loop_now_usec(p->owner->event, CLOCK_MONOTONIC) + p->cfg->interval_usec * k / (n ? n : 1);
         (void) sd_event_source_set_time(p->timer, p->next_at);
         (void) sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }

@@ -36,13 +36,6 @@ int child_test_teardown(void **state) {
         return 0;
 }
 
-uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 size_t count_fds(void) {
         DIR *d = opendir("/proc/self/fd");
         struct dirent *de;
@@ -120,9 +113,9 @@ bool group_dies(pid_t pgid) {
 }
 
 void run_loop_until(sd_event *e, bool (*until)(void *userdata), void *userdata, uint64_t max_usec) {
-        uint64_t deadline = now_usec() + max_usec;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + max_usec;
 
-        for (unsigned i = 0; i < 10000 && !until(userdata) && now_usec() < deadline; i++)
+        for (unsigned i = 0; i < 10000 && !until(userdata) && now_usec(CLOCK_MONOTONIC) < deadline; i++)
                 assert_true(sd_event_run(e, 100 * USEC_PER_MSEC) >= 0);
 }
 
@@ -197,7 +190,7 @@ void child_test_done(ChildRun *c, const ChildResult *r, void *userdata) {
 
 uint64_t child_test_run(sd_event *e, const ChildSpec *spec, ChildTestRun *run) {
         ChildRun *c = NULL;
-        uint64_t start = now_usec();
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
 
         assert_int_equal(child_run_start(&c, e, spec, child_test_done, run), 0);
         assert_non_null(c);
@@ -206,7 +199,7 @@ uint64_t child_test_run(sd_event *e, const ChildSpec *spec, ChildTestRun *run) {
         assert_int_equal(run->n_done, 1);
         assert_ptr_equal(run->reported, c);
         child_run_free(c);
-        return now_usec() - start;
+        return now_usec(CLOCK_MONOTONIC) - start;
 }
 
 void tmpdir_read(const char *dir, const char *name, char *buf, size_t size) {

@@ -12,6 +12,7 @@
 
 #include "child/child.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 
 #define WAIT_MAX_USEC (5 * USEC_PER_SEC)
 
@@ -25,7 +26,6 @@ typedef struct LoopFixture {
 int child_test_setup(void **state);
 int child_test_teardown(void **state);
 
-uint64_t now_usec(void);
 /* The fds this process has open. */
 size_t count_fds(void);
 /* The pid of a child process of ours (zombie or not), or 0. */

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 #include "probe/probe-http.h"
 
 #define SERVER_CONNS_MAX 8
@@ -246,19 +247,12 @@ static void on_done(void *userdata, const ProbeResult *r) {
         }
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* Runs the loop until done() was called `calls` times in all, or for at
  * most max_usec. */
 static void run_until(Fixture *f, unsigned calls, uint64_t max_usec) {
-        uint64_t start = now_usec();
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
 
-        for (unsigned i = 0; i < 100000 && f->done_calls < calls && now_usec() - start < max_usec; i++)
+        for (unsigned i = 0; i < 100000 && f->done_calls < calls && now_usec(CLOCK_MONOTONIC) - start < max_usec; i++)
                 assert_true(sd_event_run(f->event, 10 * USEC_PER_MSEC) >= 0);
 }
 
@@ -350,9 +344,9 @@ static void test_timeout(void **state) {
         f->server.silent = true;
         f->probe.timeout_usec = 300 * USEC_PER_MSEC;
         check_new(f);
-        start = now_usec();
+        start = now_usec(CLOCK_MONOTONIC);
         run_once(f);
-        elapsed = now_usec() - start;
+        elapsed = now_usec(CLOCK_MONOTONIC) - start;
         assert_int_equal(f->last.failure, PROBE_FAIL_TIMEOUT);
         assert_true(elapsed >= 250 * USEC_PER_MSEC);
         assert_true(elapsed < 1500 * USEC_PER_MSEC);
