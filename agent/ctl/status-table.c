@@ -333,6 +333,81 @@ static int64_t sum_counts(json_t *o, bool *ret_saturated) {
         return sum;
 }
 
+/* The VIPs, comma-separated; "-" for none. */
+static int add_vips_cell(Table *t, json_t *vips) {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0, j;
+        json_t *v;
+        FILE *f = open_memstream(&text, &len);
+
+        if (!f)
+                return -ENOMEM;
+        json_array_foreach(vips, j, v)
+                fprintf(f, "%s%s", j ? "," : "", json_string_value(v) ?: "?");
+        if (json_array_size(vips) == 0)
+                fputs("-", f);
+        fclose(f);
+        return table_add(t, "%s", text ?: "?");
+}
+
+/* "BACKUP -> MASTER 3m ago", or "never". */
+static int add_transition_cell(Table *t, json_t *lt, int64_t now) {
+        const char *tm = json_str(lt, "time", NULL);
+        char ago[48];
+        int64_t when;
+
+        if (!json_is_object(lt))
+                return table_add(t, "never");
+        return table_add(t, "%s -> %s %s", json_str(lt, "from", "?"), json_str(lt, "to", "?"),
+                         tm && status_table_parse_rfc3339(tm, &when) == 0
+                                 ? status_table_format_ago(when, now, ago, sizeof(ago))
+                                 : "(bad time)");
+}
+
+/* What deserves a look: a hand-over, a release, split brain seen, packets dropped. */
+static int add_notes_cell(Table *t, json_t *inst) {
+        const char *handover = json_str(inst, "handover", "none");
+        json_t *split = json_object_get(inst, "split_brain");
+        char notes[160] = "";
+        size_t n = 0;
+        bool saturated;
+        int64_t ndropped = sum_counts(json_object_get(inst, "dropped"), &saturated);
+
+        if (strcmp(handover, "none") != 0)
+                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%shanding over (%s)", n ? ", " : "", handover);
+        if (json_is_true(json_object_get(inst, "released")) && n < sizeof(notes))
+                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%sreleased", n ? ", " : "");
+        if (json_integer_value(split) > 0 && n < sizeof(notes))
+                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%ssplit-brain x%" JSON_INTEGER_FORMAT,
+                                       n ? ", " : "", json_integer_value(split));
+        if (ndropped > 0 && n < sizeof(notes))
+                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%s%" PRId64 "%s dropped", n ? ", " : "",
+                                       ndropped, saturated ? "+" : "");
+        return table_add(t, "%s", n ? notes : "-");
+}
+
+static int add_instance_row(Table *t, json_t *inst, int64_t now) {
+        json_t *prio = json_object_get(inst, "priority");
+        const char *master = json_str(inst, "master", NULL);
+        bool is_master = json_is_true(json_object_get(inst, "is_master"));
+        char eff[32], base[32], vrid[32];
+        int r = 0;
+
+        r |= table_add(t, "%s", json_str(inst, "name", "?"));
+        r |= table_add(t, "%s", json_str(inst, "state", "?"));
+        r |= table_add(t, "%s/%s", json_int_text(prio, "effective", eff, sizeof(eff)),
+                       json_int_text(prio, "base", base, sizeof(base)));
+        r |= table_add(t, "%s/%s", json_str(inst, "interface", "?"), json_int_text(inst, "vrid", vrid, sizeof(vrid)));
+        r |= add_vips_cell(t, json_object_get(inst, "virtual_addresses"));
+        if (master)
+                r |= table_add(t, "%s%s", master, is_master ? " (this host)" : "");
+        else
+                r |= table_add(t, "%s", is_master ? "this host" : "-");
+        r |= add_transition_cell(t, json_object_get(inst, "last_transition"), now);
+        r |= add_notes_cell(t, inst);
+        return r;
+}
+
 static int render_instances(json_t *instances, int64_t now, FILE *out) {
         Table t = { .ncols = 8 };
         json_t *inst;
@@ -347,73 +422,8 @@ static int render_instances(json_t *instances, int64_t now, FILE *out) {
         r |= table_add(&t, "MASTER");
         r |= table_add(&t, "LAST TRANSITION");
         r |= table_add(&t, "NOTES");
-        json_array_foreach(instances, i, inst) {
-                json_t *prio = json_object_get(inst, "priority"), *vips = json_object_get(inst, "virtual_addresses");
-                json_t *lt = json_object_get(inst, "last_transition"), *dropped = json_object_get(inst, "dropped");
-                json_t *split = json_object_get(inst, "split_brain"), *v;
-                const char *master = json_str(inst, "master", NULL);
-                bool is_master = json_is_true(json_object_get(inst, "is_master"));
-                char eff[32], base[32], vrid[32], ago[48], *vip_text = NULL;
-                size_t len = 0, j;
-                FILE *f;
-                int64_t when;
-
-                r |= table_add(&t, "%s", json_str(inst, "name", "?"));
-                r |= table_add(&t, "%s", json_str(inst, "state", "?"));
-                r |= table_add(&t, "%s/%s", json_int_text(prio, "effective", eff, sizeof(eff)),
-                               json_int_text(prio, "base", base, sizeof(base)));
-                r |= table_add(&t, "%s/%s", json_str(inst, "interface", "?"),
-                               json_int_text(inst, "vrid", vrid, sizeof(vrid)));
-
-                f = open_memstream(&vip_text, &len);
-                if (!f) {
-                        r = -ENOMEM;
-                        break;
-                }
-                json_array_foreach(vips, j, v)
-                        fprintf(f, "%s%s", j ? "," : "", json_string_value(v) ?: "?");
-                if (json_array_size(vips) == 0)
-                        fputs("-", f);
-                fclose(f);
-                r |= table_add(&t, "%s", vip_text ?: "?");
-                free(vip_text);
-
-                if (master)
-                        r |= table_add(&t, "%s%s", master, is_master ? " (this host)" : "");
-                else
-                        r |= table_add(&t, "%s", is_master ? "this host" : "-");
-
-                if (json_is_object(lt)) {
-                        const char *tm = json_str(lt, "time", NULL);
-                        r |= table_add(&t, "%s -> %s %s", json_str(lt, "from", "?"), json_str(lt, "to", "?"),
-                                       tm && status_table_parse_rfc3339(tm, &when) == 0
-                                               ? status_table_format_ago(when, now, ago, sizeof(ago))
-                                               : "(bad time)");
-                } else
-                        r |= table_add(&t, "never");
-
-                /* What deserves a look: a hand-over, a release, split brain seen, packets dropped. */
-                {
-                        const char *handover = json_str(inst, "handover", "none");
-                        char notes[160] = "";
-                        size_t n = 0;
-                        bool saturated;
-                        int64_t ndropped = sum_counts(dropped, &saturated);
-
-                        if (strcmp(handover, "none") != 0)
-                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%shanding over (%s)",
-                                                       n ? ", " : "", handover);
-                        if (json_is_true(json_object_get(inst, "released")) && n < sizeof(notes))
-                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%sreleased", n ? ", " : "");
-                        if (json_integer_value(split) > 0 && n < sizeof(notes))
-                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%ssplit-brain x%" JSON_INTEGER_FORMAT,
-                                                       n ? ", " : "", json_integer_value(split));
-                        if (ndropped > 0 && n < sizeof(notes))
-                                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%s%" PRId64 "%s dropped",
-                                                       n ? ", " : "", ndropped, saturated ? "+" : "");
-                        r |= table_add(&t, "%s", n ? notes : "-");
-                }
-        }
+        json_array_foreach(instances, i, inst)
+                r |= add_instance_row(&t, inst, now);
         if (r == 0)
                 table_print(&t, out);
         table_done(&t);

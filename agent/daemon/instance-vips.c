@@ -182,36 +182,32 @@ static void announce_round(Instance *i) {
         }
 }
 
-/* The next announcement: the rest of this burst, the second burst, or a refresh. */
-static void announce_next(Instance *i) {
-        const InstanceConfig *c = i->cfg;
-        uint64_t now = instance_now_usec();
+static AnnounceTiming announce_timing(const InstanceConfig *c) {
+        return (AnnounceTiming) {
+                .repeat = c->garp_master_repeat,
+                .interval_usec = c->garp_interval_usec,
+                .delay_usec = c->garp_master_delay_usec,
+                .refresh_usec = c->garp_master_refresh_usec,
+        };
+}
 
-        while (i->announce_rounds_left > 0) {
+/* Sends the rounds due now; the timer brings the next step. */
+static void announce_next(Instance *i) {
+        AnnounceTiming t = announce_timing(i->cfg);
+        AnnounceStep step = announce_schedule_step(&i->announce, &t, instance_now_usec());
+
+        for (unsigned k = 0; k < step.rounds; k++)
                 announce_round(i);
-                i->announce_rounds_left--;
-                if (i->announce_rounds_left > 0 && c->garp_interval_usec > 0) {
-                        instance_arm(i->announce_timer, now + c->garp_interval_usec);
-                        return;
-                }
-        }
-        if (i->announce_second_burst) {
-                i->announce_second_burst = false;
-                i->announce_rounds_left = c->garp_master_repeat;
-                instance_arm(i->announce_timer, now + c->garp_master_delay_usec);
-        } else if (c->garp_master_refresh_usec > 0) {
-                i->announce_rounds_left = 1;
-                instance_arm(i->announce_timer, now + c->garp_master_refresh_usec);
-        } else
-                instance_arm(i->announce_timer, 0);
+        instance_arm(i->announce_timer, step.next_usec);
 }
 
 void instance_vips_announce(Instance *i) {
+        AnnounceTiming t = announce_timing(i->cfg);
+
         /* A master handing over leaves the clients to the new one. */
         if (i->fsm.handover != VRRP_HANDOVER_NONE)
                 return;
-        i->announce_rounds_left = i->cfg->garp_master_repeat;
-        i->announce_second_burst = i->cfg->garp_master_delay_usec > 0;
+        announce_schedule_start(&i->announce, &t);
         announce_next(i);
 }
 

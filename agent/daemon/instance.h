@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "vrrp/announce.h"
+#include "vrrp/announce-schedule.h"
 #include "conf/conf.h"
 #include "daemon/hooks.h"
 #include "shared/lateness.h"
@@ -78,8 +79,7 @@ struct Instance {
         uint64_t timer_armed_at; /* pending at this time; 0: nothing pending */
         sd_event_source *announce_timer;
         HookQueue *hooks;
-        unsigned announce_rounds_left;
-        bool announce_second_burst;
+        AnnounceSchedule announce;
         InstanceVipFault vip_fault;
         char vip_fault_reason[160];
         sd_event_source *vip_fault_timer; /* enters, then ends the VIP fault */

@@ -64,7 +64,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct rtnl_addr *, rtnl_addr_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_addr *, nl_addr_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Netlink *, netlink_free);
 
-/* The one place where libnl's error space becomes errno (STYLE.md 5). */
+/* The one place where libnl's error space becomes errno: the rest of the
+ * code sees negative errno values only. */
 static int errno_from_nlerr(int nlerr) {
         switch (nlerr < 0 ? -nlerr : nlerr) {
         case NLE_SUCCESS:

@@ -1,5 +1,4 @@
-/* libcurl's multi interface driven by sd-event (see curl-glue.h and
- * STYLE.md section 4).
+/* libcurl's multi interface driven by sd-event (see curl-glue.h).
  *
  * The glue owns the multi handle: one io source per socket curl wants
  * watched (attached to curl's socket with curl_multi_assign and kept in a

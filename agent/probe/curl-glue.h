@@ -1,7 +1,8 @@
 /* Internal to the HTTP probes: libcurl's multi interface driven by the
- * sd-event loop (STYLE.md section 4). A CurlGlue owns the multi handle, one
- * timer for curl's timeout, one defer source that hands finished transfers
- * out one per loop pass, and one io source per socket curl wants watched.
+ * sd-event loop, so that no transfer blocks it. A CurlGlue owns the multi
+ * handle, one timer for curl's timeout, one defer source that hands finished
+ * transfers out one per loop pass, and one io source per socket curl wants
+ * watched.
  * It knows nothing of probes: it never reads or writes an easy handle's
  * options, never closes a socket, and logs at debug level only. */
 #pragma once

@@ -67,7 +67,8 @@ struct HttpCheck {
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpRunner *, http_runner_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpCheck *, http_check_free);
 
-/* The one place where CURLcode becomes errno (STYLE.md 3.5). */
+/* The one place where CURLcode becomes errno: the rest of the code sees
+ * negative errno values only. */
 static int errno_from_curl(CURLcode cc) {
         switch (cc) {
         case CURLE_OK:

@@ -7,7 +7,7 @@
  *
  * The frame builders are pure; the Announcer owns the two sockets (an
  * AF_PACKET SOCK_DGRAM socket and a raw ICMPv6 socket that receives
- * nothing) and sends one packet per call. Scheduling bursts is the caller's. */
+ * nothing) and sends one packet per call. When to send is announce-schedule.h's. */
 #pragma once
 
 #include <netinet/in.h>

@@ -46,7 +46,7 @@ VARIANTS = (("promvipd", False), ("promvipd", True), ("keepalived", False), ("ke
 SETTLE = 2.0
 MASTER_PRIORITY, BACKUP_PRIORITY = 150, 100
 PERCENTILES = (("p50_s", 50), ("p90_s", 90), ("p99_s", 99), ("p999_s", 99.9))
-# promvipd's promvip_advert_lateness_seconds buckets (agent/lateness.c), so
+# promvipd's promvip_advert_lateness_seconds buckets (agent/shared/lateness.c), so
 # that the wire's lateness and the daemon's own can be set side by side.
 BUCKETS = ("0.0001", "0.0005", "0.001", "0.002", "0.005", "0.01", "0.05", "0.1", "0.5", "1",
            "+Inf")

@@ -1,4 +1,4 @@
-"""Notify hooks (README "notify" group, DESIGN.md "Hooks"): which hook runs
+"""Notify hooks (README "notify" group): which hook runs
 on which transition, in which order and with which arguments and
 environment; one at a time per instance, queued in transition order, hooks
 still waiting dropped by a newer transition (test_hook_flood.py floods it); cut at

@@ -32,7 +32,7 @@
  * message only; v3 over IPv6 with the IPv6 pseudo-header; v3 over IPv4
  * WITH the IPv4 pseudo-header (src, dst, 0, 112, VRRP length): it
  * matches only with it. RFC 5798 section 5.2.8 includes the
- * pseudo-header; some other implementations leave it out, see DESIGN.md.
+ * pseudo-header; RFC 9568 peers leave it out (checksum_pseudo_header = false).
  * Unicast (v3-ipv4-unicast): the pseudo-header holds the real unicast
  * destination, not 224.0.0.18 (which old keepalived versions used, and
  * which keepalived's old_unicast_checksum option brings back).
