@@ -354,10 +354,25 @@ void instance_update_fault(Instance *i) {
         }
 }
 
+/* Room for the states of cfg's tracked probes, so that computing the
+ * priority never allocates. */
+static int size_track_states(Instance *i, const InstanceConfig *cfg) {
+        TrackState *t;
+
+        if (cfg->n_tracks <= i->n_track_states)
+                return 0;
+        t = reallocarray(i->track_states, cfg->n_tracks, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        i->track_states = t;
+        i->n_track_states = cfg->n_tracks;
+        return 0;
+}
+
 /* The effective priority from the tracked probes; notes a weight-0 probe DOWN. */
 static uint8_t tracked_priority(Instance *i) {
         const InstanceConfig *c = i->cfg;
-        TrackState t[c->n_tracks + 1];
+        TrackState *t = i->track_states;
         bool fault;
         uint8_t p;
 
@@ -430,7 +445,9 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         i->cfg = cfg;
         i->env = env;
         vrrp_fsm_init(&i->fsm, &params, &none);
-        r = hook_queue_new(&i->hooks, env->event, cfg->name);
+        r = size_track_states(i, cfg);
+        if (r >= 0)
+                r = hook_queue_new(&i->hooks, env->event, cfg->name);
         if (r >= 0)
                 r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX,
                                       vrrp_timer_accuracy_us(cfg->advert_interval_cs), on_timer, i);
@@ -452,6 +469,7 @@ Instance *instance_free(Instance *i) {
         sd_event_source_disable_unref(i->timer);
         instance_vips_done(i);
         hook_queue_free(i->hooks);
+        free(i->track_states);
         free(i);
         return NULL;
 }
@@ -490,10 +508,14 @@ uint64_t instance_handover_max_usec(const Instance *i) {
         return vrrp_master_down_us(i->cfg->version, i->fsm.priority, i->cfg->advert_interval_cs);
 }
 
-void instance_update(Instance *i, const InstanceConfig *cfg) {
+int instance_update(Instance *i, const InstanceConfig *cfg) {
         const InstanceConfig *old = i->cfg;
         VrrpFsmParams params = fsm_params(cfg);
+        int r;
 
+        r = size_track_states(i, cfg);
+        if (r < 0)
+                return r;
         i->cfg = cfg;
         i->self_peers_noticed = 0;
         vrrp_fsm_update(&i->fsm, &params, instance_now_usec());
@@ -503,6 +525,7 @@ void instance_update(Instance *i, const InstanceConfig *cfg) {
         instance_vips_update(i, old);
         instance_refresh(i);
         instance_probes_changed(i);
+        return 0;
 }
 
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {

@@ -11,6 +11,7 @@
 #include "daemon/hooks.h"
 #include "shared/lateness.h"
 #include "daemon/netlink.h"
+#include "probe/priority.h"
 #include "probe/probes.h"
 #include "vrrp/vrrp-filter.h"
 #include "vrrp/vrrp-fsm.h"
@@ -78,6 +79,8 @@ struct Instance {
         uint64_t timer_armed_at; /* pending at this time; 0: nothing pending */
         sd_event_source *announce_timer;
         HookQueue *hooks;
+        TrackState *track_states; /* room for the config's tracks, see tracked_priority() */
+        size_t n_track_states;
         unsigned announce_rounds_left;
         bool announce_second_burst;
         InstanceVipFault vip_fault;
@@ -115,8 +118,8 @@ uint64_t instance_handover_max_usec(const Instance *i);
 /* Takes new settings of the same virtual router (conf_instance_same_router)
  * without a restart: state and timers stay; a master adds and removes only
  * the VIPs that changed; a master advertises a new effective priority at
- * once. */
-void instance_update(Instance *i, const InstanceConfig *cfg);
+ * once. 0, or -ENOMEM with nothing changed. */
+int instance_update(Instance *i, const InstanceConfig *cfg);
 
 /* Re-reads the link, its state and our source address from the netlink
  * caches; enters or leaves FAULT as needed. */

@@ -428,10 +428,12 @@ int routers_reload(Routers *r, Config *config) {
                         continue;
                 if (conf_instance_equal(i->cfg, c))
                         i->cfg = c;
-                else if (conf_instance_same_router(i->cfg, c))
-                        instance_update(i, c);
-                else
+                else if (!conf_instance_same_router(i->cfg, c))
                         continue;
+                else if (instance_update(i, c) < 0) {
+                        k = -ENOMEM; /* retired, and replaced by a new instance */
+                        continue;
+                }
                 keep[n] = i;
         }
         for (size_t m = 0; m < n_old; m++) {
