@@ -1,7 +1,5 @@
 #include "vrrp/vrrp-fsm.h"
 
-#include <string.h>
-#include <sys/socket.h>
 
 #define USEC_PER_CS 10000ULL
 
@@ -42,14 +40,6 @@ uint64_t vrrp_timer_accuracy_us(uint16_t adver_int_cs) {
         uint64_t us = adver_int_cs * USEC_PER_CS / 1000;
 
         return us < 10 ? 10 : us > 1000 ? 1000 : us;
-}
-
-int ip_addr_compare(const IpAddr *a, const IpAddr *b) {
-        size_t len = a->family == AF_INET6 ? 16 : 4;
-
-        if (a->family != b->family)
-                return a->family < b->family ? -1 : 1;
-        return memcmp(&a->u, &b->u, len);
 }
 
 void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primary) {

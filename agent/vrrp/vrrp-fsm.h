@@ -120,9 +120,6 @@ uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority, uint16_t master_
  * to 1 ms (1 s and longer), so the rhythm stays within 0.1 %. */
 uint64_t vrrp_timer_accuracy_us(uint16_t adver_int_cs);
 
-/* Negative when a < b, by value as unsigned numbers in network order. */
-int ip_addr_compare(const IpAddr *a, const IpAddr *b);
-
 /* "INIT", "BACKUP", "MASTER", "FAULT", "STOP" (keepalived's words). */
 const char *vrrp_state_to_string(VrrpState s);
 /* "none", "stop", "release". */

@@ -55,18 +55,6 @@ static void test_timer_computations(void **state) {
         assert_int_equal(vrrp_timer_accuracy_us(4095), 1000);
 }
 
-static void test_addr_compare(void **state) {
-        IpAddr a = addr("10.99.0.11"), b = addr("10.99.0.12"), c = addr("10.100.0.1");
-        IpAddr d = addr("fe80::1"), e = addr("fe80::2");
-
-        (void) state;
-        assert_true(ip_addr_compare(&a, &b) < 0);
-        assert_true(ip_addr_compare(&b, &a) > 0);
-        assert_true(ip_addr_compare(&c, &b) > 0);
-        assert_int_equal(ip_addr_compare(&a, &a), 0);
-        assert_true(ip_addr_compare(&d, &e) < 0);
-}
-
 static void test_startup_backup(void **state) {
         VrrpFsm f = fsm(3, 100, true, 0);
         VrrpActions a = ev(&f, VRRP_EV_STARTUP, T0);
@@ -375,7 +363,6 @@ static void test_priority_change(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_timer_computations),
-                cmocka_unit_test(test_addr_compare),
                 cmocka_unit_test(test_startup_backup),
                 cmocka_unit_test(test_startup_owner),
                 cmocka_unit_test(test_startup_fault),
