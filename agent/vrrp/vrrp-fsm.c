@@ -1,6 +1,5 @@
 #include "vrrp/vrrp-fsm.h"
 
-
 #define USEC_PER_CS 10000ULL
 
 static const char *const state_names[_VRRP_STATE_MAX] = {
