@@ -528,8 +528,19 @@ int instance_update(Instance *i, const InstanceConfig *cfg) {
         return 0;
 }
 
+static VrrpFilterParams filter_params(const InstanceConfig *c) {
+        return (VrrpFilterParams) {
+                .version = c->version, .priority = c->priority, .adver_int_cs = c->advert_interval_cs,
+                .auth_type = c->auth_type == AUTH_PASS ? VRRP_V2_AUTH_PASS : VRRP_V2_AUTH_NONE,
+                .auth_password = c->auth_password,
+                .vips = c->vips, .n_vips = c->n_vips,
+                .peers = c->unicast_peers, .n_peers = c->n_unicast_peers,
+        };
+}
+
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
-        VrrpDrop d = vrrp_filter(i->cfg, ctx, adv, i->fsm.handover != VRRP_HANDOVER_NONE);
+        VrrpFilterParams p = filter_params(i->cfg);
+        VrrpDrop d = vrrp_filter(&p, ctx, adv, i->fsm.handover != VRRP_HANDOVER_NONE);
         char buf[IP_ADDR_STRLEN];
 
         if (d != VRRP_DROP_NONE) {

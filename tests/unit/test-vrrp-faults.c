@@ -114,12 +114,10 @@ static void test_v3_update_keeps_learned_interval(void **state) {
 /* RFC 5798 7.1: the address owner (priority 255) discards advertisements;
  * it never yields, not even to another 255 with a higher address. While it
  * hands over (stopping), it listens for the new master. */
-static char prom_name[] = "prom";
 static IpPrefix vips[1];
 
 static void test_owner_discards_adverts(void **state) {
-        InstanceConfig in = { .name = prom_name, .vrid = 51, .version = 3, .family = AF_INET, .priority = 255,
-                              .advert_interval_cs = 100, .vips = vips, .n_vips = 1 };
+        VrrpFilterParams in = { .version = 3, .priority = 255, .adver_int_cs = 100, .vips = vips, .n_vips = 1 };
         VrrpAdvert a = { .version = 3, .vrid = 51, .priority = 255, .naddr = 1, .adver_int_cs = 100,
                          .family = AF_INET };
         VrrpPktCtx c = { .family = AF_INET, .ttl = 255 };
