@@ -208,7 +208,7 @@ static void announce_next(Instance *i) {
 
 void instance_vips_announce(Instance *i) {
         /* A master handing over leaves the clients to the new one. */
-        if (i->fsm.handover != VRRP_HANDOVER_NONE)
+        if (vrrp_fsm_handing_over(&i->fsm))
                 return;
         i->announce_rounds_left = i->cfg->garp_master_repeat;
         i->announce_second_burst = i->cfg->garp_master_delay_usec > 0;

@@ -413,7 +413,7 @@ static void refresh_link(Instance *i) {
                 instance_update_fault(i);
         set_link(i, &l);
         if (i->have_source)
-                i->fsm.primary = i->source;
+                vrrp_fsm_set_primary(&i->fsm, &i->source);
         if (!entering)
                 instance_update_fault(i);
         notice_self_peers(i);
@@ -426,7 +426,7 @@ void instance_refresh(Instance *i) {
 
 /* ---- life cycle ---- */
 
-static VrrpFsmParams fsm_params(const InstanceConfig *cfg) {
+static VrrpFsmParams fsm_params_from_config(const InstanceConfig *cfg) {
         return (VrrpFsmParams) {
                 .version = cfg->version, .priority = cfg->priority,
                 .adver_int_cs = cfg->advert_interval_cs, .preempt = cfg->preempt,
@@ -435,7 +435,7 @@ static VrrpFsmParams fsm_params(const InstanceConfig *cfg) {
 }
 
 int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg) {
-        VrrpFsmParams params = fsm_params(cfg);
+        VrrpFsmParams params = fsm_params_from_config(cfg);
         Instance *i = calloc(1, sizeof(*i));
         IpAddr none = { .family = cfg->family };
         int r;
@@ -493,7 +493,7 @@ void instance_stop(Instance *i) {
 int instance_release(Instance *i) {
         if (i->fsm.state != VRRP_STATE_MASTER)
                 return -ENOTCONN;
-        if (i->fsm.handover != VRRP_HANDOVER_NONE)
+        if (vrrp_fsm_handing_over(&i->fsm))
                 return -EALREADY;
         log_instance(i, LOG_INFO, "release requested");
         handle(i, &(VrrpEvent) { .type = VRRP_EV_RELEASE });
@@ -510,7 +510,7 @@ uint64_t instance_handover_max_usec(const Instance *i) {
 
 int instance_update(Instance *i, const InstanceConfig *cfg) {
         const InstanceConfig *old = i->cfg;
-        VrrpFsmParams params = fsm_params(cfg);
+        VrrpFsmParams params = fsm_params_from_config(cfg);
         int r;
 
         r = size_track_states(i, cfg);
@@ -518,7 +518,7 @@ int instance_update(Instance *i, const InstanceConfig *cfg) {
                 return r;
         i->cfg = cfg;
         i->self_peers_noticed = 0;
-        vrrp_fsm_update(&i->fsm, &params, instance_now_usec());
+        vrrp_fsm_update_params(&i->fsm, &params, instance_now_usec());
         (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
         arm_timer(i);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
@@ -540,7 +540,7 @@ static VrrpFilterParams filter_params(const InstanceConfig *c) {
 
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
         VrrpFilterParams p = filter_params(i->cfg);
-        VrrpDrop d = vrrp_filter(&p, ctx, adv, i->fsm.handover != VRRP_HANDOVER_NONE);
+        VrrpDrop d = vrrp_filter(&p, ctx, adv, vrrp_fsm_handing_over(&i->fsm));
         char buf[IP_ADDR_STRLEN];
 
         if (d != VRRP_DROP_NONE) {

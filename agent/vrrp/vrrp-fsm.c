@@ -51,7 +51,11 @@ void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primar
         };
 }
 
-void vrrp_fsm_update(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now) {
+void vrrp_fsm_set_primary(VrrpFsm *f, const IpAddr *primary) {
+        f->primary = *primary;
+}
+
+void vrrp_fsm_update_params(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now) {
         f->params = *params;
         if (params->version == 3 && f->master_known)
                 return;

@@ -108,8 +108,16 @@ void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primar
  * new one, and its Master_Down_Timer restarts from it (the master's next
  * advertisement, at the new rhythm, may be further away than the old
  * timer). */
-void vrrp_fsm_update(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now);
+void vrrp_fsm_update_params(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now);
+/* Our address changed (the interface's primary address): used from the
+ * next tie-break between masters of equal priority. */
+void vrrp_fsm_set_primary(VrrpFsm *f, const IpAddr *primary);
 void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *ret);
+
+/* MASTER, handing over (priority 0 sent, VIPs kept until a new master is heard). */
+static inline bool vrrp_fsm_handing_over(const VrrpFsm *f) {
+        return f->handover != VRRP_HANDOVER_NONE;
+}
 
 /* Skew_Time and Master_Down_Interval in microseconds: RFC 5798 (version 3,
  * centisecond arithmetic) or RFC 3768 (version 2). */
