@@ -177,27 +177,6 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
         }
 }
 
-bool instance_holds_vip(const Instance *i, int ifindex, const IpPrefix *vip) {
-        if (i->fsm.state != VRRP_STATE_MASTER || i->ifindex != ifindex)
-                return false;
-        for (size_t k = 0; k < i->cfg->n_vips; k++)
-                if (ip_addr_equal(&i->cfg->vips[k].addr, &vip->addr))
-                        return true;
-        return false;
-}
-
-bool instance_master(const Instance *i, IpAddr *ret) {
-        if (i->fsm.state == VRRP_STATE_MASTER && i->have_source) {
-                *ret = i->source;
-                return true;
-        }
-        if (i->fsm.state == VRRP_STATE_BACKUP && i->fsm.master_known) {
-                *ret = i->fsm.master;
-                return true;
-        }
-        return false;
-}
-
 /* Counts a change of the master we see (a new address, not its absence). */
 static void track_master(Instance *i) {
         IpAddr m;
@@ -474,6 +453,16 @@ Instance *instance_free(Instance *i) {
         return NULL;
 }
 
+int instance_set_config(Instance *i, const InstanceConfig *cfg) {
+        int r;
+
+        r = size_track_states(i, cfg);
+        if (r < 0)
+                return r;
+        i->cfg = cfg;
+        return 0;
+}
+
 void instance_start(Instance *i) {
         uint8_t p = tracked_priority(i);
 
@@ -500,23 +489,14 @@ int instance_release(Instance *i) {
         return 0;
 }
 
-bool instance_stopped(const Instance *i) {
-        return i->fsm.state == VRRP_STATE_STOP;
-}
-
-uint64_t instance_handover_max_usec(const Instance *i) {
-        return vrrp_master_down_us(i->cfg->version, i->fsm.priority, i->cfg->advert_interval_cs);
-}
-
 int instance_update(Instance *i, const InstanceConfig *cfg) {
         const InstanceConfig *old = i->cfg;
         VrrpFsmParams params = fsm_params_from_config(cfg);
         int r;
 
-        r = size_track_states(i, cfg);
+        r = instance_set_config(i, cfg);
         if (r < 0)
                 return r;
-        i->cfg = cfg;
         i->self_peers_noticed = 0;
         vrrp_fsm_update_params(&i->fsm, &params, instance_now_usec());
         (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
@@ -571,39 +551,4 @@ void instance_resync(Instance *i) {
         for (size_t k = 0; k < i->cfg->n_vips; k++)
                 if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
                         instance_vips_restore(i, &i->cfg->vips[k]);
-}
-
-size_t instance_hooks_pending(const Instance *i) {
-        return hook_queue_pending(i->hooks);
-}
-
-void instance_dump(const Instance *i) {
-        _cleanup_free_ char *drops = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&drops, &len);
-        char master[IP_ADDR_STRLEN] = "-";
-        const HookCounters *h = hook_queue_counters(i->hooks);
-        IpAddr m;
-
-        if (!f)
-                return;
-        fprintf(f, " vip_add_failures=%" PRIu64 " vip_remove_failures=%" PRIu64, i->counters.vip_add_failures,
-                i->counters.vip_remove_failures);
-        fprintf(f, " hooks_run=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
-                h->runs, h->failures, h->refused, h->dropped);
-        for (int d = 1; d < _VRRP_DROP_MAX; d++)
-                if (i->counters.drops[d])
-                        fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);
-        if (fclose(f) != 0)
-                return;
-        if (instance_master(i, &m))
-                ip_addr_to_string(&m, master);
-        log_instance(i, LOG_INFO,
-                     "state=%s priority=%u base_priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
-                     " transitions=%" PRIu64 " split_brain=%" PRIu64 " split_brain_answers=%" PRIu64
-                     " send_errors=%" PRIu64 " rfc9568_checksums=%" PRIu64 "%s",
-                     vrrp_state_to_string(i->fsm.state), i->fsm.priority, i->cfg->priority, master,
-                     i->counters.adverts_sent, i->counters.adverts_received, i->counters.transitions,
-                     i->counters.split_brain, i->counters.split_brain_answers, i->counters.send_errors,
-                     i->counters.rfc9568_checksums, drops ? drops : "");
 }

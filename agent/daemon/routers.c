@@ -16,7 +16,7 @@
 #include "daemon/vrrp-socket.h"
 
 static bool runs_on(const Instance *i, const VrrpSocket *s, uint8_t vrid) {
-        return i->sock == s && i->cfg->vrid == vrid;
+        return instance_socket(i) == s && instance_config(i)->vrid == vrid;
 }
 
 static Instance *instance_for_vrid(Routers *r, SocketEntry *e, uint8_t vrid) {
@@ -127,6 +127,13 @@ static void timers_due(void *userdata, uint64_t now) {
                 vrrp_socket_batch_end(r->sockets[n]->sock);
 }
 
+static void filter_instance(const Instance *i, const VrrpSocket *s, uint8_t versions[static 256]) {
+        const InstanceConfig *c = instance_config(i);
+
+        if (instance_socket(i) == s)
+                versions[c->vrid] |= VRRP_BPF_VERSION(c->version);
+}
+
 /* Each socket's kernel filter passes the VRIDs of the instances on it, in
  * their versions (also of those handing over after a reload). */
 static void filter_sockets(Routers *r) {
@@ -136,14 +143,10 @@ static void filter_sockets(Routers *r) {
                 int k;
 
                 for (size_t i = 0; i < r->n_instances; i++)
-                        if (r->instances[i]->sock == s)
-                                versions[r->instances[i]->cfg->vrid] |= VRRP_BPF_VERSION(r->instances[i]->cfg->version);
-                for (size_t i = 0; i < r->n_retired; i++) {
-                        const Instance *o = r->retired[i].instance;
-
-                        if (!instance_stopped(o) && o->sock == s)
-                                versions[o->cfg->vrid] |= VRRP_BPF_VERSION(o->cfg->version);
-                }
+                        filter_instance(r->instances[i], s, versions);
+                for (size_t i = 0; i < r->n_retired; i++)
+                        if (!instance_stopped(r->retired[i].instance))
+                                filter_instance(r->retired[i].instance, s, versions);
                 k = vrrp_socket_set_vrids(s, versions);
                 if (k < 0)
                         log_warning_errno(k, "%s: the %s VRRP socket filter was not attached, every packet "
@@ -160,10 +163,10 @@ static void close_unused_sockets(Routers *r) {
         for (size_t n = 0; n < r->n_sockets; n++) {
                 bool used = false;
                 for (size_t k = 0; k < r->n_instances && !used; k++)
-                        used = r->instances[k]->sock == r->sockets[n]->sock;
+                        used = instance_socket(r->instances[k]) == r->sockets[n]->sock;
                 for (size_t k = 0; k < r->n_retired && !used; k++)
                         used = !instance_stopped(r->retired[k].instance) &&
-                               r->retired[k].instance->sock == r->sockets[n]->sock;
+                               instance_socket(r->retired[k].instance) == r->sockets[n]->sock;
                 if (used)
                         r->sockets[w++] = r->sockets[n];
                 else {
@@ -396,7 +399,7 @@ bool routers_stopped(const Routers *r) {
 
 static Instance *find_instance(Routers *r, const char *name) {
         for (size_t k = 0; k < r->n_instances; k++)
-                if (strcmp(r->instances[k]->cfg->name, name) == 0)
+                if (strcmp(instance_config(r->instances[k])->name, name) == 0)
                         return r->instances[k];
         return NULL;
 }
@@ -424,14 +427,18 @@ int routers_reload(Routers *r, Config *config) {
         for (size_t n = 0; n < config->n_instances; n++) {
                 const InstanceConfig *c = &config->instances[n];
                 Instance *i = find_instance(r, c->name);
+                int r2;
+
                 if (!i)
                         continue;
-                if (conf_instance_equal(i->cfg, c))
-                        i->cfg = c;
-                else if (!conf_instance_same_router(i->cfg, c))
+                if (conf_instance_equal(instance_config(i), c))
+                        r2 = instance_set_config(i, c);
+                else if (conf_instance_same_router(instance_config(i), c))
+                        r2 = instance_update(i, c);
+                else
                         continue;
-                else if (instance_update(i, c) < 0) {
-                        k = -ENOMEM; /* retired, and replaced by a new instance */
+                if (r2 < 0) {
+                        k = r2; /* retired, and replaced by a new instance */
                         continue;
                 }
                 keep[n] = i;
@@ -442,7 +449,7 @@ int routers_reload(Routers *r, Config *config) {
                         kept = keep[n] == old[m];
                 if (!kept) {
                         log_info("instance '%s' was removed, or moved to another virtual router: stopping it",
-                                 old[m]->cfg->name);
+                                 instance_config(old[m])->name);
                         retire(r, old[m], old_config);
                 }
         }
@@ -463,7 +470,7 @@ int routers_reload(Routers *r, Config *config) {
                 } else if (add_instance(r, &config->instances[n], &i) < 0)
                         k = -ENOMEM;
                 else {
-                        log_info("instance '%s' is new: starting it", i->cfg->name);
+                        log_info("instance '%s' is new: starting it", instance_config(i)->name);
                         instance_start(i);
                 }
         }
@@ -487,12 +494,12 @@ size_t routers_hooks_pending(const Routers *r) {
 }
 
 static void stop_bounds(const Instance *i, uint64_t *handover, uint64_t *hooks) {
-        uint64_t h = instance_handover_max_usec(i);
+        uint64_t h = instance_handover_max_usec(i), t = instance_config(i)->notify.timeout_usec;
 
         if (h > *handover)
                 *handover = h;
-        if (i->cfg->notify.timeout_usec > *hooks)
-                *hooks = i->cfg->notify.timeout_usec;
+        if (t > *hooks)
+                *hooks = t;
 }
 
 uint64_t routers_stop_timeout_usec(const Routers *r) {
@@ -510,7 +517,7 @@ int routers_release(Routers *r, const char *name, uint64_t *ret_timeout_usec, co
 
         if (!i)
                 return -ENOENT;
-        *ret_state = vrrp_state_to_string(i->fsm.state);
+        *ret_state = vrrp_state_to_string(instance_state(i));
         *ret_timeout_usec = instance_handover_max_usec(i);
         return instance_release(i);
 }
