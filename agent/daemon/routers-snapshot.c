@@ -7,12 +7,12 @@
 #include "daemon/routers-internal.h"
 #include "endpoint/snapshot.h"
 
-void routers_dump(const Routers *r) {
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_dump(r->instances[k]);
-        probes_dump(r->probes);
-        for (size_t n = 0; n < r->n_sockets; n++) {
-                const SocketEntry *e = r->sockets[n];
+void routers_dump(const Routers *rs) {
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_dump(rs->instances[k]);
+        probes_dump(rs->probes);
+        for (size_t n = 0; n < rs->n_sockets; n++) {
+                const SocketEntry *e = rs->sockets[n];
                 char drops[1024] = "";
                 size_t len = 0;
 
@@ -50,20 +50,20 @@ static int snapshot_probes(const Probes *ps, SnapshotProbe **ret, size_t *ret_n)
         return 0;
 }
 
-int routers_snapshot(const Routers *r, Snapshot *s) {
-        int k;
+int routers_snapshot(const Routers *rs, Snapshot *s) {
+        int r;
 
-        s->instances = calloc(r->n_instances + 1, sizeof(*s->instances));
-        s->sockets = calloc(r->n_sockets + 1, sizeof(*s->sockets));
+        s->instances = calloc(rs->n_instances + 1, sizeof(*s->instances));
+        s->sockets = calloc(rs->n_sockets + 1, sizeof(*s->sockets));
         if (!s->instances || !s->sockets)
                 return -ENOMEM;
-        for (size_t n = 0; n < r->n_instances; n++) {
+        for (size_t n = 0; n < rs->n_instances; n++) {
                 s->n_instances = n + 1;
-                if ((k = instance_snapshot(r->instances[n], &s->instances[n])) < 0)
-                        return k;
+                if ((r = instance_snapshot(rs->instances[n], &s->instances[n])) < 0)
+                        return r;
         }
-        for (size_t n = 0; n < r->n_sockets; n++) {
-                const SocketEntry *e = r->sockets[n];
+        for (size_t n = 0; n < rs->n_sockets; n++) {
+                const SocketEntry *e = rs->sockets[n];
                 SnapshotSocket *o = &s->sockets[n];
 
                 snprintf(o->interface, sizeof(o->interface), "%s", vrrp_socket_ifname(e->sock));
@@ -71,6 +71,6 @@ int routers_snapshot(const Routers *r, Snapshot *s) {
                 o->received = e->received;
                 memcpy(o->drops, e->drops, sizeof(o->drops));
         }
-        s->n_sockets = r->n_sockets;
-        return snapshot_probes(r->probes, &s->probes, &s->n_probes);
+        s->n_sockets = rs->n_sockets;
+        return snapshot_probes(rs->probes, &s->probes, &s->n_probes);
 }
