@@ -80,6 +80,8 @@ uint64_t instance_now_usec(void);
 /* Arms a one-shot timer source at the absolute time `at`; 0 disarms it. */
 void instance_arm(sd_event_source *s, uint64_t at);
 _printf_(3, 4) void log_instance(const Instance *i, int level, const char *fmt, ...);
+/* As log_instance(), "%m" naming the error; returns -|error|. */
+_printf_(4, 5) int log_instance_errno(const Instance *i, int level, int error, const char *fmt, ...);
 /* The link, probe or VIP fault changed: tell the state machine. */
 void instance_update_fault(Instance *i);
 

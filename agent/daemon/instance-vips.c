@@ -138,9 +138,9 @@ void instance_vips_set(Instance *i, bool hold, bool at_start) {
                 r = netlink_addr_del(i->env->netlink, i->ifindex, p);
                 if (r < 0) {
                         i->counters.vip_remove_failures++;
-                        log_instance(i, i->vip_retry_usec == VIP_RETRY_FIRST_USEC ? LOG_ERR : LOG_DEBUG,
-                                     "cannot remove virtual address %s from %s: %s; trying again",
-                                     ip_prefix_to_string(p, buf), i->cfg->interface, strerror(-r));
+                        log_instance_errno(i, i->vip_retry_usec == VIP_RETRY_FIRST_USEC ? LOG_ERR : LOG_DEBUG, r,
+                                           "cannot remove virtual address %s from %s: %m; trying again",
+                                           ip_prefix_to_string(p, buf), i->cfg->interface);
                         failed = true;
                 }
         }
@@ -178,7 +178,7 @@ static void announce_round(Instance *i) {
                 r = a->family == AF_INET ? announce_garp(i->env->announcer, i->ifindex, mac, &a->u.in)
                                          : announce_na(i->env->announcer, i->ifindex, mac, &ll.u.in6, &a->u.in6);
                 if (r < 0)
-                        log_instance(i, LOG_DEBUG, "announcing failed: %s", strerror(-r));
+                        log_instance_errno(i, LOG_DEBUG, r, "announcing failed: %m");
         }
 }
 
@@ -241,8 +241,8 @@ void instance_vips_update(Instance *i, const InstanceConfig *old) {
                         r = netlink_addr_del(i->env->netlink, i->ifindex, &old->vips[k]);
                         if (r < 0) {
                                 i->counters.vip_remove_failures++;
-                                log_instance(i, LOG_ERR, "cannot remove virtual address %s from %s: %s", buf,
-                                             cfg->interface, strerror(-r));
+                                log_instance_errno(i, LOG_ERR, r, "cannot remove virtual address %s from %s: %m",
+                                                   buf, cfg->interface);
                         }
                 }
         for (size_t k = 0; k < cfg->n_vips; k++)

@@ -1,6 +1,7 @@
 #include "daemon/instance-internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,25 +22,48 @@ uint64_t instance_now_usec(void) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-void log_instance(const Instance *i, int level, const char *fmt, ...) {
+/* With the instance's journal fields; errno is |error| while formatting,
+ * so "%m" names it. */
+static int log_instance_va(const Instance *i, int level, int error, const char *fmt, va_list ap) {
         _cleanup_free_ char *msg = NULL, *f_name = NULL, *f_vrid = NULL, *f_if = NULL, *f_state = NULL;
-        va_list ap;
+        int saved = errno;
 
+        if (error < 0)
+                error = -error;
         if (level > log_get_max_level())
-                return;
-        va_start(ap, fmt);
+                return -error;
+        errno = error;
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
-        va_end(ap);
+        errno = saved;
         if (!msg || asprintf(&f_name, "PROMVIP_INSTANCE=%s", i->cfg->name) < 0 ||
             asprintf(&f_vrid, "VRRP_VRID=%u", i->cfg->vrid) < 0 ||
             asprintf(&f_if, "INTERFACE=%s", i->cfg->interface) < 0 ||
             asprintf(&f_state, "VRRP_STATE=%s", vrrp_state_to_string(i->fsm.state)) < 0) {
                 log_full(level, "instance '%s': %s", i->cfg->name, msg ? msg : "(out of memory)");
-                return;
+                return -error;
         }
         log_struct(level, ((const char *const[]) { f_name, f_vrid, f_if, f_state, NULL }),
                    "instance '%s': %s", i->cfg->name, msg);
+        return -error;
+}
+
+void log_instance(const Instance *i, int level, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) log_instance_va(i, level, 0, fmt, ap);
+        va_end(ap);
+}
+
+int log_instance_errno(const Instance *i, int level, int error, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = log_instance_va(i, level, error, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 void instance_arm(sd_event_source *s, uint64_t at) {
@@ -102,8 +126,8 @@ static void send_advert(Instance *i, uint8_t priority) {
                 len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
                 if (len < 0 || !i->sock || !i->have_source) {
                         i->counters.send_errors++;
-                        log_instance(i, LOG_DEBUG, "sending an advertisement failed: %s",
-                                     strerror(len < 0 ? -len : ENOTCONN));
+                        log_instance_errno(i, LOG_DEBUG, len < 0 ? len : -ENOTCONN,
+                                           "sending an advertisement failed: %m");
                         continue;
                 }
                 vrrp_socket_queue(i->sock, &i->source, &dsts[k], buf, (size_t) len, &i->counters.adverts_sent,
@@ -213,7 +237,7 @@ static void arm_timer(Instance *i) {
         if (r >= 0 && !i->timer_on)
                 r = sd_event_source_set_enabled(i->timer, SD_EVENT_ON);
         if (r < 0) {
-                log_instance(i, LOG_ERR, "arming the VRRP timer failed: %s", strerror(-r));
+                log_instance_errno(i, LOG_ERR, r, "arming the VRRP timer failed: %m");
                 return;
         }
         i->timer_on = true;
