@@ -76,7 +76,9 @@ struct Instance {
 /* sd-event's default accuracy (250 ms) would ruin failover timing. */
 #define INSTANCE_TIMER_ACCURACY_USEC 100
 
-uint64_t instance_now_usec(void);
+/* Now on CLOCK_MONOTONIC: the loop's wake-up time, which its timers
+ * compare deadlines against (the clock with InstanceEnv.long_dispatch). */
+uint64_t instance_now(const Instance *i);
 /* Arms a one-shot timer source at the absolute time `at`; 0 disarms it. */
 void instance_arm(sd_event_source *s, uint64_t at);
 _printf_(3, 4) void log_instance(const Instance *i, int level, const char *fmt, ...);

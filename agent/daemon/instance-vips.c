@@ -28,7 +28,7 @@ static int on_vip_fault_timer(sd_event_source *s, uint64_t usec, void *userdata)
         (void) s, (void) usec;
         if (i->vip_fault == INSTANCE_VIP_FAULT_ENTERING) {
                 i->vip_fault = INSTANCE_VIP_FAULT_ACTIVE;
-                instance_arm(i->vip_fault_timer, instance_now_usec() + i->vip_fault_usec);
+                instance_arm(i->vip_fault_timer, instance_now(i) + i->vip_fault_usec);
                 log_instance(i, LOG_ERR, "fault: %s; trying again in %.0f s", i->vip_fault_reason,
                              (double) i->vip_fault_usec / USEC_PER_SEC);
                 i->vip_fault_usec = i->vip_fault_usec * 2 < VIP_FAULT_MAX_USEC ? i->vip_fault_usec * 2
@@ -101,7 +101,7 @@ static void add_failed(Instance *i, const IpPrefix *p, int err) {
         snprintf(i->vip_fault_reason, sizeof(i->vip_fault_reason), "cannot add virtual address %s on %s: %s",
                  ip_prefix_to_string(p, buf), i->cfg->interface, strerror(-err));
         i->vip_fault = INSTANCE_VIP_FAULT_ENTERING;
-        instance_arm(i->vip_fault_timer, instance_now_usec());
+        instance_arm(i->vip_fault_timer, instance_now(i));
 }
 
 static bool add_vip(Instance *i, const IpPrefix *p) {
@@ -150,7 +150,7 @@ void instance_vips_set(Instance *i, bool hold, bool at_start) {
                 return;
         }
         if (failed) {
-                instance_arm(i->vip_retry, instance_now_usec() + i->vip_retry_usec);
+                instance_arm(i->vip_retry, instance_now(i) + i->vip_retry_usec);
                 i->vip_retry_usec = i->vip_retry_usec * 2 < VIP_RETRY_MAX_USEC ? i->vip_retry_usec * 2
                                                                              : VIP_RETRY_MAX_USEC;
         } else {
@@ -185,7 +185,7 @@ static void announce_round(Instance *i) {
 /* The next announcement: the rest of this burst, the second burst, or a refresh. */
 static void announce_next(Instance *i) {
         const InstanceConfig *c = i->cfg;
-        uint64_t now = instance_now_usec();
+        uint64_t now = instance_now(i);
 
         while (i->announce_rounds_left > 0) {
                 announce_round(i);

@@ -11,15 +11,15 @@
 
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 #include "probe/priority.h"
 
 #define SPLIT_BRAIN_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 
-uint64_t instance_now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+uint64_t instance_now(const Instance *i) {
+        if (i->env->long_dispatch)
+                return now_usec(CLOCK_MONOTONIC);
+        return loop_now_usec(i->env->event, CLOCK_MONOTONIC);
 }
 
 /* With the instance's journal fields; errno is |error| while formatting,
@@ -136,7 +136,7 @@ static void send_advert(Instance *i, uint8_t priority) {
 }
 
 static void split_brain(Instance *i, const IpAddr *other, bool answered) {
-        uint64_t now = instance_now_usec();
+        uint64_t now = instance_now(i);
         char buf[IP_ADDR_STRLEN];
 
         i->counters.split_brain++;
@@ -151,7 +151,7 @@ static void split_brain(Instance *i, const IpAddr *other, bool answered) {
 
 static void log_handover(Instance *i, const VrrpActions *a) {
         if (a->flags & VRRP_ACT_HANDOVER) {
-                uint64_t left = i->fsm.handover_deadline - instance_now_usec();
+                uint64_t left = i->fsm.handover_deadline - instance_now(i);
                 log_instance(i, LOG_INFO,
                              "handing over: sent priority 0, keeping the virtual addresses until a new master is heard (at most %.1f s)",
                              (double) left / USEC_PER_SEC);
@@ -184,14 +184,10 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
         if (a->flags & VRRP_ACT_SPLIT_BRAIN)
                 split_brain(i, peer, a->flags & VRRP_ACT_SEND_ADVERT);
         if (a->new_state != a->old_state) {
-                struct timespec ts;
-
-                clock_gettime(CLOCK_REALTIME, &ts);
                 i->counters.transitions++;
                 i->counters.state_changes[a->old_state][a->new_state]++;
                 i->counters.last_transition_from = a->old_state;
-                i->counters.last_transition_realtime_usec =
-                        (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+                i->counters.last_transition_realtime_usec = now_usec(CLOCK_REALTIME);
                 log_instance(i, LOG_INFO, "%s -> %s (%s)", vrrp_state_to_string(a->old_state),
                              vrrp_state_to_string(a->new_state), a->reason ? a->reason : "");
                 if (a->old_state == VRRP_STATE_MASTER)
@@ -247,7 +243,7 @@ static void arm_timer(Instance *i) {
 static void handle(Instance *i, const VrrpEvent *ev) {
         VrrpActions a;
 
-        vrrp_fsm_handle(&i->fsm, ev, instance_now_usec(), &a);
+        vrrp_fsm_handle(&i->fsm, ev, instance_now(i), &a);
         apply(i, &a, &ev->src);
         arm_timer(i);
         track_master(i);
@@ -257,9 +253,12 @@ static void run_timer(Instance *i, uint64_t usec, uint64_t woke) {
         i->timer_armed_at = 0;
         /* The master is declared down only after the adverts already queued
          * are read: on a loaded host the timer and the socket get ready in
-         * one wake-up, and the timer must not win. */
+         * one wake-up, and the timer must not win. The check, the adverts
+         * read and the timer event all take the loop's wake-up time, so a
+         * deadline that passes while this dispatch works is left to the
+         * next wake-up, which reads the socket first again. */
         if (i->fsm.state == VRRP_STATE_BACKUP && i->sock && i->fsm.timer_at != 0 &&
-            instance_now_usec() >= i->fsm.timer_at)
+            instance_now(i) >= i->fsm.timer_at)
                 vrrp_socket_receive_now(i->sock);
         /* The loop's wake-up time against the due time: what a stalled or
          * starved host costs the master's advert rhythm (not an early
@@ -276,9 +275,9 @@ void instance_run_due_timer(Instance *i, uint64_t now) {
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Instance *i = userdata;
-        uint64_t woke;
+        uint64_t woke = loop_now_usec(sd_event_source_get_event(s), CLOCK_MONOTONIC);
 
-        if (sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &woke) < 0 || woke < usec)
+        if (woke < usec)
                 woke = usec;
         /* This instance (due at usec) and the others due by now, with their
          * adverts sent together. */
@@ -522,7 +521,7 @@ int instance_update(Instance *i, const InstanceConfig *cfg) {
         if (r < 0)
                 return r;
         i->self_peers_noticed = 0;
-        vrrp_fsm_update_params(&i->fsm, &params, instance_now_usec());
+        vrrp_fsm_update_params(&i->fsm, &params, instance_now(i));
         (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
         arm_timer(i);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");

@@ -38,6 +38,11 @@ typedef struct InstanceEnv {
          * dispatch; optional. */
         void (*timers_due)(void *userdata, uint64_t now);
         void *userdata;
+        /* Set while the dispatch running now did work of unbounded length
+         * before calling in (a reload loads the configuration and looks up
+         * the script user): the loop's wake-up time can be older than a
+         * Master_Down_Interval, so deadlines are taken from the clock. */
+        bool long_dispatch;
 } InstanceEnv;
 
 int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg);

@@ -422,6 +422,7 @@ int routers_reload(Routers *rs, Config *config) {
                 r = -ENOMEM;
         child_user_unref(rs->env.script_user);
         rs->env.script_user = user;
+        rs->env.long_dispatch = true; /* the configuration was loaded in this dispatch */
         /* Unchanged instances carry on, pointed at the new config; changed
          * settings of the same virtual router apply in place. */
         for (size_t n = 0; n < config->n_instances; n++) {
@@ -480,6 +481,7 @@ int routers_reload(Routers *rs, Config *config) {
         close_unused_sockets(rs);
         /* Kept instances may track probes that are new or gone. */
         on_probes_changed(rs);
+        rs->env.long_dispatch = false;
         return r;
 }
 
