@@ -49,6 +49,7 @@ struct Instance {
         IpAddr source;     /* sender address of our advertisements */
         const char *link_fault;  /* why the interface is unusable, or NULL */
         const char *probe_fault; /* a tracked weight-0 probe that is DOWN, or NULL */
+        const char *timer_fault; /* the VRRP timer could not be armed, or NULL */
         bool faulted;            /* what the state machine was last told */
         VrrpSocket *sock;  /* borrowed from the environment */
         sd_event_source *timer;  /* the state machine's; enabled ON */
@@ -79,8 +80,9 @@ struct Instance {
 /* Now on CLOCK_MONOTONIC: the loop's wake-up time, which its timers
  * compare deadlines against (the clock with InstanceEnv.long_dispatch). */
 uint64_t instance_now(const Instance *i);
-/* Arms a one-shot timer source at the absolute time `at`; 0 disarms it. */
-void instance_arm(sd_event_source *s, uint64_t at);
+/* Arms a one-shot timer source of i at the absolute time `at`; 0 disarms
+ * it. 0, or a negative errno, logged. */
+int instance_arm(const Instance *i, sd_event_source *s, uint64_t at);
 _printf_(3, 4) void log_instance(const Instance *i, int level, const char *fmt, ...);
 /* As log_instance(), "%m" naming the error; returns -|error|. */
 _printf_(4, 5) int log_instance_errno(const Instance *i, int level, int error, const char *fmt, ...);

@@ -28,7 +28,7 @@ static int on_vip_fault_timer(sd_event_source *s, uint64_t usec, void *userdata)
         (void) s, (void) usec;
         if (i->vip_fault == INSTANCE_VIP_FAULT_ENTERING) {
                 i->vip_fault = INSTANCE_VIP_FAULT_ACTIVE;
-                instance_arm(i->vip_fault_timer, instance_now(i) + i->vip_fault_usec);
+                instance_arm(i, i->vip_fault_timer, instance_now(i) + i->vip_fault_usec);
                 log_instance(i, LOG_ERR, "fault: %s; trying again in %.0f s", i->vip_fault_reason,
                              (double) i->vip_fault_usec / USEC_PER_SEC);
                 i->vip_fault_usec = i->vip_fault_usec * 2 < VIP_FAULT_MAX_USEC ? i->vip_fault_usec * 2
@@ -75,13 +75,15 @@ int instance_vips_init(Instance *i) {
                                       on_vip_retry, i);
         if (r < 0)
                 return r;
-        instance_arm(i->announce_timer, 0);
-        instance_arm(i->vip_fault_timer, 0);
-        instance_arm(i->vip_retry, 0);
         (void) sd_event_source_set_description(i->announce_timer, "vrrp-announce");
         (void) sd_event_source_set_description(i->vip_fault_timer, "vip-fault");
         (void) sd_event_source_set_description(i->vip_retry, "vip-retry");
-        return 0;
+        r = instance_arm(i, i->announce_timer, 0);
+        if (r >= 0)
+                r = instance_arm(i, i->vip_fault_timer, 0);
+        if (r >= 0)
+                r = instance_arm(i, i->vip_retry, 0);
+        return r;
 }
 
 void instance_vips_done(Instance *i) {
@@ -101,7 +103,7 @@ static void add_failed(Instance *i, const IpPrefix *p, int err) {
         snprintf(i->vip_fault_reason, sizeof(i->vip_fault_reason), "cannot add virtual address %s on %s: %s",
                  ip_prefix_to_string(p, buf), i->cfg->interface, strerror(-err));
         i->vip_fault = INSTANCE_VIP_FAULT_ENTERING;
-        instance_arm(i->vip_fault_timer, instance_now(i));
+        instance_arm(i, i->vip_fault_timer, instance_now(i));
 }
 
 static bool add_vip(Instance *i, const IpPrefix *p) {
@@ -150,14 +152,14 @@ void instance_vips_set(Instance *i, bool hold, bool at_start) {
                 return;
         }
         if (failed) {
-                instance_arm(i->vip_retry, instance_now(i) + i->vip_retry_usec);
+                instance_arm(i, i->vip_retry, instance_now(i) + i->vip_retry_usec);
                 i->vip_retry_usec = i->vip_retry_usec * 2 < VIP_RETRY_MAX_USEC ? i->vip_retry_usec * 2
                                                                              : VIP_RETRY_MAX_USEC;
         } else {
                 if (i->vip_retry_usec != VIP_RETRY_FIRST_USEC)
                         log_instance(i, LOG_NOTICE, "virtual addresses removed from %s at last", i->cfg->interface);
                 i->vip_retry_usec = VIP_RETRY_FIRST_USEC;
-                instance_arm(i->vip_retry, 0);
+                instance_arm(i, i->vip_retry, 0);
         }
 }
 
@@ -191,19 +193,19 @@ static void announce_next(Instance *i) {
                 announce_round(i);
                 i->announce_rounds_left--;
                 if (i->announce_rounds_left > 0 && c->garp_interval_usec > 0) {
-                        instance_arm(i->announce_timer, now + c->garp_interval_usec);
+                        instance_arm(i, i->announce_timer, now + c->garp_interval_usec);
                         return;
                 }
         }
         if (i->announce_second_burst) {
                 i->announce_second_burst = false;
                 i->announce_rounds_left = c->garp_master_repeat;
-                instance_arm(i->announce_timer, now + c->garp_master_delay_usec);
+                instance_arm(i, i->announce_timer, now + c->garp_master_delay_usec);
         } else if (c->garp_master_refresh_usec > 0) {
                 i->announce_rounds_left = 1;
-                instance_arm(i->announce_timer, now + c->garp_master_refresh_usec);
+                instance_arm(i, i->announce_timer, now + c->garp_master_refresh_usec);
         } else
-                instance_arm(i->announce_timer, 0);
+                instance_arm(i, i->announce_timer, 0);
 }
 
 void instance_vips_announce(Instance *i) {
@@ -216,7 +218,7 @@ void instance_vips_announce(Instance *i) {
 }
 
 void instance_vips_announce_stop(Instance *i) {
-        instance_arm(i->announce_timer, 0);
+        instance_arm(i, i->announce_timer, 0);
 }
 
 static bool has_vip(const InstanceConfig *c, const IpPrefix *p) {

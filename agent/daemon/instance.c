@@ -66,13 +66,23 @@ int log_instance_errno(const Instance *i, int level, int error, const char *fmt,
         return r;
 }
 
-void instance_arm(sd_event_source *s, uint64_t at) {
-        if (at == 0) {
-                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                return;
+int instance_arm(const Instance *i, sd_event_source *s, uint64_t at) {
+        const char *what = NULL;
+        int r;
+
+        if (at == 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        else {
+                r = sd_event_source_set_time(s, at);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         }
-        (void) sd_event_source_set_time(s, at);
-        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                (void) sd_event_source_get_description(s, &what);
+                return log_instance_errno(i, LOG_ERR, r, "%s the %s timer failed: %m", at ? "arming" : "disarming",
+                                          what ? what : "an");
+        }
+        return 0;
 }
 
 /* ---- actions ---- */
@@ -221,8 +231,9 @@ static void arm_timer(Instance *i) {
         int r;
 
         if (at == 0) {
-                if (i->timer_on)
-                        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
+                /* One left on finds nothing armed when it fires. */
+                if (i->timer_on && (r = sd_event_source_set_enabled(i->timer, SD_EVENT_OFF)) < 0)
+                        log_instance_errno(i, LOG_WARNING, r, "disarming the VRRP timer failed: %m");
                 i->timer_on = false;
                 i->timer_armed_at = 0;
                 return;
@@ -233,7 +244,10 @@ static void arm_timer(Instance *i) {
         if (r >= 0 && !i->timer_on)
                 r = sd_event_source_set_enabled(i->timer, SD_EVENT_ON);
         if (r < 0) {
+                /* Without its timer the router would never advertise or
+                 * take over: a fault (instance_update_fault()). */
                 log_instance_errno(i, LOG_ERR, r, "arming the VRRP timer failed: %m");
+                i->timer_fault = "the VRRP timer cannot be armed";
                 return;
         }
         i->timer_on = true;
@@ -247,6 +261,8 @@ static void handle(Instance *i, const VrrpEvent *ev) {
         apply(i, &a, &ev->src);
         arm_timer(i);
         track_master(i);
+        if (i->timer_fault && !i->faulted)
+                instance_update_fault(i);
 }
 
 static void run_timer(Instance *i, uint64_t usec, uint64_t woke) {
@@ -339,7 +355,7 @@ static void set_link(Instance *i, const InstanceLink *l) {
 
 void instance_update_fault(Instance *i) {
         bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
-        bool faulted = i->link_fault || i->probe_fault || vip_fault;
+        bool faulted = i->link_fault || i->probe_fault || vip_fault || i->timer_fault;
 
         if (faulted == i->faulted)
                 return;
@@ -349,6 +365,9 @@ void instance_update_fault(Instance *i) {
                         log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
                 else if (i->probe_fault)
                         log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
+                else if (i->timer_fault)
+                        log_instance(i, LOG_ERR, "fault: %s; trying again at the next change of the links",
+                                     i->timer_fault);
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
         } else {
                 log_instance(i, LOG_INFO, "fault cleared");
@@ -409,6 +428,10 @@ static void refresh_link(Instance *i) {
         InstanceLink l;
         bool entering;
 
+        /* A VRRP timer that could not be armed is tried again, from the
+         * start of the state machine when the fault clears. */
+        if (i->faulted)
+                i->timer_fault = NULL;
         i->link_fault = read_link(i, &l);
         entering = i->link_fault && !i->faulted;
         if (entering)
@@ -454,12 +477,13 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
                 r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX,
                                       vrrp_timer_accuracy_us(cfg->advert_interval_cs), on_timer, i);
         if (r >= 0)
+                r = sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
+        if (r >= 0)
                 r = instance_vips_init(i);
         if (r < 0) {
                 instance_free(i);
                 return r;
         }
-        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(i->timer, "vrrp-timer");
         *ret = i;
         return 0;
@@ -522,8 +546,12 @@ int instance_update(Instance *i, const InstanceConfig *cfg) {
                 return r;
         i->self_peers_noticed = 0;
         vrrp_fsm_update_params(&i->fsm, &params, instance_now(i));
-        (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
+        r = sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
+        if (r < 0)
+                log_instance_errno(i, LOG_WARNING, r, "setting the VRRP timer's accuracy failed: %m");
         arm_timer(i);
+        if (i->timer_fault)
+                instance_update_fault(i);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
         instance_vips_update(i, old);
         instance_refresh(i);

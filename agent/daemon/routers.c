@@ -216,12 +216,23 @@ static void on_resync(Netlink *nl, void *userdata) {
 
 #define REAPER_INTERVAL_USEC (100 * USEC_PER_MSEC)
 
+/* Without it, the retired instances stay until a reload retires another. */
+static void arm_reaper(Routers *rs) {
+        int r;
+
+        r = sd_event_source_set_time_relative(rs->reaper, REAPER_INTERVAL_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(rs->reaper, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "arming the timer that frees removed instances failed: %m");
+}
+
 /* Frees the retired instances whose hand-over and hooks are done. */
 static int on_reaper(sd_event_source *s, uint64_t usec, void *userdata) {
         Routers *rs = userdata;
         size_t w = 0;
 
-        (void) usec;
+        (void) s, (void) usec;
         for (size_t k = 0; k < rs->n_retired; k++) {
                 Retired *t = &rs->retired[k];
                 if (!instance_stopped(t->instance) || instance_hooks_pending(t->instance) > 0)
@@ -233,10 +244,8 @@ static int on_reaper(sd_event_source *s, uint64_t usec, void *userdata) {
         }
         rs->n_retired = w;
         close_unused_sockets(rs);
-        if (w > 0) {
-                (void) sd_event_source_set_time_relative(s, REAPER_INTERVAL_USEC);
-                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        }
+        if (w > 0)
+                arm_reaper(rs);
         return 0;
 }
 
@@ -255,8 +264,7 @@ static void retire(Routers *rs, Instance *i, Config *config) {
         rs->retired = a;
         a[rs->n_retired++] = (Retired) { .instance = i, .config = conf_ref(config) };
         instance_stop(i);
-        (void) sd_event_source_set_time_relative(rs->reaper, REAPER_INTERVAL_USEC);
-        (void) sd_event_source_set_enabled(rs->reaper, SD_EVENT_ONESHOT);
+        arm_reaper(rs);
 }
 
 static void on_probes_changed(void *userdata) {
@@ -334,9 +342,10 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
                                   .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
                                   .timers_due = timers_due, .userdata = rs };
         r = sd_event_add_time_relative(event, &rs->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, rs);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(rs->reaper, SD_EVENT_OFF);
         if (r < 0)
                 goto fail;
-        (void) sd_event_source_set_enabled(rs->reaper, SD_EVENT_OFF);
         for (size_t n = 0; n < config->n_instances; n++)
                 if ((r = add_instance(rs, &config->instances[n], &i)) < 0)
                         goto fail;
