@@ -86,12 +86,12 @@ void instance_refresh(Instance *i);
 /* Some probe changed between UP and DOWN: recompute the effective priority
  * and the probe fault. */
 void instance_probes_changed(Instance *i);
-/* An advertisement for our VRID arrived on our socket. */
 /* Runs the instance's timer if it was due by `now` (the loop's wake-up
  * time): the routers of a host with one interval are served by the first
  * timer that fires, with one pass of the loop instead of one per router. */
 void instance_run_due_timer(Instance *i, uint64_t now);
 
+/* An advertisement for our VRID arrived on our socket. */
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv);
 /* An address went away from an interface: a VIP of a master comes back. */
 void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr);
