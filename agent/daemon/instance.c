@@ -24,7 +24,7 @@ uint64_t instance_now(const Instance *i) {
 
 /* With the instance's journal fields; errno is |error| while formatting,
  * so "%m" names it. */
-static int log_instance_va(const Instance *i, int level, int error, const char *fmt, va_list ap) {
+_printf_(4, 0) static int log_instance_va(const Instance *i, int level, int error, const char *fmt, va_list ap) {
         _cleanup_free_ char *msg = NULL, *f_name = NULL, *f_vrid = NULL, *f_if = NULL, *f_state = NULL;
         int saved = errno;
 
