@@ -427,11 +427,11 @@ int routers_reload(Routers *rs, Config *config) {
                 free(keep);
                 return -ENOMEM;
         }
+        rs->env.long_dispatch = true; /* the configuration was loaded in this dispatch */
         if (probes_reload(rs->probes, config, user) < 0)
                 r = -ENOMEM;
         child_user_unref(rs->env.script_user);
         rs->env.script_user = user;
-        rs->env.long_dispatch = true; /* the configuration was loaded in this dispatch */
         /* Unchanged instances carry on, pointed at the new config; changed
          * settings of the same virtual router apply in place. */
         for (size_t n = 0; n < config->n_instances; n++) {
