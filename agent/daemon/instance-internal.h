@@ -108,5 +108,3 @@ void instance_vips_announce_stop(Instance *i);
 /* A master adds and removes only the VIPs that differ between `old` and
  * the current config (a reload). */
 void instance_vips_update(Instance *i, const InstanceConfig *old);
-/* A master puts back a VIP that is not on its interface any more. */
-void instance_vips_restore(Instance *i, const IpPrefix *p);

@@ -256,11 +256,29 @@ void instance_vips_update(Instance *i, const InstanceConfig *old) {
                 instance_vips_announce(i);
 }
 
-void instance_vips_restore(Instance *i, const IpPrefix *p) {
+/* A master puts back a VIP that is not on its interface any more. */
+static void restore_vip(Instance *i, const IpPrefix *p) {
         char buf[IP_PREFIX_STRLEN];
 
         log_instance(i, LOG_WARNING, "virtual address %s was removed from %s by someone else: adding it back",
                      ip_prefix_to_string(p, buf), i->cfg->interface);
         if (add_vip(i, p))
                 instance_vips_announce(i);
+}
+
+void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
+        if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (ip_addr_equal(&i->cfg->vips[k].addr, &addr->addr))
+                        restore_vip(i, &i->cfg->vips[k]);
+}
+
+void instance_resync(Instance *i) {
+        instance_refresh(i);
+        if (i->fsm.state != VRRP_STATE_MASTER)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
+                        restore_vip(i, &i->cfg->vips[k]);
 }

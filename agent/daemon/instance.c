@@ -586,20 +586,3 @@ void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv)
         handle(i, &(VrrpEvent) { .type = VRRP_EV_ADVERT, .priority = adv->priority,
                                  .adver_int_cs = adv->adver_int_cs, .src = ctx->src });
 }
-
-void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
-        if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
-                return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++)
-                if (ip_addr_equal(&i->cfg->vips[k].addr, &addr->addr))
-                        instance_vips_restore(i, &i->cfg->vips[k]);
-}
-
-void instance_resync(Instance *i) {
-        instance_refresh(i);
-        if (i->fsm.state != VRRP_STATE_MASTER)
-                return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++)
-                if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
-                        instance_vips_restore(i, &i->cfg->vips[k]);
-}
