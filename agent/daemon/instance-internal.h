@@ -1,16 +1,91 @@
-/* What instance.c and instance-vips.c share; not for other modules. */
+/* What instance.c, instance-vips.c and instance-snapshot.c share: the
+ * instance itself; not for other modules. */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "daemon/hooks.h"
 #include "daemon/instance.h"
+#include "probe/priority.h"
+#include "shared/lateness.h"
 #include "shared/macro.h"
+#include "vrrp/announce-schedule.h"
+#include "vrrp/vrrp-filter.h"
+#include "vrrp/vrrp-fsm.h"
+
+typedef struct InstanceCounters {
+        uint64_t adverts_sent;
+        uint64_t adverts_received;
+        uint64_t transitions;
+        uint64_t split_brain;
+        uint64_t split_brain_answers; /* answered: at most one per advertisement interval */
+        uint64_t send_errors;
+        uint64_t rfc9568_checksums; /* v3 IPv4 adverts whose checksum left out the pseudo-header */
+        uint64_t drops[_VRRP_DROP_MAX];
+        uint64_t state_changes[_VRRP_STATE_MAX][_VRRP_STATE_MAX]; /* [from][to] */
+        uint64_t master_changes;     /* the master we see (us or a peer) changed */
+        uint64_t last_transition_realtime_usec;
+        VrrpState last_transition_from;
+        uint64_t vip_add_failures;    /* the kernel refused to add a VIP */
+        uint64_t vip_remove_failures; /* ... or to remove one */
+        Lateness advert_lateness;     /* MASTER: how late the advert timer fired */
+} InstanceCounters;
+
+/* A master that cannot hold its VIPs: FAULT for a while (see instance-vips.c). */
+typedef enum InstanceVipFault {
+        INSTANCE_VIP_FAULT_NONE,
+        INSTANCE_VIP_FAULT_ENTERING, /* an add failed; the fault begins from the loop */
+        INSTANCE_VIP_FAULT_ACTIVE,   /* until vip_fault_timer */
+} InstanceVipFault;
+
+struct Instance {
+        const InstanceConfig *cfg;
+        const InstanceEnv *env;
+        VrrpFsm fsm;
+        int ifindex;       /* 0: the interface does not exist */
+        bool link_up;
+        bool have_source;
+        IpAddr source;     /* sender address of our advertisements */
+        const char *link_fault;  /* why the interface is unusable, or NULL */
+        const char *probe_fault; /* a tracked weight-0 probe that is DOWN, or NULL */
+        const char *timer_fault; /* the VRRP timer could not be armed, or NULL */
+        bool faulted;            /* what the state machine was last told */
+        VrrpSocket *sock;  /* borrowed from the environment */
+        sd_event_source *timer;  /* the state machine's; enabled ON */
+        bool timer_on;
+        uint64_t timer_armed_at; /* pending at this time; 0: nothing pending */
+        sd_event_source *announce_timer;
+        HookQueue *hooks;
+        TrackState *track_states; /* room for the config's tracks, see tracked_priority() */
+        size_t n_track_states;
+        AnnounceSchedule announce;
+        InstanceVipFault vip_fault;
+        char vip_fault_reason[160];
+        sd_event_source *vip_fault_timer; /* enters, then ends the VIP fault */
+        uint64_t vip_fault_usec;          /* how long the next VIP fault lasts */
+        sd_event_source *vip_retry;       /* retries a removal that failed */
+        uint64_t vip_retry_usec;
+        uint64_t split_brain_logged_at;
+        uint64_t self_peers_noticed; /* unicast peers found to be us, said once (bit k: peer k) */
+        bool master_seen;
+        IpAddr master_seen_addr;     /* for master_changes */
+        InstanceCounters counters;
+};
 
 /* sd-event's default accuracy (250 ms) would ruin failover timing. */
 #define INSTANCE_TIMER_ACCURACY_USEC 100
 
-uint64_t instance_now_usec(void);
-/* Arms a one-shot timer source at the absolute time `at`; 0 disarms it. */
-void instance_arm(sd_event_source *s, uint64_t at);
+/* Now on CLOCK_MONOTONIC: the loop's wake-up time, which its timers
+ * compare deadlines against (the clock with InstanceEnv.long_dispatch). */
+uint64_t instance_now(const Instance *i);
+/* Arms a one-shot timer source of i at the absolute time `at`; 0 disarms
+ * it. 0, or a negative errno, logged. */
+int instance_arm(const Instance *i, sd_event_source *s, uint64_t at);
 _printf_(3, 4) void log_instance(const Instance *i, int level, const char *fmt, ...);
+/* As log_instance(), "%m" naming the error; returns -|error|. */
+_printf_(4, 5) int log_instance_errno(const Instance *i, int level, int error, const char *fmt, ...);
 /* The link, probe or VIP fault changed: tell the state machine. */
 void instance_update_fault(Instance *i);
 
@@ -33,5 +108,3 @@ void instance_vips_announce_stop(Instance *i);
 /* A master adds and removes only the VIPs that differ between `old` and
  * the current config (a reload). */
 void instance_vips_update(Instance *i, const InstanceConfig *old);
-/* A master puts back a VIP that is not on its interface any more. */
-void instance_vips_restore(Instance *i, const IpPrefix *p);

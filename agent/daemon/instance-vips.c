@@ -28,7 +28,7 @@ static int on_vip_fault_timer(sd_event_source *s, uint64_t usec, void *userdata)
         (void) s, (void) usec;
         if (i->vip_fault == INSTANCE_VIP_FAULT_ENTERING) {
                 i->vip_fault = INSTANCE_VIP_FAULT_ACTIVE;
-                instance_arm(i->vip_fault_timer, instance_now_usec() + i->vip_fault_usec);
+                instance_arm(i, i->vip_fault_timer, instance_now(i) + i->vip_fault_usec);
                 log_instance(i, LOG_ERR, "fault: %s; trying again in %.0f s", i->vip_fault_reason,
                              (double) i->vip_fault_usec / USEC_PER_SEC);
                 i->vip_fault_usec = i->vip_fault_usec * 2 < VIP_FAULT_MAX_USEC ? i->vip_fault_usec * 2
@@ -75,13 +75,15 @@ int instance_vips_init(Instance *i) {
                                       on_vip_retry, i);
         if (r < 0)
                 return r;
-        instance_arm(i->announce_timer, 0);
-        instance_arm(i->vip_fault_timer, 0);
-        instance_arm(i->vip_retry, 0);
         (void) sd_event_source_set_description(i->announce_timer, "vrrp-announce");
         (void) sd_event_source_set_description(i->vip_fault_timer, "vip-fault");
         (void) sd_event_source_set_description(i->vip_retry, "vip-retry");
-        return 0;
+        r = instance_arm(i, i->announce_timer, 0);
+        if (r >= 0)
+                r = instance_arm(i, i->vip_fault_timer, 0);
+        if (r >= 0)
+                r = instance_arm(i, i->vip_retry, 0);
+        return r;
 }
 
 void instance_vips_done(Instance *i) {
@@ -101,7 +103,7 @@ static void add_failed(Instance *i, const IpPrefix *p, int err) {
         snprintf(i->vip_fault_reason, sizeof(i->vip_fault_reason), "cannot add virtual address %s on %s: %s",
                  ip_prefix_to_string(p, buf), i->cfg->interface, strerror(-err));
         i->vip_fault = INSTANCE_VIP_FAULT_ENTERING;
-        instance_arm(i->vip_fault_timer, instance_now_usec());
+        instance_arm(i, i->vip_fault_timer, instance_now(i));
 }
 
 static bool add_vip(Instance *i, const IpPrefix *p) {
@@ -138,9 +140,9 @@ void instance_vips_set(Instance *i, bool hold, bool at_start) {
                 r = netlink_addr_del(i->env->netlink, i->ifindex, p);
                 if (r < 0) {
                         i->counters.vip_remove_failures++;
-                        log_instance(i, i->vip_retry_usec == VIP_RETRY_FIRST_USEC ? LOG_ERR : LOG_DEBUG,
-                                     "cannot remove virtual address %s from %s: %s; trying again",
-                                     ip_prefix_to_string(p, buf), i->cfg->interface, strerror(-r));
+                        log_instance_errno(i, i->vip_retry_usec == VIP_RETRY_FIRST_USEC ? LOG_ERR : LOG_DEBUG, r,
+                                           "cannot remove virtual address %s from %s: %m; trying again",
+                                           ip_prefix_to_string(p, buf), i->cfg->interface);
                         failed = true;
                 }
         }
@@ -150,14 +152,14 @@ void instance_vips_set(Instance *i, bool hold, bool at_start) {
                 return;
         }
         if (failed) {
-                instance_arm(i->vip_retry, instance_now_usec() + i->vip_retry_usec);
+                instance_arm(i, i->vip_retry, instance_now(i) + i->vip_retry_usec);
                 i->vip_retry_usec = i->vip_retry_usec * 2 < VIP_RETRY_MAX_USEC ? i->vip_retry_usec * 2
                                                                              : VIP_RETRY_MAX_USEC;
         } else {
                 if (i->vip_retry_usec != VIP_RETRY_FIRST_USEC)
                         log_instance(i, LOG_NOTICE, "virtual addresses removed from %s at last", i->cfg->interface);
                 i->vip_retry_usec = VIP_RETRY_FIRST_USEC;
-                instance_arm(i->vip_retry, 0);
+                instance_arm(i, i->vip_retry, 0);
         }
 }
 
@@ -178,7 +180,7 @@ static void announce_round(Instance *i) {
                 r = a->family == AF_INET ? announce_garp(i->env->announcer, i->ifindex, mac, &a->u.in)
                                          : announce_na(i->env->announcer, i->ifindex, mac, &ll.u.in6, &a->u.in6);
                 if (r < 0)
-                        log_instance(i, LOG_DEBUG, "announcing failed: %s", strerror(-r));
+                        log_instance_errno(i, LOG_DEBUG, r, "announcing failed: %m");
         }
 }
 
@@ -194,25 +196,25 @@ static AnnounceTiming announce_timing(const InstanceConfig *c) {
 /* Sends the rounds due now; the timer brings the next step. */
 static void announce_next(Instance *i) {
         AnnounceTiming t = announce_timing(i->cfg);
-        AnnounceStep step = announce_schedule_step(&i->announce, &t, instance_now_usec());
+        AnnounceStep step = announce_schedule_step(&i->announce, &t, instance_now(i));
 
         for (unsigned k = 0; k < step.rounds; k++)
                 announce_round(i);
-        instance_arm(i->announce_timer, step.next_usec);
+        instance_arm(i, i->announce_timer, step.next_usec);
 }
 
 void instance_vips_announce(Instance *i) {
         AnnounceTiming t = announce_timing(i->cfg);
 
         /* A master handing over leaves the clients to the new one. */
-        if (i->fsm.handover != VRRP_HANDOVER_NONE)
+        if (vrrp_fsm_handing_over(&i->fsm))
                 return;
         announce_schedule_start(&i->announce, &t);
         announce_next(i);
 }
 
 void instance_vips_announce_stop(Instance *i) {
-        instance_arm(i->announce_timer, 0);
+        instance_arm(i, i->announce_timer, 0);
 }
 
 static bool has_vip(const InstanceConfig *c, const IpPrefix *p) {
@@ -237,8 +239,8 @@ void instance_vips_update(Instance *i, const InstanceConfig *old) {
                         r = netlink_addr_del(i->env->netlink, i->ifindex, &old->vips[k]);
                         if (r < 0) {
                                 i->counters.vip_remove_failures++;
-                                log_instance(i, LOG_ERR, "cannot remove virtual address %s from %s: %s", buf,
-                                             cfg->interface, strerror(-r));
+                                log_instance_errno(i, LOG_ERR, r, "cannot remove virtual address %s from %s: %m",
+                                                   buf, cfg->interface);
                         }
                 }
         for (size_t k = 0; k < cfg->n_vips; k++)
@@ -250,11 +252,29 @@ void instance_vips_update(Instance *i, const InstanceConfig *old) {
                 instance_vips_announce(i);
 }
 
-void instance_vips_restore(Instance *i, const IpPrefix *p) {
+/* A master puts back a VIP that is not on its interface any more. */
+static void restore_vip(Instance *i, const IpPrefix *p) {
         char buf[IP_PREFIX_STRLEN];
 
         log_instance(i, LOG_WARNING, "virtual address %s was removed from %s by someone else: adding it back",
                      ip_prefix_to_string(p, buf), i->cfg->interface);
         if (add_vip(i, p))
                 instance_vips_announce(i);
+}
+
+void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
+        if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (ip_addr_equal(&i->cfg->vips[k].addr, &addr->addr))
+                        restore_vip(i, &i->cfg->vips[k]);
+}
+
+void instance_resync(Instance *i) {
+        instance_refresh(i);
+        if (i->fsm.state != VRRP_STATE_MASTER)
+                return;
+        for (size_t k = 0; k < i->cfg->n_vips; k++)
+                if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
+                        restore_vip(i, &i->cfg->vips[k]);
 }

@@ -1,6 +1,7 @@
 #include "daemon/instance-internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,45 +11,78 @@
 
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 #include "probe/priority.h"
 
 #define SPLIT_BRAIN_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 
-uint64_t instance_now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+uint64_t instance_now(const Instance *i) {
+        if (i->env->long_dispatch)
+                return now_usec(CLOCK_MONOTONIC);
+        return loop_now_usec(i->env->event, CLOCK_MONOTONIC);
 }
 
-void log_instance(const Instance *i, int level, const char *fmt, ...) {
+/* With the instance's journal fields; errno is |error| while formatting,
+ * so "%m" names it. */
+_printf_(4, 0) static int log_instance_va(const Instance *i, int level, int error, const char *fmt, va_list ap) {
         _cleanup_free_ char *msg = NULL, *f_name = NULL, *f_vrid = NULL, *f_if = NULL, *f_state = NULL;
-        va_list ap;
+        int saved = errno;
 
+        if (error < 0)
+                error = -error;
         if (level > log_get_max_level())
-                return;
-        va_start(ap, fmt);
+                return -error;
+        errno = error;
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
-        va_end(ap);
+        errno = saved;
         if (!msg || asprintf(&f_name, "PROMVIP_INSTANCE=%s", i->cfg->name) < 0 ||
             asprintf(&f_vrid, "VRRP_VRID=%u", i->cfg->vrid) < 0 ||
             asprintf(&f_if, "INTERFACE=%s", i->cfg->interface) < 0 ||
             asprintf(&f_state, "VRRP_STATE=%s", vrrp_state_to_string(i->fsm.state)) < 0) {
                 log_full(level, "instance '%s': %s", i->cfg->name, msg ? msg : "(out of memory)");
-                return;
+                return -error;
         }
         log_struct(level, ((const char *const[]) { f_name, f_vrid, f_if, f_state, NULL }),
                    "instance '%s': %s", i->cfg->name, msg);
+        return -error;
 }
 
-void instance_arm(sd_event_source *s, uint64_t at) {
-        if (at == 0) {
-                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                return;
+void log_instance(const Instance *i, int level, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) log_instance_va(i, level, 0, fmt, ap);
+        va_end(ap);
+}
+
+int log_instance_errno(const Instance *i, int level, int error, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = log_instance_va(i, level, error, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int instance_arm(const Instance *i, sd_event_source *s, uint64_t at) {
+        const char *what = NULL;
+        int r;
+
+        if (at == 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        else {
+                r = sd_event_source_set_time(s, at);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         }
-        (void) sd_event_source_set_time(s, at);
-        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                (void) sd_event_source_get_description(s, &what);
+                return log_instance_errno(i, LOG_ERR, r, "%s the %s timer failed: %m", at ? "arming" : "disarming",
+                                          what ? what : "an");
+        }
+        return 0;
 }
 
 /* ---- actions ---- */
@@ -102,8 +136,8 @@ static void send_advert(Instance *i, uint8_t priority) {
                 len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
                 if (len < 0 || !i->sock || !i->have_source) {
                         i->counters.send_errors++;
-                        log_instance(i, LOG_DEBUG, "sending an advertisement failed: %s",
-                                     strerror(len < 0 ? -len : ENOTCONN));
+                        log_instance_errno(i, LOG_DEBUG, len < 0 ? len : -ENOTCONN,
+                                           "sending an advertisement failed: %m");
                         continue;
                 }
                 vrrp_socket_queue(i->sock, &i->source, &dsts[k], buf, (size_t) len, &i->counters.adverts_sent,
@@ -112,7 +146,7 @@ static void send_advert(Instance *i, uint8_t priority) {
 }
 
 static void split_brain(Instance *i, const IpAddr *other, bool answered) {
-        uint64_t now = instance_now_usec();
+        uint64_t now = instance_now(i);
         char buf[IP_ADDR_STRLEN];
 
         i->counters.split_brain++;
@@ -127,7 +161,7 @@ static void split_brain(Instance *i, const IpAddr *other, bool answered) {
 
 static void log_handover(Instance *i, const VrrpActions *a) {
         if (a->flags & VRRP_ACT_HANDOVER) {
-                uint64_t left = i->fsm.handover_deadline - instance_now_usec();
+                uint64_t left = i->fsm.handover_deadline - instance_now(i);
                 log_instance(i, LOG_INFO,
                              "handing over: sent priority 0, keeping the virtual addresses until a new master is heard (at most %.1f s)",
                              (double) left / USEC_PER_SEC);
@@ -160,14 +194,10 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
         if (a->flags & VRRP_ACT_SPLIT_BRAIN)
                 split_brain(i, peer, a->flags & VRRP_ACT_SEND_ADVERT);
         if (a->new_state != a->old_state) {
-                struct timespec ts;
-
-                clock_gettime(CLOCK_REALTIME, &ts);
                 i->counters.transitions++;
                 i->counters.state_changes[a->old_state][a->new_state]++;
                 i->counters.last_transition_from = a->old_state;
-                i->counters.last_transition_realtime_usec =
-                        (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+                i->counters.last_transition_realtime_usec = now_usec(CLOCK_REALTIME);
                 log_instance(i, LOG_INFO, "%s -> %s (%s)", vrrp_state_to_string(a->old_state),
                              vrrp_state_to_string(a->new_state), a->reason ? a->reason : "");
                 if (a->old_state == VRRP_STATE_MASTER)
@@ -175,27 +205,6 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
                 hook_queue_transition(i->hooks, i->cfg, i->env->script_user, a->old_state, a->new_state,
                                       i->fsm.priority);
         }
-}
-
-bool instance_holds_vip(const Instance *i, int ifindex, const IpPrefix *vip) {
-        if (i->fsm.state != VRRP_STATE_MASTER || i->ifindex != ifindex)
-                return false;
-        for (size_t k = 0; k < i->cfg->n_vips; k++)
-                if (ip_addr_equal(&i->cfg->vips[k].addr, &vip->addr))
-                        return true;
-        return false;
-}
-
-bool instance_master(const Instance *i, IpAddr *ret) {
-        if (i->fsm.state == VRRP_STATE_MASTER && i->have_source) {
-                *ret = i->source;
-                return true;
-        }
-        if (i->fsm.state == VRRP_STATE_BACKUP && i->fsm.master_known) {
-                *ret = i->fsm.master;
-                return true;
-        }
-        return false;
 }
 
 /* Counts a change of the master we see (a new address, not its absence). */
@@ -222,8 +231,9 @@ static void arm_timer(Instance *i) {
         int r;
 
         if (at == 0) {
-                if (i->timer_on)
-                        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
+                /* One left on finds nothing armed when it fires. */
+                if (i->timer_on && (r = sd_event_source_set_enabled(i->timer, SD_EVENT_OFF)) < 0)
+                        log_instance_errno(i, LOG_WARNING, r, "disarming the VRRP timer failed: %m");
                 i->timer_on = false;
                 i->timer_armed_at = 0;
                 return;
@@ -234,7 +244,10 @@ static void arm_timer(Instance *i) {
         if (r >= 0 && !i->timer_on)
                 r = sd_event_source_set_enabled(i->timer, SD_EVENT_ON);
         if (r < 0) {
-                log_instance(i, LOG_ERR, "arming the VRRP timer failed: %s", strerror(-r));
+                /* Without its timer the router would never advertise or
+                 * take over: a fault (instance_update_fault()). */
+                log_instance_errno(i, LOG_ERR, r, "arming the VRRP timer failed: %m");
+                i->timer_fault = "the VRRP timer cannot be armed";
                 return;
         }
         i->timer_on = true;
@@ -244,19 +257,24 @@ static void arm_timer(Instance *i) {
 static void handle(Instance *i, const VrrpEvent *ev) {
         VrrpActions a;
 
-        vrrp_fsm_handle(&i->fsm, ev, instance_now_usec(), &a);
+        vrrp_fsm_handle(&i->fsm, ev, instance_now(i), &a);
         apply(i, &a, &ev->src);
         arm_timer(i);
         track_master(i);
+        if (i->timer_fault && !i->faulted)
+                instance_update_fault(i);
 }
 
 static void run_timer(Instance *i, uint64_t usec, uint64_t woke) {
         i->timer_armed_at = 0;
         /* The master is declared down only after the adverts already queued
          * are read: on a loaded host the timer and the socket get ready in
-         * one wake-up, and the timer must not win. */
+         * one wake-up, and the timer must not win. The check, the adverts
+         * read and the timer event all take the loop's wake-up time, so a
+         * deadline that passes while this dispatch works is left to the
+         * next wake-up, which reads the socket first again. */
         if (i->fsm.state == VRRP_STATE_BACKUP && i->sock && i->fsm.timer_at != 0 &&
-            instance_now_usec() >= i->fsm.timer_at)
+            instance_now(i) >= i->fsm.timer_at)
                 vrrp_socket_receive_now(i->sock);
         /* The loop's wake-up time against the due time: what a stalled or
          * starved host costs the master's advert rhythm (not an early
@@ -273,9 +291,9 @@ void instance_run_due_timer(Instance *i, uint64_t now) {
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Instance *i = userdata;
-        uint64_t woke;
+        uint64_t woke = loop_now_usec(sd_event_source_get_event(s), CLOCK_MONOTONIC);
 
-        if (sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &woke) < 0 || woke < usec)
+        if (woke < usec)
                 woke = usec;
         /* This instance (due at usec) and the others due by now, with their
          * adverts sent together. */
@@ -337,7 +355,7 @@ static void set_link(Instance *i, const InstanceLink *l) {
 
 void instance_update_fault(Instance *i) {
         bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
-        bool faulted = i->link_fault || i->probe_fault || vip_fault;
+        bool faulted = i->link_fault || i->probe_fault || vip_fault || i->timer_fault;
 
         if (faulted == i->faulted)
                 return;
@@ -347,6 +365,9 @@ void instance_update_fault(Instance *i) {
                         log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
                 else if (i->probe_fault)
                         log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
+                else if (i->timer_fault)
+                        log_instance(i, LOG_ERR, "fault: %s; trying again at the next change of the links",
+                                     i->timer_fault);
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
         } else {
                 log_instance(i, LOG_INFO, "fault cleared");
@@ -354,10 +375,25 @@ void instance_update_fault(Instance *i) {
         }
 }
 
+/* Room for the states of cfg's tracked probes, so that computing the
+ * priority never allocates. */
+static int size_track_states(Instance *i, const InstanceConfig *cfg) {
+        TrackState *t;
+
+        if (cfg->n_tracks <= i->n_track_states)
+                return 0;
+        t = reallocarray(i->track_states, cfg->n_tracks, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        i->track_states = t;
+        i->n_track_states = cfg->n_tracks;
+        return 0;
+}
+
 /* The effective priority from the tracked probes; notes a weight-0 probe DOWN. */
 static uint8_t tracked_priority(Instance *i) {
         const InstanceConfig *c = i->cfg;
-        TrackState t[c->n_tracks + 1];
+        TrackState *t = i->track_states;
         bool fault;
         uint8_t p;
 
@@ -392,13 +428,17 @@ static void refresh_link(Instance *i) {
         InstanceLink l;
         bool entering;
 
+        /* A VRRP timer that could not be armed is tried again, from the
+         * start of the state machine when the fault clears. */
+        if (i->faulted)
+                i->timer_fault = NULL;
         i->link_fault = read_link(i, &l);
         entering = i->link_fault && !i->faulted;
         if (entering)
                 instance_update_fault(i);
         set_link(i, &l);
         if (i->have_source)
-                i->fsm.primary = i->source;
+                vrrp_fsm_set_primary(&i->fsm, &i->source);
         if (!entering)
                 instance_update_fault(i);
         notice_self_peers(i);
@@ -411,7 +451,7 @@ void instance_refresh(Instance *i) {
 
 /* ---- life cycle ---- */
 
-static VrrpFsmParams fsm_params(const InstanceConfig *cfg) {
+static VrrpFsmParams fsm_params_from_config(const InstanceConfig *cfg) {
         return (VrrpFsmParams) {
                 .version = cfg->version, .priority = cfg->priority,
                 .adver_int_cs = cfg->advert_interval_cs, .preempt = cfg->preempt,
@@ -420,7 +460,7 @@ static VrrpFsmParams fsm_params(const InstanceConfig *cfg) {
 }
 
 int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *cfg) {
-        VrrpFsmParams params = fsm_params(cfg);
+        VrrpFsmParams params = fsm_params_from_config(cfg);
         Instance *i = calloc(1, sizeof(*i));
         IpAddr none = { .family = cfg->family };
         int r;
@@ -430,17 +470,20 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         i->cfg = cfg;
         i->env = env;
         vrrp_fsm_init(&i->fsm, &params, &none);
-        r = hook_queue_new(&i->hooks, env->event, cfg->name);
+        r = size_track_states(i, cfg);
+        if (r >= 0)
+                r = hook_queue_new(&i->hooks, env->event, cfg->name);
         if (r >= 0)
                 r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX,
                                       vrrp_timer_accuracy_us(cfg->advert_interval_cs), on_timer, i);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
         if (r >= 0)
                 r = instance_vips_init(i);
         if (r < 0) {
                 instance_free(i);
                 return r;
         }
-        (void) sd_event_source_set_enabled(i->timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(i->timer, "vrrp-timer");
         *ret = i;
         return 0;
@@ -452,8 +495,19 @@ Instance *instance_free(Instance *i) {
         sd_event_source_disable_unref(i->timer);
         instance_vips_done(i);
         hook_queue_free(i->hooks);
+        free(i->track_states);
         free(i);
         return NULL;
+}
+
+int instance_set_config(Instance *i, const InstanceConfig *cfg) {
+        int r;
+
+        r = size_track_states(i, cfg);
+        if (r < 0)
+                return r;
+        i->cfg = cfg;
+        return 0;
 }
 
 void instance_start(Instance *i) {
@@ -475,38 +529,49 @@ void instance_stop(Instance *i) {
 int instance_release(Instance *i) {
         if (i->fsm.state != VRRP_STATE_MASTER)
                 return -ENOTCONN;
-        if (i->fsm.handover != VRRP_HANDOVER_NONE)
+        if (vrrp_fsm_handing_over(&i->fsm))
                 return -EALREADY;
         log_instance(i, LOG_INFO, "release requested");
         handle(i, &(VrrpEvent) { .type = VRRP_EV_RELEASE });
         return 0;
 }
 
-bool instance_stopped(const Instance *i) {
-        return i->fsm.state == VRRP_STATE_STOP;
-}
-
-uint64_t instance_handover_max_usec(const Instance *i) {
-        return vrrp_master_down_us(i->cfg->version, i->fsm.priority, i->cfg->advert_interval_cs);
-}
-
-void instance_update(Instance *i, const InstanceConfig *cfg) {
+int instance_update(Instance *i, const InstanceConfig *cfg) {
         const InstanceConfig *old = i->cfg;
-        VrrpFsmParams params = fsm_params(cfg);
+        VrrpFsmParams params = fsm_params_from_config(cfg);
+        int r;
 
-        i->cfg = cfg;
+        r = instance_set_config(i, cfg);
+        if (r < 0)
+                return r;
         i->self_peers_noticed = 0;
-        vrrp_fsm_update(&i->fsm, &params, instance_now_usec());
-        (void) sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
+        vrrp_fsm_update_params(&i->fsm, &params, instance_now(i));
+        r = sd_event_source_set_time_accuracy(i->timer, vrrp_timer_accuracy_us(cfg->advert_interval_cs));
+        if (r < 0)
+                log_instance_errno(i, LOG_WARNING, r, "setting the VRRP timer's accuracy failed: %m");
         arm_timer(i);
+        if (i->timer_fault)
+                instance_update_fault(i);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
         instance_vips_update(i, old);
         instance_refresh(i);
         instance_probes_changed(i);
+        return 0;
+}
+
+static VrrpFilterParams filter_params(const InstanceConfig *c) {
+        return (VrrpFilterParams) {
+                .version = c->version, .priority = c->priority, .adver_int_cs = c->advert_interval_cs,
+                .auth_type = c->auth_type == AUTH_PASS ? VRRP_V2_AUTH_PASS : VRRP_V2_AUTH_NONE,
+                .auth_password = c->auth_password,
+                .vips = c->vips, .n_vips = c->n_vips,
+                .peers = c->unicast_peers, .n_peers = c->n_unicast_peers,
+        };
 }
 
 void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv) {
-        VrrpDrop d = vrrp_filter(i->cfg, ctx, adv, i->fsm.handover != VRRP_HANDOVER_NONE);
+        VrrpFilterParams p = filter_params(i->cfg);
+        VrrpDrop d = vrrp_filter(&p, ctx, adv, vrrp_fsm_handing_over(&i->fsm));
         char buf[IP_ADDR_STRLEN];
 
         if (d != VRRP_DROP_NONE) {
@@ -520,56 +585,4 @@ void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv)
                 i->counters.rfc9568_checksums++;
         handle(i, &(VrrpEvent) { .type = VRRP_EV_ADVERT, .priority = adv->priority,
                                  .adver_int_cs = adv->adver_int_cs, .src = ctx->src });
-}
-
-void instance_addr_removed(Instance *i, int ifindex, const IpPrefix *addr) {
-        if (i->fsm.state != VRRP_STATE_MASTER || ifindex != i->ifindex)
-                return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++)
-                if (ip_addr_equal(&i->cfg->vips[k].addr, &addr->addr))
-                        instance_vips_restore(i, &i->cfg->vips[k]);
-}
-
-void instance_resync(Instance *i) {
-        instance_refresh(i);
-        if (i->fsm.state != VRRP_STATE_MASTER)
-                return;
-        for (size_t k = 0; k < i->cfg->n_vips; k++)
-                if (!netlink_has_addr(i->env->netlink, i->ifindex, &i->cfg->vips[k].addr))
-                        instance_vips_restore(i, &i->cfg->vips[k]);
-}
-
-size_t instance_hooks_pending(const Instance *i) {
-        return hook_queue_pending(i->hooks);
-}
-
-void instance_dump(const Instance *i) {
-        _cleanup_free_ char *drops = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&drops, &len);
-        char master[IP_ADDR_STRLEN] = "-";
-        const HookCounters *h = hook_queue_counters(i->hooks);
-        IpAddr m;
-
-        if (!f)
-                return;
-        fprintf(f, " vip_add_failures=%" PRIu64 " vip_remove_failures=%" PRIu64, i->counters.vip_add_failures,
-                i->counters.vip_remove_failures);
-        fprintf(f, " hooks_run=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
-                h->runs, h->failures, h->refused, h->dropped);
-        for (int d = 1; d < _VRRP_DROP_MAX; d++)
-                if (i->counters.drops[d])
-                        fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);
-        if (fclose(f) != 0)
-                return;
-        if (instance_master(i, &m))
-                ip_addr_to_string(&m, master);
-        log_instance(i, LOG_INFO,
-                     "state=%s priority=%u base_priority=%u master=%s adverts_sent=%" PRIu64 " adverts_received=%" PRIu64
-                     " transitions=%" PRIu64 " split_brain=%" PRIu64 " split_brain_answers=%" PRIu64
-                     " send_errors=%" PRIu64 " rfc9568_checksums=%" PRIu64 "%s",
-                     vrrp_state_to_string(i->fsm.state), i->fsm.priority, i->cfg->priority, master,
-                     i->counters.adverts_sent, i->counters.adverts_received, i->counters.transitions,
-                     i->counters.split_brain, i->counters.split_brain_answers, i->counters.send_errors,
-                     i->counters.rfc9568_checksums, drops ? drops : "");
 }

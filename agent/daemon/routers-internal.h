@@ -21,7 +21,7 @@ typedef struct SocketEntry {
         VrrpSocket *sock;
         uint64_t received;
         uint64_t drops[_VRRP_DROP_MAX];
-        /* Where the instance of a VRID was last found in r->instances: a
+        /* Where the instance of a VRID was last found in rs->instances: a
          * hint, checked before use, so a flood of adverts from many routers
          * does not scan them all per packet. */
         uint16_t hint[256];

@@ -7,12 +7,12 @@
 #include "daemon/routers-internal.h"
 #include "endpoint/snapshot.h"
 
-void routers_dump(const Routers *r) {
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_dump(r->instances[k]);
-        probes_dump(r->probes);
-        for (size_t n = 0; n < r->n_sockets; n++) {
-                const SocketEntry *e = r->sockets[n];
+void routers_dump(const Routers *rs) {
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_dump(rs->instances[k]);
+        probes_dump(rs->probes);
+        for (size_t n = 0; n < rs->n_sockets; n++) {
+                const SocketEntry *e = rs->sockets[n];
                 char drops[1024] = "";
                 size_t len = 0;
 
@@ -23,59 +23,6 @@ void routers_dump(const Routers *r) {
                 log_info("socket %s %s: received=%" PRIu64 "%s", vrrp_socket_ifname(e->sock),
                          ip_family_name(vrrp_socket_family(e->sock)), e->received, drops);
         }
-}
-
-static int snapshot_instance(const Instance *i, SnapshotInstance *o) {
-        const InstanceConfig *c = i->cfg;
-        const HookCounters *h = hook_queue_counters(i->hooks);
-        IpAddr m;
-
-        snprintf(o->name, sizeof(o->name), "%s", c->name);
-        snprintf(o->interface, sizeof(o->interface), "%s", c->interface);
-        o->vrid = c->vrid;
-        o->version = c->version;
-        o->family = c->family;
-        o->state = i->fsm.state;
-        o->base_priority = c->priority;
-        o->effective_priority = i->fsm.priority;
-        if (instance_master(i, &m))
-                ip_addr_to_string(&m, o->master);
-        o->is_master = i->fsm.state == VRRP_STATE_MASTER;
-        o->handover = i->fsm.handover;
-        o->released = i->fsm.released;
-        memcpy(o->transitions, i->counters.state_changes, sizeof(o->transitions));
-        o->last_transition_realtime_usec = i->counters.last_transition_realtime_usec;
-        o->last_transition_from = i->counters.last_transition_from;
-        o->adverts_sent = i->counters.adverts_sent;
-        o->adverts_received = i->counters.adverts_received;
-        o->master_changes = i->counters.master_changes;
-        o->split_brain = i->counters.split_brain;
-        o->split_brain_answers = i->counters.split_brain_answers;
-        o->advert_lateness = i->counters.advert_lateness;
-        o->vip_add_failures = i->counters.vip_add_failures;
-        o->vip_remove_failures = i->counters.vip_remove_failures;
-        memcpy(o->drops, i->counters.drops, sizeof(o->drops));
-        o->hooks_run = h->runs;
-        o->hooks_failed = h->failures;
-        o->hooks_refused = h->refused;
-        o->hooks_dropped = h->dropped;
-
-        o->vips = calloc(c->n_vips + 1, sizeof(*o->vips));
-        o->tracks = calloc(c->n_tracks + 1, sizeof(char *));
-        o->track_weights = calloc(c->n_tracks + 1, sizeof(int));
-        if (!o->vips || !o->tracks || !o->track_weights)
-                return -ENOMEM;
-        for (size_t k = 0; k < c->n_vips; k++)
-                ip_prefix_to_string(&c->vips[k], o->vips[k]);
-        o->n_vips = c->n_vips;
-        for (size_t k = 0; k < c->n_tracks; k++) {
-                o->tracks[k] = strdup(c->tracks[k].probe_name);
-                if (!o->tracks[k])
-                        return -ENOMEM;
-                o->track_weights[k] = c->tracks[k].weight;
-                o->n_tracks = k + 1;
-        }
-        return 0;
 }
 
 static int snapshot_probes(const Probes *ps, SnapshotProbe **ret, size_t *ret_n) {
@@ -103,20 +50,20 @@ static int snapshot_probes(const Probes *ps, SnapshotProbe **ret, size_t *ret_n)
         return 0;
 }
 
-int routers_snapshot(const Routers *r, Snapshot *s) {
-        int k;
+int routers_snapshot(const Routers *rs, Snapshot *s) {
+        int r;
 
-        s->instances = calloc(r->n_instances + 1, sizeof(*s->instances));
-        s->sockets = calloc(r->n_sockets + 1, sizeof(*s->sockets));
+        s->instances = calloc(rs->n_instances + 1, sizeof(*s->instances));
+        s->sockets = calloc(rs->n_sockets + 1, sizeof(*s->sockets));
         if (!s->instances || !s->sockets)
                 return -ENOMEM;
-        for (size_t n = 0; n < r->n_instances; n++) {
+        for (size_t n = 0; n < rs->n_instances; n++) {
                 s->n_instances = n + 1;
-                if ((k = snapshot_instance(r->instances[n], &s->instances[n])) < 0)
-                        return k;
+                if ((r = instance_snapshot(rs->instances[n], &s->instances[n])) < 0)
+                        return r;
         }
-        for (size_t n = 0; n < r->n_sockets; n++) {
-                const SocketEntry *e = r->sockets[n];
+        for (size_t n = 0; n < rs->n_sockets; n++) {
+                const SocketEntry *e = rs->sockets[n];
                 SnapshotSocket *o = &s->sockets[n];
 
                 snprintf(o->interface, sizeof(o->interface), "%s", vrrp_socket_ifname(e->sock));
@@ -124,6 +71,6 @@ int routers_snapshot(const Routers *r, Snapshot *s) {
                 o->received = e->received;
                 memcpy(o->drops, e->drops, sizeof(o->drops));
         }
-        s->n_sockets = r->n_sockets;
-        return snapshot_probes(r->probes, &s->probes, &s->n_probes);
+        s->n_sockets = rs->n_sockets;
+        return snapshot_probes(rs->probes, &s->probes, &s->n_probes);
 }

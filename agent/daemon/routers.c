@@ -16,18 +16,18 @@
 #include "daemon/vrrp-socket.h"
 
 static bool runs_on(const Instance *i, const VrrpSocket *s, uint8_t vrid) {
-        return i->sock == s && i->cfg->vrid == vrid;
+        return instance_socket(i) == s && instance_config(i)->vrid == vrid;
 }
 
-static Instance *instance_for_vrid(Routers *r, SocketEntry *e, uint8_t vrid) {
+static Instance *instance_for_vrid(Routers *rs, SocketEntry *e, uint8_t vrid) {
         size_t k = e->hint[vrid];
 
-        if (k < r->n_instances && runs_on(r->instances[k], e->sock, vrid))
-                return r->instances[k];
-        for (k = 0; k < r->n_instances; k++)
-                if (runs_on(r->instances[k], e->sock, vrid)) {
+        if (k < rs->n_instances && runs_on(rs->instances[k], e->sock, vrid))
+                return rs->instances[k];
+        for (k = 0; k < rs->n_instances; k++)
+                if (runs_on(rs->instances[k], e->sock, vrid)) {
                         e->hint[vrid] = (uint16_t) k;
-                        return r->instances[k];
+                        return rs->instances[k];
                 }
         return NULL;
 }
@@ -35,7 +35,7 @@ static Instance *instance_for_vrid(Routers *r, SocketEntry *e, uint8_t vrid) {
 static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, const VrrpAdvert *adv,
                       void *userdata) {
         SocketEntry *e = userdata;
-        Routers *r = e->routers;
+        Routers *rs = e->routers;
         Instance *i;
         bool known;
 
@@ -47,18 +47,18 @@ static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, co
         }
         /* Our own (looped back to a unicast peer that is us, or forged):
          * hearing ourselves as another master would answer ourselves. */
-        if (netlink_is_local_addr(r->netlink, &ctx->src)) {
+        if (netlink_is_local_addr(rs->netlink, &ctx->src)) {
                 e->drops[VRRP_DROP_OWN_ADDRESS]++;
                 return;
         }
-        i = instance_for_vrid(r, e, adv->vrid);
+        i = instance_for_vrid(rs, e, adv->vrid);
         known = i;
         if (i)
                 instance_receive(i, ctx, adv);
         /* A removed instance handing over waits for the new master, also
          * when its replacement on the same VRID got the packet too. */
-        for (size_t k = 0; k < r->n_retired; k++) {
-                i = r->retired[k].instance;
+        for (size_t k = 0; k < rs->n_retired; k++) {
+                i = rs->retired[k].instance;
                 if (runs_on(i, s, adv->vrid) && !instance_stopped(i)) {
                         instance_receive(i, ctx, adv);
                         known = true;
@@ -69,45 +69,45 @@ static void on_packet(VrrpSocket *s, VrrpPktError err, const VrrpPktCtx *ctx, co
 }
 
 static VrrpSocket *socket_for(void *userdata, const char *ifname, int ifindex, int family) {
-        Routers *r = userdata;
+        Routers *rs = userdata;
         SocketEntry *e, **a;
-        int k;
+        int r;
 
-        for (size_t n = 0; n < r->n_sockets; n++) {
-                VrrpSocket *s = r->sockets[n]->sock;
+        for (size_t n = 0; n < rs->n_sockets; n++) {
+                VrrpSocket *s = rs->sockets[n]->sock;
                 if (vrrp_socket_ifindex(s) == ifindex && vrrp_socket_family(s) == family)
                         return s;
         }
-        a = realloc(r->sockets, (r->n_sockets + 1) * sizeof(*a));
+        a = realloc(rs->sockets, (rs->n_sockets + 1) * sizeof(*a));
         e = calloc(1, sizeof(*e));
         if (!a || !e) {
                 free(e);
                 if (a)
-                        r->sockets = a;
+                        rs->sockets = a;
                 return NULL;
         }
-        r->sockets = a;
-        e->routers = r;
-        k = vrrp_socket_open(&e->sock, r->event, ifname, ifindex, family, on_packet, e);
-        if (k < 0) {
-                log_error_errno(k, "%s: opening the %s VRRP socket failed: %m", ifname, ip_family_name(family));
+        rs->sockets = a;
+        e->routers = rs;
+        r = vrrp_socket_open(&e->sock, rs->event, ifname, ifindex, family, on_packet, e);
+        if (r < 0) {
+                log_error_errno(r, "%s: opening the %s VRRP socket failed: %m", ifname, ip_family_name(family));
                 free(e);
                 return NULL;
         }
-        r->sockets[r->n_sockets++] = e;
+        rs->sockets[rs->n_sockets++] = e;
         return e->sock;
 }
 
 /* A new instance must not remove the VIPs that the one it replaces (retired
  * by a reload) still holds while it hands over, nor the reverse. */
 static bool vip_held_elsewhere(void *userdata, const Instance *self, int ifindex, const IpPrefix *vip) {
-        Routers *r = userdata;
+        Routers *rs = userdata;
 
-        for (size_t k = 0; k < r->n_instances; k++)
-                if (r->instances[k] != self && instance_holds_vip(r->instances[k], ifindex, vip))
+        for (size_t k = 0; k < rs->n_instances; k++)
+                if (rs->instances[k] != self && instance_holds_vip(rs->instances[k], ifindex, vip))
                         return true;
-        for (size_t k = 0; k < r->n_retired; k++)
-                if (r->retired[k].instance != self && instance_holds_vip(r->retired[k].instance, ifindex, vip))
+        for (size_t k = 0; k < rs->n_retired; k++)
+                if (rs->retired[k].instance != self && instance_holds_vip(rs->retired[k].instance, ifindex, vip))
                         return true;
         return false;
 }
@@ -115,38 +115,41 @@ static bool vip_held_elsewhere(void *userdata, const Instance *self, int ifindex
 /* One timer that fires serves every instance due by then, and the adverts
  * they send leave per socket in one system call. */
 static void timers_due(void *userdata, uint64_t now) {
-        Routers *r = userdata;
+        Routers *rs = userdata;
 
-        for (size_t n = 0; n < r->n_sockets; n++)
-                vrrp_socket_batch_begin(r->sockets[n]->sock);
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_run_due_timer(r->instances[k], now);
-        for (size_t k = 0; k < r->n_retired; k++)
-                instance_run_due_timer(r->retired[k].instance, now);
-        for (size_t n = 0; n < r->n_sockets; n++)
-                vrrp_socket_batch_end(r->sockets[n]->sock);
+        for (size_t n = 0; n < rs->n_sockets; n++)
+                vrrp_socket_batch_begin(rs->sockets[n]->sock);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_run_due_timer(rs->instances[k], now);
+        for (size_t k = 0; k < rs->n_retired; k++)
+                instance_run_due_timer(rs->retired[k].instance, now);
+        for (size_t n = 0; n < rs->n_sockets; n++)
+                vrrp_socket_batch_end(rs->sockets[n]->sock);
+}
+
+static void filter_instance(const Instance *i, const VrrpSocket *s, uint8_t versions[static 256]) {
+        const InstanceConfig *c = instance_config(i);
+
+        if (instance_socket(i) == s)
+                versions[c->vrid] |= VRRP_BPF_VERSION(c->version);
 }
 
 /* Each socket's kernel filter passes the VRIDs of the instances on it, in
  * their versions (also of those handing over after a reload). */
-static void filter_sockets(Routers *r) {
-        for (size_t n = 0; n < r->n_sockets; n++) {
-                VrrpSocket *s = r->sockets[n]->sock;
+static void filter_sockets(Routers *rs) {
+        for (size_t n = 0; n < rs->n_sockets; n++) {
+                VrrpSocket *s = rs->sockets[n]->sock;
                 uint8_t versions[256] = {};
-                int k;
+                int r;
 
-                for (size_t i = 0; i < r->n_instances; i++)
-                        if (r->instances[i]->sock == s)
-                                versions[r->instances[i]->cfg->vrid] |= VRRP_BPF_VERSION(r->instances[i]->cfg->version);
-                for (size_t i = 0; i < r->n_retired; i++) {
-                        const Instance *o = r->retired[i].instance;
-
-                        if (!instance_stopped(o) && o->sock == s)
-                                versions[o->cfg->vrid] |= VRRP_BPF_VERSION(o->cfg->version);
-                }
-                k = vrrp_socket_set_vrids(s, versions);
-                if (k < 0)
-                        log_warning_errno(k, "%s: the %s VRRP socket filter was not attached, every packet "
+                for (size_t i = 0; i < rs->n_instances; i++)
+                        filter_instance(rs->instances[i], s, versions);
+                for (size_t i = 0; i < rs->n_retired; i++)
+                        if (!instance_stopped(rs->retired[i].instance))
+                                filter_instance(rs->retired[i].instance, s, versions);
+                r = vrrp_socket_set_vrids(s, versions);
+                if (r < 0)
+                        log_warning_errno(r, "%s: the %s VRRP socket filter was not attached, every packet "
                                           "wakes promvipd: %m", vrrp_socket_ifname(s),
                                           ip_family_name(vrrp_socket_family(s)));
         }
@@ -154,33 +157,33 @@ static void filter_sockets(Routers *r) {
 
 /* Closes the sockets that no instance uses any more (interface gone), and
  * filters the others for the VRIDs in use now. */
-static void close_unused_sockets(Routers *r) {
+static void close_unused_sockets(Routers *rs) {
         size_t w = 0;
 
-        for (size_t n = 0; n < r->n_sockets; n++) {
+        for (size_t n = 0; n < rs->n_sockets; n++) {
                 bool used = false;
-                for (size_t k = 0; k < r->n_instances && !used; k++)
-                        used = r->instances[k]->sock == r->sockets[n]->sock;
-                for (size_t k = 0; k < r->n_retired && !used; k++)
-                        used = !instance_stopped(r->retired[k].instance) &&
-                               r->retired[k].instance->sock == r->sockets[n]->sock;
+                for (size_t k = 0; k < rs->n_instances && !used; k++)
+                        used = instance_socket(rs->instances[k]) == rs->sockets[n]->sock;
+                for (size_t k = 0; k < rs->n_retired && !used; k++)
+                        used = !instance_stopped(rs->retired[k].instance) &&
+                               instance_socket(rs->retired[k].instance) == rs->sockets[n]->sock;
                 if (used)
-                        r->sockets[w++] = r->sockets[n];
+                        rs->sockets[w++] = rs->sockets[n];
                 else {
-                        vrrp_socket_close(r->sockets[n]->sock);
-                        free(r->sockets[n]);
+                        vrrp_socket_close(rs->sockets[n]->sock);
+                        free(rs->sockets[n]);
                 }
         }
-        r->n_sockets = w;
-        filter_sockets(r);
+        rs->n_sockets = w;
+        filter_sockets(rs);
 }
 
-static void refresh_all(Routers *r) {
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_refresh(r->instances[k]);
-        for (size_t k = 0; k < r->n_retired; k++)
-                instance_refresh(r->retired[k].instance);
-        close_unused_sockets(r);
+static void refresh_all(Routers *rs) {
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_refresh(rs->instances[k]);
+        for (size_t k = 0; k < rs->n_retired; k++)
+                instance_refresh(rs->retired[k].instance);
+        close_unused_sockets(rs);
 }
 
 static void on_links_changed(Netlink *nl, void *userdata) {
@@ -189,58 +192,67 @@ static void on_links_changed(Netlink *nl, void *userdata) {
 }
 
 static void on_addr_removed(Netlink *nl, int ifindex, const IpPrefix *addr, void *userdata) {
-        Routers *r = userdata;
+        Routers *rs = userdata;
 
         (void) nl;
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_addr_removed(r->instances[k], ifindex, addr);
-        refresh_all(r);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_addr_removed(rs->instances[k], ifindex, addr);
+        refresh_all(rs);
 }
 
 static void on_resync(Netlink *nl, void *userdata) {
-        Routers *r = userdata;
+        Routers *rs = userdata;
 
         (void) nl;
         log_warning("netlink notifications were lost; re-read links and addresses");
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_resync(r->instances[k]);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_resync(rs->instances[k]);
         /* A retired instance handing over holds its VIPs too. */
-        for (size_t k = 0; k < r->n_retired; k++)
-                if (!instance_stopped(r->retired[k].instance))
-                        instance_resync(r->retired[k].instance);
-        close_unused_sockets(r);
+        for (size_t k = 0; k < rs->n_retired; k++)
+                if (!instance_stopped(rs->retired[k].instance))
+                        instance_resync(rs->retired[k].instance);
+        close_unused_sockets(rs);
 }
 
 #define REAPER_INTERVAL_USEC (100 * USEC_PER_MSEC)
 
+/* Without it, the retired instances stay until a reload retires another. */
+static void arm_reaper(Routers *rs) {
+        int r;
+
+        r = sd_event_source_set_time_relative(rs->reaper, REAPER_INTERVAL_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(rs->reaper, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "arming the timer that frees removed instances failed: %m");
+}
+
 /* Frees the retired instances whose hand-over and hooks are done. */
 static int on_reaper(sd_event_source *s, uint64_t usec, void *userdata) {
-        Routers *r = userdata;
+        Routers *rs = userdata;
         size_t w = 0;
 
-        (void) usec;
-        for (size_t k = 0; k < r->n_retired; k++) {
-                Retired *t = &r->retired[k];
+        (void) s, (void) usec;
+        for (size_t k = 0; k < rs->n_retired; k++) {
+                Retired *t = &rs->retired[k];
                 if (!instance_stopped(t->instance) || instance_hooks_pending(t->instance) > 0)
-                        r->retired[w++] = *t;
+                        rs->retired[w++] = *t;
                 else {
                         instance_free(t->instance);
                         conf_unref(t->config);
                 }
         }
-        r->n_retired = w;
-        close_unused_sockets(r);
-        if (w > 0) {
-                (void) sd_event_source_set_time_relative(s, REAPER_INTERVAL_USEC);
-                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        }
+        rs->n_retired = w;
+        close_unused_sockets(rs);
+        if (w > 0)
+                arm_reaper(rs);
         return 0;
 }
 
 /* Stops a removed instance; it lives on until its hand-over and stop hook
  * are over. */
-static void retire(Routers *r, Instance *i, Config *config) {
-        Retired *a = realloc(r->retired, (r->n_retired + 1) * sizeof(*a));
+static void retire(Routers *rs, Instance *i, Config *config) {
+        Retired *a = realloc(rs->retired, (rs->n_retired + 1) * sizeof(*a));
 
         if (!a) {
                 /* No room to wait: stop at once (a second stop does not hand over). */
@@ -249,41 +261,40 @@ static void retire(Routers *r, Instance *i, Config *config) {
                 instance_free(i);
                 return;
         }
-        r->retired = a;
-        a[r->n_retired++] = (Retired) { .instance = i, .config = conf_ref(config) };
+        rs->retired = a;
+        a[rs->n_retired++] = (Retired) { .instance = i, .config = conf_ref(config) };
         instance_stop(i);
-        (void) sd_event_source_set_time_relative(r->reaper, REAPER_INTERVAL_USEC);
-        (void) sd_event_source_set_enabled(r->reaper, SD_EVENT_ONESHOT);
+        arm_reaper(rs);
 }
 
 static void on_probes_changed(void *userdata) {
-        Routers *r = userdata;
+        Routers *rs = userdata;
 
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_probes_changed(r->instances[k]);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_probes_changed(rs->instances[k]);
 }
 
-static int add_instance(Routers *r, const InstanceConfig *cfg, Instance **ret) {
-        Instance **a = realloc(r->instances, (r->n_instances + 1) * sizeof(*a));
-        int k;
+static int add_instance(Routers *rs, const InstanceConfig *cfg, Instance **ret) {
+        Instance **a = realloc(rs->instances, (rs->n_instances + 1) * sizeof(*a));
+        int r;
 
         if (!a)
                 return -ENOMEM;
-        r->instances = a;
-        k = instance_new(&a[r->n_instances], &r->env, cfg);
-        if (k < 0)
-                return k;
-        *ret = a[r->n_instances++];
+        rs->instances = a;
+        r = instance_new(&a[rs->n_instances], &rs->env, cfg);
+        if (r < 0)
+                return r;
+        *ret = a[rs->n_instances++];
         return 0;
 }
 
 /* The user of hooks and exec probes, looked up once per configuration (an
  * NSS lookup can block); said at once when commands cannot run as it. */
 static int resolve_script_user(const Config *config, ChildUser **ret) {
-        int k = child_user_resolve(config->global.script_user, ret);
+        int r = child_user_resolve(config->global.script_user, ret);
 
-        if (k < 0)
-                return log_error_errno(k, "looking up global.script_user: %m");
+        if (r < 0)
+                return log_error_errno(r, "looking up global.script_user: %m");
         if (child_user_error(*ret) < 0 && conf_runs_commands(config))
                 log_warning("global.script_user: %s: hooks and exec probes will be refused%s",
                             child_user_problem(*ret),
@@ -299,115 +310,116 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
                 .addr_removed = on_addr_removed,
                 .resync = on_resync,
         };
-        Routers *r = calloc(1, sizeof(*r));
+        Routers *rs = calloc(1, sizeof(*rs));
         ChildUser *user = NULL;
         Instance *i;
-        int k;
+        int r;
 
-        if (!r)
+        if (!rs)
                 return -ENOMEM;
-        r->event = event;
-        r->config = conf_ref(config);
-        k = netlink_new(&r->netlink, event, &callbacks, r);
-        if (k < 0) {
-                log_error_errno(k, "netlink: %m");
+        rs->event = event;
+        rs->config = conf_ref(config);
+        r = netlink_new(&rs->netlink, event, &callbacks, rs);
+        if (r < 0) {
+                log_error_errno(r, "netlink: %m");
                 goto fail;
         }
-        k = announcer_new(&r->announcer);
-        if (k < 0) {
-                log_error_errno(k, "opening the ARP / neighbour discovery sockets failed: %m");
+        r = announcer_new(&rs->announcer);
+        if (r < 0) {
+                log_error_errno(r, "opening the ARP / neighbour discovery sockets failed: %m");
                 goto fail;
         }
-        k = resolve_script_user(config, &user);
-        if (k < 0)
+        r = resolve_script_user(config, &user);
+        if (r < 0)
                 goto fail;
-        k = probes_new(&r->probes, event, config, user, on_probes_changed, r);
-        if (k < 0) {
+        r = probes_new(&rs->probes, event, config, user, on_probes_changed, rs);
+        if (r < 0) {
                 child_user_unref(user);
                 goto fail;
         }
-        r->env = (InstanceEnv) { .event = event, .netlink = r->netlink, .announcer = r->announcer,
-                                 .probes = r->probes, .script_user = user,
-                                 .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
-                                 .timers_due = timers_due, .userdata = r };
-        k = sd_event_add_time_relative(event, &r->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, r);
-        if (k < 0)
+        rs->env = (InstanceEnv) { .event = event, .netlink = rs->netlink, .announcer = rs->announcer,
+                                  .probes = rs->probes, .script_user = user,
+                                  .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
+                                  .timers_due = timers_due, .userdata = rs };
+        r = sd_event_add_time_relative(event, &rs->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, rs);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(rs->reaper, SD_EVENT_OFF);
+        if (r < 0)
                 goto fail;
-        (void) sd_event_source_set_enabled(r->reaper, SD_EVENT_OFF);
         for (size_t n = 0; n < config->n_instances; n++)
-                if ((k = add_instance(r, &config->instances[n], &i)) < 0)
+                if ((r = add_instance(rs, &config->instances[n], &i)) < 0)
                         goto fail;
-        *ret = r;
+        *ret = rs;
         return 0;
 fail:
-        routers_free(r);
-        return k;
+        routers_free(rs);
+        return r;
 }
 
-Routers *routers_free(Routers *r) {
-        if (!r)
+Routers *routers_free(Routers *rs) {
+        if (!rs)
                 return NULL;
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_free(r->instances[k]);
-        free(r->instances);
-        r->n_instances = 0;
-        for (size_t k = 0; k < r->n_retired; k++) {
-                instance_free(r->retired[k].instance);
-                conf_unref(r->retired[k].config);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_free(rs->instances[k]);
+        free(rs->instances);
+        rs->n_instances = 0;
+        for (size_t k = 0; k < rs->n_retired; k++) {
+                instance_free(rs->retired[k].instance);
+                conf_unref(rs->retired[k].config);
         }
-        free(r->retired);
-        r->n_retired = 0;
-        sd_event_source_disable_unref(r->reaper);
-        close_unused_sockets(r);
-        free(r->sockets);
-        probes_free(r->probes);
-        child_user_unref(r->env.script_user);
-        announcer_free(r->announcer);
-        netlink_free(r->netlink);
-        conf_unref(r->config);
-        free(r);
+        free(rs->retired);
+        rs->n_retired = 0;
+        sd_event_source_disable_unref(rs->reaper);
+        close_unused_sockets(rs);
+        free(rs->sockets);
+        probes_free(rs->probes);
+        child_user_unref(rs->env.script_user);
+        announcer_free(rs->announcer);
+        netlink_free(rs->netlink);
+        conf_unref(rs->config);
+        free(rs);
         return NULL;
 }
 
-void routers_start(Routers *r) {
-        probes_start(r->probes);
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_start(r->instances[k]);
-        close_unused_sockets(r);
+void routers_start(Routers *rs) {
+        probes_start(rs->probes);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_start(rs->instances[k]);
+        close_unused_sockets(rs);
 }
 
-void routers_stop(Routers *r) {
-        for (size_t k = 0; k < r->n_instances; k++)
-                instance_stop(r->instances[k]);
-        for (size_t k = 0; k < r->n_retired; k++)
-                if (!instance_stopped(r->retired[k].instance))
-                        instance_stop(r->retired[k].instance);
+void routers_stop(Routers *rs) {
+        for (size_t k = 0; k < rs->n_instances; k++)
+                instance_stop(rs->instances[k]);
+        for (size_t k = 0; k < rs->n_retired; k++)
+                if (!instance_stopped(rs->retired[k].instance))
+                        instance_stop(rs->retired[k].instance);
 }
 
-bool routers_stopped(const Routers *r) {
-        for (size_t k = 0; k < r->n_instances; k++)
-                if (!instance_stopped(r->instances[k]))
+bool routers_stopped(const Routers *rs) {
+        for (size_t k = 0; k < rs->n_instances; k++)
+                if (!instance_stopped(rs->instances[k]))
                         return false;
-        for (size_t k = 0; k < r->n_retired; k++)
-                if (!instance_stopped(r->retired[k].instance))
+        for (size_t k = 0; k < rs->n_retired; k++)
+                if (!instance_stopped(rs->retired[k].instance))
                         return false;
-        return routers_hooks_pending(r) == 0;
+        return routers_hooks_pending(rs) == 0;
 }
 
-static Instance *find_instance(Routers *r, const char *name) {
-        for (size_t k = 0; k < r->n_instances; k++)
-                if (strcmp(r->instances[k]->cfg->name, name) == 0)
-                        return r->instances[k];
+static Instance *find_instance(Routers *rs, const char *name) {
+        for (size_t k = 0; k < rs->n_instances; k++)
+                if (strcmp(instance_config(rs->instances[k])->name, name) == 0)
+                        return rs->instances[k];
         return NULL;
 }
 
-int routers_reload(Routers *r, Config *config) {
-        Config *old_config = r->config;
+int routers_reload(Routers *rs, Config *config) {
+        Config *old_config = rs->config;
         Instance **keep = calloc(config->n_instances + 1, sizeof(*keep));
-        size_t n_old = r->n_instances;
-        Instance **old = r->instances;
+        size_t n_old = rs->n_instances;
+        Instance **old = rs->instances;
         ChildUser *user = NULL;
-        int k = 0;
+        int r = 0;
 
         if (!keep)
                 return -ENOMEM;
@@ -415,23 +427,30 @@ int routers_reload(Routers *r, Config *config) {
                 free(keep);
                 return -ENOMEM;
         }
-        if (probes_reload(r->probes, config, user) < 0)
-                k = -ENOMEM;
-        child_user_unref(r->env.script_user);
-        r->env.script_user = user;
+        rs->env.long_dispatch = true; /* the configuration was loaded in this dispatch */
+        if (probes_reload(rs->probes, config, user) < 0)
+                r = -ENOMEM;
+        child_user_unref(rs->env.script_user);
+        rs->env.script_user = user;
         /* Unchanged instances carry on, pointed at the new config; changed
          * settings of the same virtual router apply in place. */
         for (size_t n = 0; n < config->n_instances; n++) {
                 const InstanceConfig *c = &config->instances[n];
-                Instance *i = find_instance(r, c->name);
+                Instance *i = find_instance(rs, c->name);
+                int k;
+
                 if (!i)
                         continue;
-                if (conf_instance_equal(i->cfg, c))
-                        i->cfg = c;
-                else if (conf_instance_same_router(i->cfg, c))
-                        instance_update(i, c);
+                if (conf_instance_equal(instance_config(i), c))
+                        k = instance_set_config(i, c);
+                else if (conf_instance_same_router(instance_config(i), c))
+                        k = instance_update(i, c);
                 else
                         continue;
+                if (k < 0) {
+                        r = k; /* retired, and replaced by a new instance */
+                        continue;
+                }
                 keep[n] = i;
         }
         for (size_t m = 0; m < n_old; m++) {
@@ -440,75 +459,76 @@ int routers_reload(Routers *r, Config *config) {
                         kept = keep[n] == old[m];
                 if (!kept) {
                         log_info("instance '%s' was removed, or moved to another virtual router: stopping it",
-                                 old[m]->cfg->name);
-                        retire(r, old[m], old_config);
+                                 instance_config(old[m])->name);
+                        retire(rs, old[m], old_config);
                 }
         }
-        r->instances = NULL;
-        r->n_instances = 0;
+        rs->instances = NULL;
+        rs->n_instances = 0;
         free(old);
         for (size_t n = 0; n < config->n_instances; n++) {
                 Instance *i = keep[n];
                 if (i) {
-                        Instance **a = realloc(r->instances, (r->n_instances + 1) * sizeof(*a));
+                        Instance **a = realloc(rs->instances, (rs->n_instances + 1) * sizeof(*a));
                         if (!a) {
-                                retire(r, i, config); /* it points into the new config already */
-                                k = -ENOMEM;
+                                retire(rs, i, config); /* it points into the new config already */
+                                r = -ENOMEM;
                                 continue;
                         }
-                        r->instances = a;
-                        a[r->n_instances++] = i;
-                } else if (add_instance(r, &config->instances[n], &i) < 0)
-                        k = -ENOMEM;
+                        rs->instances = a;
+                        a[rs->n_instances++] = i;
+                } else if (add_instance(rs, &config->instances[n], &i) < 0)
+                        r = -ENOMEM;
                 else {
-                        log_info("instance '%s' is new: starting it", i->cfg->name);
+                        log_info("instance '%s' is new: starting it", instance_config(i)->name);
                         instance_start(i);
                 }
         }
         free(keep);
-        r->config = conf_ref(config);
+        rs->config = conf_ref(config);
         conf_unref(old_config);
-        close_unused_sockets(r);
+        close_unused_sockets(rs);
         /* Kept instances may track probes that are new or gone. */
-        on_probes_changed(r);
-        return k;
+        on_probes_changed(rs);
+        rs->env.long_dispatch = false;
+        return r;
 }
 
-size_t routers_hooks_pending(const Routers *r) {
+size_t routers_hooks_pending(const Routers *rs) {
         size_t n = 0;
 
-        for (size_t k = 0; k < r->n_instances; k++)
-                n += instance_hooks_pending(r->instances[k]);
-        for (size_t k = 0; k < r->n_retired; k++)
-                n += instance_hooks_pending(r->retired[k].instance);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                n += instance_hooks_pending(rs->instances[k]);
+        for (size_t k = 0; k < rs->n_retired; k++)
+                n += instance_hooks_pending(rs->retired[k].instance);
         return n;
 }
 
 static void stop_bounds(const Instance *i, uint64_t *handover, uint64_t *hooks) {
-        uint64_t h = instance_handover_max_usec(i);
+        uint64_t h = instance_handover_max_usec(i), t = instance_config(i)->notify.timeout_usec;
 
         if (h > *handover)
                 *handover = h;
-        if (i->cfg->notify.timeout_usec > *hooks)
-                *hooks = i->cfg->notify.timeout_usec;
+        if (t > *hooks)
+                *hooks = t;
 }
 
-uint64_t routers_stop_timeout_usec(const Routers *r) {
+uint64_t routers_stop_timeout_usec(const Routers *rs) {
         uint64_t handover = 0, hooks = 0;
 
-        for (size_t k = 0; k < r->n_instances; k++)
-                stop_bounds(r->instances[k], &handover, &hooks);
-        for (size_t k = 0; k < r->n_retired; k++)
-                stop_bounds(r->retired[k].instance, &handover, &hooks);
+        for (size_t k = 0; k < rs->n_instances; k++)
+                stop_bounds(rs->instances[k], &handover, &hooks);
+        for (size_t k = 0; k < rs->n_retired; k++)
+                stop_bounds(rs->retired[k].instance, &handover, &hooks);
         return handover + hooks;
 }
 
-int routers_release(Routers *r, const char *name, uint64_t *ret_timeout_usec, const char **ret_state) {
-        Instance *i = find_instance(r, name);
+int routers_release(Routers *rs, const char *name, uint64_t *ret_timeout_usec, const char **ret_state) {
+        Instance *i = find_instance(rs, name);
 
         if (!i)
                 return -ENOENT;
-        *ret_state = vrrp_state_to_string(i->fsm.state);
+        *ret_state = vrrp_state_to_string(instance_state(i));
         *ret_timeout_usec = instance_handover_max_usec(i);
         return instance_release(i);
 }

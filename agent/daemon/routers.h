@@ -17,30 +17,30 @@ typedef struct Routers Routers;
 /* Instances are created for config's instances but not started. The
  * Routers hold a reference to the config (conf_ref()). */
 int routers_new(Routers **ret, sd_event *event, Config *config);
-Routers *routers_free(Routers *r);
+Routers *routers_free(Routers *rs);
 
-void routers_start(Routers *r);
+void routers_start(Routers *rs);
 /* Orderly stop of every instance: masters hand over (instance_stop());
  * called again, the hand-overs still going on end at once. */
-void routers_stop(Routers *r);
+void routers_stop(Routers *rs);
 /* Every instance is stopped and no hook is queued or running. */
-bool routers_stopped(const Routers *r);
+bool routers_stopped(const Routers *rs);
 /* The longest a stop can take: hand-over plus stop hook. */
-uint64_t routers_stop_timeout_usec(const Routers *r);
+uint64_t routers_stop_timeout_usec(const Routers *rs);
 /* Switches to a new configuration: unchanged instances keep running as they
  * are, removed or changed ones stop (masters hand over first), new or
  * changed ones start. */
-int routers_reload(Routers *r, Config *config);
+int routers_reload(Routers *rs, Config *config);
 /* Hands mastership of the named instance over (instance_release()), with
  * the longest that can take and the state it was in: -ENOENT when there is
  * no such instance. */
-int routers_release(Routers *r, const char *name, uint64_t *ret_timeout_usec, const char **ret_state);
+int routers_release(Routers *rs, const char *name, uint64_t *ret_timeout_usec, const char **ret_state);
 
 /* Hooks queued or running. */
-size_t routers_hooks_pending(const Routers *r);
+size_t routers_hooks_pending(const Routers *rs);
 
 /* Fills the instances, probes and sockets of s (the caller clears s). */
-int routers_snapshot(const Routers *r, Snapshot *s);
+int routers_snapshot(const Routers *rs, Snapshot *s);
 
 /* Logs every instance's and socket's state and counters (SIGUSR1). */
-void routers_dump(const Routers *r);
+void routers_dump(const Routers *rs);

@@ -61,6 +61,14 @@ bool ip_addr_equal(const IpAddr *a, const IpAddr *b) {
         return memcmp(&a->u.in6, &b->u.in6, sizeof(a->u.in6)) == 0;
 }
 
+int ip_addr_compare(const IpAddr *a, const IpAddr *b) {
+        size_t len = a->family == AF_INET6 ? 16 : 4;
+
+        if (a->family != b->family)
+                return a->family < b->family ? -1 : 1;
+        return memcmp(&a->u, &b->u, len);
+}
+
 bool ip_addr_is_special(const IpAddr *a) {
         if (a->family == AF_INET) {
                 uint32_t h = ntohl(a->u.in.s_addr);

@@ -29,6 +29,9 @@ int ip_addr_parse(const char *s, IpAddr *ret);
 int ip_prefix_parse(const char *s, IpPrefix *ret);
 
 bool ip_addr_equal(const IpAddr *a, const IpAddr *b);
+/* Negative when a < b, by value as unsigned numbers in network order; an
+ * IPv4 address sorts before an IPv6 one. */
+int ip_addr_compare(const IpAddr *a, const IpAddr *b);
 /* Unspecified, loopback or multicast: never usable as a virtual or peer address. */
 bool ip_addr_is_special(const IpAddr *a);
 

@@ -19,44 +19,43 @@ const char *vrrp_drop_to_string(VrrpDrop d) {
         return d < _VRRP_DROP_MAX ? drop_names[d - _VRRP_PKT_ERROR_MAX] : "unknown";
 }
 
-static bool is_peer(const InstanceConfig *in, const IpAddr *src) {
-        for (size_t i = 0; i < in->n_unicast_peers; i++)
-                if (ip_addr_equal(&in->unicast_peers[i], src))
+static bool is_peer(const VrrpFilterParams *p, const IpAddr *src) {
+        for (size_t i = 0; i < p->n_peers; i++)
+                if (ip_addr_equal(&p->peers[i], src))
                         return true;
         return false;
 }
 
 /* The advertised addresses are ours, in any order. */
-static bool same_addrs(const InstanceConfig *in, const VrrpAdvert *adv) {
+static bool same_addrs(const VrrpFilterParams *p, const VrrpAdvert *adv) {
         size_t len = adv->family == AF_INET6 ? 16 : 4;
 
-        if (adv->naddr != in->n_vips)
+        if (adv->naddr != p->n_vips)
                 return false;
         for (size_t i = 0; i < adv->naddr; i++) {
                 bool found = false;
-                for (size_t j = 0; j < in->n_vips && !found; j++)
-                        found = memcmp(&adv->addrs[i], &in->vips[j].addr.u, len) == 0;
+                for (size_t j = 0; j < p->n_vips && !found; j++)
+                        found = memcmp(&adv->addrs[i], &p->vips[j].addr.u, len) == 0;
                 if (!found)
                         return false;
         }
         return true;
 }
 
-VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over) {
-        if (adv->version != in->version)
+VrrpDrop vrrp_filter(const VrrpFilterParams *p, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over) {
+        if (adv->version != p->version)
                 return VRRP_DROP_VERSION_MISMATCH;
-        if (in->n_unicast_peers > 0 && !is_peer(in, &ctx->src))
+        if (p->n_peers > 0 && !is_peer(p, &ctx->src))
                 return VRRP_DROP_UNKNOWN_PEER;
-        if (in->version == 2) {
-                uint8_t type = in->auth_type == AUTH_PASS ? VRRP_V2_AUTH_PASS : VRRP_V2_AUTH_NONE;
-                if (vrrp_pkt_check_auth(adv, type, in->auth_password) != VRRP_PKT_OK)
+        if (p->version == 2) {
+                if (vrrp_pkt_check_auth(adv, p->auth_type, p->auth_password) != VRRP_PKT_OK)
                         return (VrrpDrop) VRRP_PKT_BAD_AUTH;
-                if (adv->adver_int_cs != in->advert_interval_cs)
+                if (adv->adver_int_cs != p->adver_int_cs)
                         return VRRP_DROP_INTERVAL_MISMATCH;
         }
-        if (!same_addrs(in, adv))
+        if (!same_addrs(p, adv))
                 return VRRP_DROP_ADDR_MISMATCH;
-        if (in->priority == VRRP_PRIO_OWNER && !handing_over)
+        if (p->priority == VRRP_PRIO_OWNER && !handing_over)
                 return VRRP_DROP_ADDRESS_OWNER;
         return VRRP_DROP_NONE;
 }

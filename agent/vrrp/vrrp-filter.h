@@ -1,11 +1,28 @@
 /* Which advertisements a virtual router accepts (RFC 5798 7.1, RFC 3768
  * 7.1), and the names of every reason a packet is dropped.
  *
- * Pure: checks a decoded advertisement against an instance's configuration. */
+ * Pure: checks a decoded advertisement against a virtual router's settings. */
 #pragma once
 
-#include "conf/conf.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/addr.h"
 #include "vrrp/vrrp-packet.h"
+
+/* The settings of a virtual router that decide what it accepts. */
+typedef struct VrrpFilterParams {
+        uint8_t version;           /* 2 or 3 */
+        uint8_t priority;          /* ours: VRRP_PRIO_OWNER drops every advertisement */
+        uint16_t adver_int_cs;     /* version 2: the master's must be the same */
+        uint8_t auth_type;         /* version 2: VRRP_V2_AUTH_NONE or VRRP_V2_AUTH_PASS */
+        const char *auth_password; /* with VRRP_V2_AUTH_PASS */
+        const IpPrefix *vips;      /* the advertised addresses must be these, in any order */
+        size_t n_vips;
+        const IpAddr *peers;       /* unicast: the only senders accepted; none: any */
+        size_t n_peers;
+} VrrpFilterParams;
 
 /* Drop reasons: the decoder's (VrrpPktError, 0 meaning accepted), then the
  * ones decided against the configuration. */
@@ -21,10 +38,11 @@ typedef enum VrrpDrop {
         _VRRP_DROP_MAX,
 } VrrpDrop;
 
-/* VRRP_DROP_NONE, or why `in` must drop the advertisement. The address
- * owner (priority 255) drops every advertisement (RFC 5798 7.1), except
- * while it hands over (`handing_over`): then it waits for the new master's. */
-VrrpDrop vrrp_filter(const InstanceConfig *in, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over);
+/* VRRP_DROP_NONE, or why a router with settings `p` must drop the
+ * advertisement. The address owner (priority 255) drops every
+ * advertisement (RFC 5798 7.1), except while it hands over
+ * (`handing_over`): then it waits for the new master's. */
+VrrpDrop vrrp_filter(const VrrpFilterParams *p, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over);
 
 /* "bad_checksum", "unknown_vrid", ... (label values of the drop counters). */
 const char *vrrp_drop_to_string(VrrpDrop d);

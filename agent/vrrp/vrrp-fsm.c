@@ -1,8 +1,5 @@
 #include "vrrp/vrrp-fsm.h"
 
-#include <string.h>
-#include <sys/socket.h>
-
 #define USEC_PER_CS 10000ULL
 
 static const char *const state_names[_VRRP_STATE_MAX] = {
@@ -44,14 +41,6 @@ uint64_t vrrp_timer_accuracy_us(uint16_t adver_int_cs) {
         return us < 10 ? 10 : us > 1000 ? 1000 : us;
 }
 
-int ip_addr_compare(const IpAddr *a, const IpAddr *b) {
-        size_t len = a->family == AF_INET6 ? 16 : 4;
-
-        if (a->family != b->family)
-                return a->family < b->family ? -1 : 1;
-        return memcmp(&a->u, &b->u, len);
-}
-
 void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primary) {
         *f = (VrrpFsm) {
                 .params = *params,
@@ -62,7 +51,11 @@ void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primar
         };
 }
 
-void vrrp_fsm_update(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now) {
+void vrrp_fsm_set_primary(VrrpFsm *f, const IpAddr *primary) {
+        f->primary = *primary;
+}
+
+void vrrp_fsm_update_params(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now) {
         f->params = *params;
         if (params->version == 3 && f->master_known)
                 return;

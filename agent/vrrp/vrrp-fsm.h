@@ -108,8 +108,16 @@ void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primar
  * new one, and its Master_Down_Timer restarts from it (the master's next
  * advertisement, at the new rhythm, may be further away than the old
  * timer). */
-void vrrp_fsm_update(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now);
+void vrrp_fsm_update_params(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now);
+/* Our address changed (the interface's primary address): used from the
+ * next tie-break between masters of equal priority. */
+void vrrp_fsm_set_primary(VrrpFsm *f, const IpAddr *primary);
 void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions *ret);
+
+/* MASTER, handing over (priority 0 sent, VIPs kept until a new master is heard). */
+static inline bool vrrp_fsm_handing_over(const VrrpFsm *f) {
+        return f->handover != VRRP_HANDOVER_NONE;
+}
 
 /* Skew_Time and Master_Down_Interval in microseconds: RFC 5798 (version 3,
  * centisecond arithmetic) or RFC 3768 (version 2). */
@@ -119,9 +127,6 @@ uint64_t vrrp_master_down_us(uint8_t version, uint8_t priority, uint16_t master_
  * other timers: a thousandth of its interval, from 10 us (10 ms adverts)
  * to 1 ms (1 s and longer), so the rhythm stays within 0.1 %. */
 uint64_t vrrp_timer_accuracy_us(uint16_t adver_int_cs);
-
-/* Negative when a < b, by value as unsigned numbers in network order. */
-int ip_addr_compare(const IpAddr *a, const IpAddr *b);
 
 /* "INIT", "BACKUP", "MASTER", "FAULT", "STOP" (keepalived's words). */
 const char *vrrp_state_to_string(VrrpState s);

@@ -60,11 +60,31 @@ static void test_addr_special(void **state) {
         assert_int_equal(ip_addr_parse("10.99.0.1/24", &a), -EINVAL);
 }
 
+static IpAddr addr(const char *s) {
+        IpAddr a;
+
+        assert_int_equal(ip_addr_parse(s, &a), 0);
+        return a;
+}
+
+static void test_addr_compare(void **state) {
+        IpAddr a = addr("10.99.0.11"), b = addr("10.99.0.12"), c = addr("10.100.0.1");
+        IpAddr d = addr("fe80::1"), e = addr("fe80::2");
+
+        (void) state;
+        assert_true(ip_addr_compare(&a, &b) < 0);
+        assert_true(ip_addr_compare(&b, &a) > 0);
+        assert_true(ip_addr_compare(&c, &b) > 0);
+        assert_int_equal(ip_addr_compare(&a, &a), 0);
+        assert_true(ip_addr_compare(&d, &e) < 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_prefix_parse),
                 cmocka_unit_test(test_prefix_parse_rejects),
                 cmocka_unit_test(test_addr_special),
+                cmocka_unit_test(test_addr_compare),
         };
         return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
 }

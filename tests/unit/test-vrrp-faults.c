@@ -90,7 +90,7 @@ static void test_v2_interval_from_reload(void **state) {
 
         (void) state;
         advert_from(&f, 150, 100, "10.99.0.12", now);
-        vrrp_fsm_update(&f, &q, now + 1000);
+        vrrp_fsm_update_params(&f, &q, now + 1000);
         assert_int_equal(f.master_adver_int_cs, 500);
         assert_int_equal(f.timer_at, now + 1000 + vrrp_master_down_us(2, 100, 500));
         /* The master, reloaded too, says the new interval 5 s later: */
@@ -106,7 +106,7 @@ static void test_v3_update_keeps_learned_interval(void **state) {
 
         (void) state;
         advert_from(&f, 150, 200, "10.99.0.12", T0 + S);
-        vrrp_fsm_update(&f, &q, T0 + S + 1000);
+        vrrp_fsm_update_params(&f, &q, T0 + S + 1000);
         assert_int_equal(f.master_adver_int_cs, 200);
         assert_int_equal(f.params.adver_int_cs, 50);
 }
@@ -114,12 +114,10 @@ static void test_v3_update_keeps_learned_interval(void **state) {
 /* RFC 5798 7.1: the address owner (priority 255) discards advertisements;
  * it never yields, not even to another 255 with a higher address. While it
  * hands over (stopping), it listens for the new master. */
-static char prom_name[] = "prom";
 static IpPrefix vips[1];
 
 static void test_owner_discards_adverts(void **state) {
-        InstanceConfig in = { .name = prom_name, .vrid = 51, .version = 3, .family = AF_INET, .priority = 255,
-                              .advert_interval_cs = 100, .vips = vips, .n_vips = 1 };
+        VrrpFilterParams in = { .version = 3, .priority = 255, .adver_int_cs = 100, .vips = vips, .n_vips = 1 };
         VrrpAdvert a = { .version = 3, .vrid = 51, .priority = 255, .naddr = 1, .adver_int_cs = 100,
                          .family = AF_INET };
         VrrpPktCtx c = { .family = AF_INET, .ttl = 255 };

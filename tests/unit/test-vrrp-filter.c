@@ -11,13 +11,12 @@
 
 #include "vrrp/vrrp-filter.h"
 
-static char prom_name[] = "prom";
 static IpPrefix vips[2];
 static IpAddr peers[1];
 
-static InstanceConfig instance(uint8_t version) {
-        InstanceConfig in = { .name = prom_name, .vrid = 51, .version = version, .family = AF_INET,
-                              .advert_interval_cs = 100, .vips = vips, .n_vips = 2 };
+static VrrpFilterParams instance(uint8_t version) {
+        VrrpFilterParams in = { .version = version, .priority = 100, .adver_int_cs = 100,
+                                .vips = vips, .n_vips = 2 };
 
         assert_int_equal(ip_prefix_parse("192.0.2.100/24", &vips[0]), 0);
         assert_int_equal(ip_prefix_parse("192.0.2.101/24", &vips[1]), 0);
@@ -42,7 +41,7 @@ static VrrpPktCtx ctx(const char *src) {
 }
 
 static void test_accepts(void **state) {
-        InstanceConfig in = instance(3);
+        VrrpFilterParams in = instance(3);
         VrrpAdvert a = advert(3);
         VrrpPktCtx c = ctx("10.99.0.12");
 
@@ -53,7 +52,7 @@ static void test_accepts(void **state) {
 }
 
 static void test_version_mismatch(void **state) {
-        InstanceConfig in = instance(3);
+        VrrpFilterParams in = instance(3);
         VrrpAdvert a = advert(2);
         VrrpPktCtx c = ctx("10.99.0.12");
 
@@ -62,7 +61,7 @@ static void test_version_mismatch(void **state) {
 }
 
 static void test_addr_mismatch(void **state) {
-        InstanceConfig in = instance(3);
+        VrrpFilterParams in = instance(3);
         VrrpAdvert a = advert(3);
         VrrpPktCtx c = ctx("10.99.0.12");
 
@@ -75,21 +74,21 @@ static void test_addr_mismatch(void **state) {
 }
 
 static void test_unicast_peers(void **state) {
-        InstanceConfig in = instance(3);
+        VrrpFilterParams in = instance(3);
         VrrpAdvert a = advert(3);
         VrrpPktCtx c = ctx("10.99.0.13");
 
         (void) state;
         assert_int_equal(ip_addr_parse("10.99.0.12", &peers[0]), 0);
-        in.unicast_peers = peers;
-        in.n_unicast_peers = 1;
+        in.peers = peers;
+        in.n_peers = 1;
         assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_UNKNOWN_PEER);
         c = ctx("10.99.0.12");
         assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
 }
 
 static void test_v2_auth_and_interval(void **state) {
-        InstanceConfig in = instance(2);
+        VrrpFilterParams in = instance(2);
         VrrpAdvert a = advert(2);
         VrrpPktCtx c = ctx("10.99.0.12");
 
@@ -98,8 +97,8 @@ static void test_v2_auth_and_interval(void **state) {
         a.adver_int_cs = 200;
         assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_INTERVAL_MISMATCH);
         a = advert(2);
-        in.auth_type = AUTH_PASS;
-        strcpy(in.auth_password, "secret");
+        in.auth_type = VRRP_V2_AUTH_PASS;
+        in.auth_password = "secret";
         assert_int_equal(vrrp_filter(&in, &c, &a, false), (VrrpDrop) VRRP_PKT_BAD_AUTH);
         a.auth_type = VRRP_V2_AUTH_PASS;
         memcpy(a.auth_data, "secret\0\0", 8);

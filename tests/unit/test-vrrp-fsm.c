@@ -55,18 +55,6 @@ static void test_timer_computations(void **state) {
         assert_int_equal(vrrp_timer_accuracy_us(4095), 1000);
 }
 
-static void test_addr_compare(void **state) {
-        IpAddr a = addr("10.99.0.11"), b = addr("10.99.0.12"), c = addr("10.100.0.1");
-        IpAddr d = addr("fe80::1"), e = addr("fe80::2");
-
-        (void) state;
-        assert_true(ip_addr_compare(&a, &b) < 0);
-        assert_true(ip_addr_compare(&b, &a) > 0);
-        assert_true(ip_addr_compare(&c, &b) > 0);
-        assert_int_equal(ip_addr_compare(&a, &a), 0);
-        assert_true(ip_addr_compare(&d, &e) < 0);
-}
-
 static void test_startup_backup(void **state) {
         VrrpFsm f = fsm(3, 100, true, 0);
         VrrpActions a = ev(&f, VRRP_EV_STARTUP, T0);
@@ -280,6 +268,26 @@ static void test_master_tie_break(void **state) {
         assert_string_equal(a.reason, "master with equal priority and higher address");
 }
 
+/* Our address changes (the interface's primary address): the tie-break
+ * uses the new one. */
+static void test_set_primary(void **state) {
+        VrrpFsm f = master(100);
+        uint64_t now = f.timer_at - 1000;
+        IpAddr higher = addr("10.99.0.13");
+        VrrpActions a;
+
+        (void) state;
+        vrrp_fsm_set_primary(&f, &higher);
+        assert_true(ip_addr_equal(&f.primary, &higher));
+        a = advert_from(&f, 100, 100, "10.99.0.12", now); /* now lower than ours: we stay */
+        assert_int_equal(a.new_state, VRRP_STATE_MASTER);
+        assert_true(a.flags & VRRP_ACT_SPLIT_BRAIN);
+        vrrp_fsm_set_primary(&f, &(IpAddr) { .family = AF_INET });
+        a = advert_from(&f, 100, 100, "10.99.0.12", now);
+        assert_int_equal(a.new_state, VRRP_STATE_BACKUP);
+        assert_string_equal(a.reason, "master with equal priority and higher address");
+}
+
 static void test_master_split_brain(void **state) {
         VrrpFsm f = master(150);
         uint64_t now = f.timer_at - 500000;
@@ -289,6 +297,40 @@ static void test_master_split_brain(void **state) {
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_int_equal(a.flags, VRRP_ACT_SPLIT_BRAIN | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE);
         assert_int_equal(f.timer_at, NEXT_ADVERT(now));
+}
+
+/* New settings (a reload) keep the state and apply from the next event; a
+ * backup that has not heard a master restarts its Master_Down_Timer. */
+static void test_update_params(void **state) {
+        VrrpFsm f = backup(100, true, 0);
+        VrrpFsmParams q = f.params;
+        VrrpActions a;
+        uint64_t at;
+
+        (void) state;
+        q.preempt = false;
+        q.priority = 90;
+        vrrp_fsm_update_params(&f, &q, T0 + 1000);
+        assert_int_equal(f.state, VRRP_STATE_BACKUP);
+        assert_false(f.params.preempt);
+        assert_int_equal(f.params.priority, 90);
+        assert_int_equal(f.priority, 100); /* the effective one changes with VRRP_EV_PRIORITY */
+        assert_int_equal(f.timer_at, T0 + 1000 + vrrp_master_down_us(3, 100, 100));
+        /* Without preemption, a lower priority master is followed. */
+        a = advert_from(&f, 50, 100, "10.99.0.12", T0 + S);
+        assert_int_equal(a.new_state, VRRP_STATE_BACKUP);
+        assert_int_equal(a.flags, 0);
+        assert_true(f.master_known);
+        assert_int_equal(f.timer_at, T0 + S + vrrp_master_down_us(3, 100, 100));
+        /* A master keeps its state and its advert timer. */
+        f = master(100);
+        q = f.params;
+        q.adver_int_cs = 200;
+        at = f.timer_at;
+        vrrp_fsm_update_params(&f, &q, at - 1000);
+        assert_int_equal(f.state, VRRP_STATE_MASTER);
+        assert_int_equal(f.timer_at, at);
+        assert_int_equal(f.master_adver_int_cs, 200);
 }
 
 static void test_master_priority_zero(void **state) {
@@ -375,7 +417,6 @@ static void test_priority_change(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_timer_computations),
-                cmocka_unit_test(test_addr_compare),
                 cmocka_unit_test(test_startup_backup),
                 cmocka_unit_test(test_startup_owner),
                 cmocka_unit_test(test_startup_fault),
@@ -392,8 +433,10 @@ int main(void) {
                 cmocka_unit_test(test_backup_preempt_delay),
                 cmocka_unit_test(test_master_yields_to_higher),
                 cmocka_unit_test(test_master_tie_break),
+                cmocka_unit_test(test_set_primary),
                 cmocka_unit_test(test_master_split_brain),
                 cmocka_unit_test(test_master_priority_zero),
+                cmocka_unit_test(test_update_params),
                 cmocka_unit_test(test_shutdown),
                 cmocka_unit_test(test_fault_and_recovery),
                 cmocka_unit_test(test_priority_change),

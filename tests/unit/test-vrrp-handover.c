@@ -46,6 +46,7 @@ static void test_stop_hands_over_to_new_master(void **state) {
         assert_int_equal(a.new_state, VRRP_STATE_MASTER);
         assert_int_equal(a.flags, VRRP_ACT_SEND_STOP | VRRP_ACT_HANDOVER); /* no DEL_VIPS yet */
         assert_int_equal(m.handover, VRRP_HANDOVER_STOP);
+        assert_true(vrrp_fsm_handing_over(&m));
         assert_int_equal(m.handover_deadline, T1 + MDI_100);
         assert_int_equal(m.timer_at, T1 + S);
         /* Priority 0 from someone else ends nothing. */
@@ -61,6 +62,7 @@ static void test_stop_hands_over_to_new_master(void **state) {
         assert_string_equal(a.reason, "handed over to the new master");
         assert_int_equal(m.timer_at, 0);
         assert_int_equal(m.handover, VRRP_HANDOVER_NONE);
+        assert_false(vrrp_fsm_handing_over(&m));
 }
 
 static void test_stop_without_peer_ends_at_master_down_interval(void **state) {
