@@ -16,7 +16,7 @@
 #include "endpoint/snapshot.h"
 #include "probe/probes.h"
 #include "shared/addr.h"
-#include "vrrp/announce.h"
+#include "daemon/announcer.h"
 #include "vrrp/vrrp-fsm.h"
 #include "vrrp/vrrp-packet.h"
 

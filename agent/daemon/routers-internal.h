@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "vrrp/announce.h"
+#include "daemon/announcer.h"
 #include "conf/conf.h"
 #include "daemon/instance.h"
 #include "daemon/netlink.h"

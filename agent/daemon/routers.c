@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "vrrp/announce.h"
+#include "daemon/announcer.h"
 #include "daemon/instance.h"
 #include "shared/log.h"
 #include "shared/macro.h"

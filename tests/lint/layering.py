@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Checks that agent/'s folders include only from the folders below them.
+"""Checks that agent/'s folders include only from the folders below them,
+and that the pure code (vrrp/, and the files in PURE) makes no system calls,
+reads no clock and does not log.
 
 Usage: layering.py AGENT_DIR [--graph]
 Prints TAP; with --graph, prints which folder includes which instead.
@@ -32,6 +34,11 @@ PURE = {
 ENDPOINT_PROBE = {"probe/probe.h", "probe/priority.h", "probe/promql.h"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+PURE_FOLDERS = {"vrrp"}
+IMPURE_CALL = re.compile(r"\b(socket|bind|connect|sendto|sendmsg|sendmmsg|recv|recvfrom|recvmsg|setsockopt|"
+                         r"open|openat|read|write|close|ioctl|fork|clock_gettime|time|gettimeofday|"
+                         r"sd_\w+|log_\w+|syslog)\s*\(")
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 
 def includes(path):
@@ -54,6 +61,11 @@ def main():
             if not name.endswith((".c", ".h")):
                 continue
             rel = f"{folder}/{name}"
+            if name.endswith(".c") and (folder in PURE_FOLDERS or rel in PURE):
+                with open(os.path.join(d, name), encoding="utf-8") as f:
+                    code = COMMENT.sub("", f.read())
+                for m in IMPURE_CALL.finditer(code):
+                    problems.append(f"{rel}: pure, but calls {m.group(1)}()")
             for inc in includes(os.path.join(d, name)):
                 if inc == "config.h":
                     continue
@@ -77,9 +89,9 @@ def main():
     if problems:
         for p in problems:
             print(f"# {p}")
-        print("not ok 1 - the folders of agent/ include only from the folders below them")
+        print("not ok 1 - the folders of agent/ include only from the folders below them; the pure code is pure")
         return 1
-    print("ok 1 - the folders of agent/ include only from the folders below them")
+    print("ok 1 - the folders of agent/ include only from the folders below them; the pure code is pure")
     return 0
 
 

@@ -1,4 +1,4 @@
-/* Unit tests: the gratuitous ARP and unsolicited NA builders (announce.c),
+/* Unit tests: the gratuitous ARP and unsolicited NA builders (announce-frame.c),
  * byte for byte. The NA's flags are RFC 5798 6.4.1's: Router set,
  * Solicited unset, Override set. */
 #include <arpa/inet.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vrrp/announce.h"
+#include "vrrp/announce-frame.h"
 
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 

@@ -5,9 +5,8 @@
  * address option, hop limit 255; RFC 5798 6.4.1: Router and Override flags
  * set, Solicited unset).
  *
- * The frame builders are pure; the Announcer owns the two sockets (an
- * AF_PACKET SOCK_DGRAM socket and a raw ICMPv6 socket that receives
- * nothing) and sends one packet per call. When to send is announce-schedule.h's. */
+ * Pure: the frame builders. The Announcer (daemon/announcer.h) sends them;
+ * when to send is announce-schedule.h's. */
 #pragma once
 
 #include <netinet/in.h>
@@ -22,15 +21,3 @@ size_t arp_build_garp(uint8_t buf[ARP_GARP_LEN], const uint8_t mac[6], const str
 /* The 32-byte ICMPv6 NA with a target link-layer address option; the
  * checksum field is left 0 (the kernel fills it for raw ICMPv6 sockets). */
 size_t ndisc_build_na(uint8_t buf[NDISC_NA_LEN], const uint8_t mac[6], const struct in6_addr *vip);
-
-typedef struct Announcer Announcer;
-
-int announcer_new(Announcer **ret);
-Announcer *announcer_free(Announcer *a);
-
-/* Sends one gratuitous ARP for vip out of ifindex: 0 or -errno. */
-int announce_garp(Announcer *a, int ifindex, const uint8_t mac[6], const struct in_addr *vip);
-/* Sends one unsolicited NA for vip out of ifindex from the link-local
- * address src: 0 or -errno. */
-int announce_na(Announcer *a, int ifindex, const uint8_t mac[6], const struct in6_addr *src,
-                const struct in6_addr *vip);
