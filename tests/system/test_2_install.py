@@ -88,7 +88,14 @@ def test_hook_and_exec_probe_run_as_promvip(system):
                         "NoNewPrivs": "1"}, out
         probes = {p["name"]: p for p in system.status(name)["probes"]}
         assert probes["user"]["state"] == "UP" and probes["user"]["last_result"] == "ok", probes["user"]
-        assert probes["ready"]["state"] == "UP" and probes["fresh"]["state"] == "UP", probes
+
+        # The PromQL probe runs every 5 s and rises after 2 successes: it can
+        # still be DOWN when the VIP has settled (ready rises in 2 s).
+        def probes_up(name=name):
+            probes = {p["name"]: p for p in system.status(name)["probes"]}
+            return all(probes[p]["state"] == "UP" for p in ("ready", "fresh"))
+        wait_for(probes_up, 30, interval=0.5,
+                 what=lambda name=name: f"ready and fresh UP on {name}: {system.status(name)['probes']}")
 
 
 def hook_users(system, name, cursor):
