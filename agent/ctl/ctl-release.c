@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctl/status-table.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
-#include "ctl/status-table.h"
 
 #define POLL_INTERVAL_MS 50
 #define WAIT_MARGIN_USEC (2 * USEC_PER_SEC) /* over the daemon's own bound */

@@ -17,14 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shared/addr.h"
 #include "conf/conf.h"
 #include "config.h"
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-release.h"
+#include "ctl/status-table.h"
+#include "shared/addr.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
-#include "ctl/status-table.h"
 
 static void usage(FILE *f) {
         fprintf(f,

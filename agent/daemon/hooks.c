@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shared/addr.h"
 #include "child/child.h"
+#include "child/script-security.h"
+#include "shared/addr.h"
 #include "shared/log.h"
 #include "shared/macro.h"
-#include "child/script-security.h"
 
 typedef struct Hook {
         struct Hook *next;

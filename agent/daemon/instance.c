@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "probe/priority.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
-#include "probe/priority.h"
 
 #define SPLIT_BRAIN_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 

@@ -11,12 +11,12 @@
 
 #include "child/child.h"
 #include "conf/conf.h"
+#include "daemon/announcer.h"
 #include "daemon/netlink.h"
 #include "daemon/vrrp-socket.h"
 #include "endpoint/snapshot.h"
 #include "probe/probes.h"
 #include "shared/addr.h"
-#include "daemon/announcer.h"
 #include "vrrp/vrrp-fsm.h"
 #include "vrrp/vrrp-packet.h"
 

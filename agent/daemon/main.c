@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "conf/conf.h"
-#include "shared/exit-codes.h"
-#include "shared/log.h"
+#include "config.h"
 #include "daemon/conf-check.h"
 #include "daemon/manager.h"
+#include "shared/exit-codes.h"
+#include "shared/log.h"
 
 static void help(void) {
         printf("Usage: promvipd [OPTIONS]\n"

@@ -7,13 +7,13 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "daemon/conf-check.h"
+#include "daemon/routers.h"
+#include "daemon/tuning.h"
 #include "endpoint/http-api.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
-#include "daemon/conf-check.h"
-#include "daemon/routers.h"
-#include "daemon/tuning.h"
 
 struct Manager {
         sd_event *event;

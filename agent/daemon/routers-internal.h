@@ -6,14 +6,14 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "daemon/announcer.h"
 #include "conf/conf.h"
+#include "daemon/announcer.h"
 #include "daemon/instance.h"
 #include "daemon/netlink.h"
-#include "probe/probes.h"
 #include "daemon/routers.h"
-#include "vrrp/vrrp-filter.h"
 #include "daemon/vrrp-socket.h"
+#include "probe/probes.h"
+#include "vrrp/vrrp-filter.h"
 
 /* A shared VRRP socket and the drops counted before a VRID was known. */
 typedef struct SocketEntry {

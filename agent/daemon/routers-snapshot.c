@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shared/log.h"
 #include "daemon/routers-internal.h"
 #include "endpoint/snapshot.h"
+#include "shared/log.h"
 
 void routers_dump(const Routers *rs) {
         for (size_t k = 0; k < rs->n_instances; k++)

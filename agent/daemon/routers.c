@@ -7,13 +7,13 @@
 
 #include "daemon/announcer.h"
 #include "daemon/instance.h"
+#include "daemon/netlink.h"
+#include "daemon/routers-internal.h"
+#include "daemon/vrrp-socket.h"
+#include "probe/probes.h"
 #include "shared/log.h"
 #include "shared/macro.h"
-#include "daemon/netlink.h"
-#include "probe/probes.h"
-#include "daemon/routers-internal.h"
 #include "vrrp/vrrp-bpf.h"
-#include "daemon/vrrp-socket.h"
 
 static bool runs_on(const Instance *i, const VrrpSocket *s, uint8_t vrid) {
         return instance_socket(i) == s && instance_config(i)->vrid == vrid;

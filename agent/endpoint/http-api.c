@@ -26,10 +26,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "shared/log.h"
-#include "shared/macro.h"
 #include "endpoint/metrics.h"
 #include "endpoint/status.h"
+#include "shared/log.h"
+#include "shared/macro.h"
 
 #define HTTP_API_TIMER_ACCURACY_USEC (1 * USEC_PER_MSEC)
 #define HTTP_API_ALLOW "GET, HEAD"

@@ -19,8 +19,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "shared/addr.h"
 #include "endpoint/snapshot.h"
+#include "shared/addr.h"
 
 #define HTTP_API_CONNECTION_LIMIT 32
 #define HTTP_API_CONNECTION_TIMEOUT_SEC 5

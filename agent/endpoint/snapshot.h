@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "shared/lateness.h"
 #include "probe/probe.h"
+#include "shared/lateness.h"
 #include "vrrp/vrrp-filter.h"
 #include "vrrp/vrrp-fsm.h"
 

@@ -27,9 +27,9 @@
 
 #include "config.h"
 #include "probe/curl-glue.h"
+#include "probe/promql.h"
 #include "shared/log.h"
 #include "shared/macro.h"
-#include "probe/promql.h"
 
 #define HTTP_USER_AGENT "promvip/" PROMVIP_VERSION
 #define HTTP_PROMQL_BODY_MAX (1024 * 1024)

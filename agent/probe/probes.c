@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe/probe-exec.h"
+#include "probe/probe-http.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
-#include "probe/probe-exec.h"
-#include "probe/probe-http.h"
 
 #define TIMER_ACCURACY_USEC 1000
 

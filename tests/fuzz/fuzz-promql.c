@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shared/macro.h"
 #include "probe/promql.h"
+#include "shared/macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shared/macro.h"
 #include "endpoint/metrics.h"
+#include "shared/macro.h"
 #include "snapshot-fixture.h"
 
 static const struct {

@@ -19,8 +19,8 @@
 #include <cmocka.h>
 
 #include "child-test-util.h"
-#include "shared/log.h"
 #include "probe/probe-exec.h"
+#include "shared/log.h"
 
 typedef LoopFixture Fixture;
 

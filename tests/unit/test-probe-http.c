@@ -21,9 +21,9 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "probe/probe-http.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
-#include "probe/probe-http.h"
 
 #define SERVER_CONNS_MAX 8
 #define SERVER_REQUEST_MAX 8192

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "shared/macro.h"
 #include "probe/promql.h"
+#include "shared/macro.h"
 
 #define DETAIL_SIZE 160 /* as ProbeResult.detail */
 

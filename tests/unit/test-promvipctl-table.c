@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "shared/macro.h"
 #include "ctl/status-table.h"
+#include "shared/macro.h"
 
 /* 2026-11-22T01:00:00Z */
 #define NOW INT64_C(1795309200)

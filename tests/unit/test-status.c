@@ -8,9 +8,9 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "endpoint/status.h"
 #include "shared/macro.h"
 #include "snapshot-fixture.h"
-#include "endpoint/status.h"
 
 static json_t *root;
 static char *text;
