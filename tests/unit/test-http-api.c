@@ -193,50 +193,46 @@ static bool has_header(const Answer *a, const char *line) {
                                                           buf) == 0);
 }
 
-static void test_requests(void **state) {
+/* Runs the loop until the forked client has sent its requests and
+ * reported the answers into c->report. */
+static void serve_client(Ctx *c) {
         sd_event_source *report = NULL, *deadline = NULL, *tick = NULL;
-        IpAddr lo = { .family = AF_INET, .u.in.s_addr = htonl(INADDR_LOOPBACK) };
-        Ctx c = {};
         int pipefd[2], r, wstatus;
         uint64_t now;
         pid_t pid;
-        char *p, *end;
-        Answer a;
-
-        (void) state;
-        c.report = malloc(REPORT_MAX);
-        assert_non_null(c.report);
-        assert_int_equal(sd_event_new(&c.event), 0);
-        r = http_api_new(&c.api, c.event, &lo, 0, take_snapshot, &c);
-        assert_int_equal(r, 0);
-        assert_true(http_api_get_port(c.api) > 0);
-        assert_int_equal(count_threads(), 1); /* no thread of MHD's own */
 
         assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
                 close(pipefd[0]);
-                run_client(pipefd[1], http_api_get_port(c.api));
+                run_client(pipefd[1], http_api_get_port(c->api));
         }
         close(pipefd[1]);
 
-        assert_true(sd_event_now(c.event, CLOCK_MONOTONIC, &now) >= 0);
-        assert_int_equal(sd_event_add_io(c.event, &report, pipefd[0], EPOLLIN, on_report, &c), 0);
-        assert_int_equal(sd_event_add_time(c.event, &deadline, CLOCK_MONOTONIC, now + LOOP_LIMIT_USEC, 0,
+        assert_true(sd_event_now(c->event, CLOCK_MONOTONIC, &now) >= 0);
+        assert_int_equal(sd_event_add_io(c->event, &report, pipefd[0], EPOLLIN, on_report, c), 0);
+        assert_int_equal(sd_event_add_time(c->event, &deadline, CLOCK_MONOTONIC, now + LOOP_LIMIT_USEC, 0,
                                            on_deadline, NULL), 0);
-        assert_int_equal(sd_event_add_time(c.event, &tick, CLOCK_MONOTONIC, now, 1000, on_tick, &c), 0);
+        assert_int_equal(sd_event_add_time(c->event, &tick, CLOCK_MONOTONIC, now, 1000, on_tick, c), 0);
         assert_true(sd_event_source_set_enabled(tick, SD_EVENT_ON) >= 0);
-        r = sd_event_loop(c.event);
+        r = sd_event_loop(c->event);
         if (r != 0)
                 (void) kill(pid, SIGKILL);
         assert_int_equal(waitpid(pid, &wstatus, 0), pid);
         assert_int_equal(r, 0);
         assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-        assert_true(c.ticks > 0);
+        assert_true(c->ticks > 0);
+        sd_event_source_disable_unref(report);
+        sd_event_source_disable_unref(deadline);
+        sd_event_source_disable_unref(tick);
+        close(pipefd[0]);
+}
 
-        p = c.report;
-        end = c.report + c.n_report;
+/* The answers, in the order run_client() asks. */
+static void check_answers(Ctx *c) {
+        char *p = c->report, *end = c->report + c->n_report;
+        Answer a;
 
         next_answer(&p, end, &a); /* GET /metrics */
         assert_int_equal(a.status, 200);
@@ -277,14 +273,25 @@ static void test_requests(void **state) {
         next_answer(&p, end, &a); /* DELETE, HTTP/1.0 */
         assert_int_equal(a.status, 405);
         assert_true(p == end);
+}
 
+static void test_requests(void **state) {
+        IpAddr lo = { .family = AF_INET, .u.in.s_addr = htonl(INADDR_LOOPBACK) };
+        Ctx c = {};
+
+        (void) state;
+        c.report = malloc(REPORT_MAX);
+        assert_non_null(c.report);
+        assert_int_equal(sd_event_new(&c.event), 0);
+        assert_int_equal(http_api_new(&c.api, c.event, &lo, 0, take_snapshot, &c), 0);
+        assert_true(http_api_get_port(c.api) > 0);
+        assert_int_equal(count_threads(), 1); /* no thread of MHD's own */
+
+        serve_client(&c);
+        check_answers(&c);
         /* GET /metrics, GET /status, HEAD /metrics: one snapshot each. */
         assert_int_equal(c.snapshots, 3);
 
-        sd_event_source_disable_unref(report);
-        sd_event_source_disable_unref(deadline);
-        sd_event_source_disable_unref(tick);
-        close(pipefd[0]);
         http_api_free(c.api);
         sd_event_unref(c.event);
         free(c.report);
