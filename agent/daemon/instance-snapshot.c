@@ -110,7 +110,7 @@ void instance_dump(const Instance *i) {
         _cleanup_free_ char *drops = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&drops, &len);
-        char master[IP_ADDR_STRLEN] = "-";
+        char master[IP_ADDR_STRLEN] = "-", drop_counts[1024];
         const HookCounters *h = hook_queue_counters(i->hooks);
         IpAddr m;
 
@@ -120,9 +120,9 @@ void instance_dump(const Instance *i) {
                 i->counters.vip_remove_failures);
         fprintf(f, " hooks_run=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
                 h->runs, h->failures, h->refused, h->dropped);
-        for (int d = 1; d < _VRRP_DROP_MAX; d++)
-                if (i->counters.drops[d])
-                        fprintf(f, " drop_%s=%" PRIu64, vrrp_drop_to_string((VrrpDrop) d), i->counters.drops[d]);
+        log_format_counters(drop_counts, sizeof(drop_counts), "drop_", i->counters.drops, _VRRP_DROP_MAX,
+                            vrrp_drop_name);
+        fputs(drop_counts, f);
         if (fclose(f) != 0)
                 return;
         if (instance_master(i, &m))

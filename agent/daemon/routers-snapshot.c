@@ -13,13 +13,9 @@ void routers_dump(const Routers *rs) {
         probes_dump(rs->probes);
         for (size_t n = 0; n < rs->n_sockets; n++) {
                 const SocketEntry *e = rs->sockets[n];
-                char drops[1024] = "";
-                size_t len = 0;
+                char drops[1024];
 
-                for (int d = 1; d < _VRRP_DROP_MAX; d++)
-                        if (e->drops[d] && len < sizeof(drops))
-                                len += (size_t) snprintf(drops + len, sizeof(drops) - len, " drop_%s=%" PRIu64,
-                                                         vrrp_drop_to_string((VrrpDrop) d), e->drops[d]);
+                log_format_counters(drops, sizeof(drops), "drop_", e->drops, _VRRP_DROP_MAX, vrrp_drop_name);
                 log_info("socket %s %s: received=%" PRIu64 "%s", vrrp_socket_ifname(e->sock),
                          ip_family_name(vrrp_socket_family(e->sock)), e->received, drops);
         }

@@ -16,6 +16,10 @@ const char *probe_failure_to_string(ProbeFailure f) {
         return f < _PROBE_FAILURE_MAX ? failure_names[f] : "unknown";
 }
 
+const char *probe_failure_name(size_t f) {
+        return f < _PROBE_FAILURE_MAX ? failure_names[f] : "unknown";
+}
+
 bool probe_state_record(ProbeState *s, const ProbeResult *r, unsigned fall, unsigned rise) {
         bool was = s->up;
 

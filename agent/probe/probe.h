@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum ProbeFailure {
@@ -39,6 +40,8 @@ bool probe_state_record(ProbeState *s, const ProbeResult *r, unsigned fall, unsi
 
 /* "ok", "timeout", "connect", "http_status", ... (metric label values). */
 const char *probe_failure_to_string(ProbeFailure f);
+/* The same by index (log_format_counters()). */
+const char *probe_failure_name(size_t f);
 
 /* Callback of the probe kinds: one result per started run. */
 typedef void (*ProbeDone)(void *userdata, const ProbeResult *r);

@@ -246,13 +246,10 @@ void probes_dump(const Probes *ps) {
         for (size_t k = 0; k < ps->n_probes; k++) {
                 const Probe *p = ps->probes[k];
                 const ProbeState *s = &p->state;
-                char fails[512] = "";
-                size_t len = 0;
+                char fails[512];
 
-                for (int f = 1; f < _PROBE_FAILURE_MAX; f++)
-                        if (s->failures_total[f] && len < sizeof(fails))
-                                len += (size_t) snprintf(fails + len, sizeof(fails) - len, " failures_%s=%" PRIu64,
-                                                         probe_failure_to_string((ProbeFailure) f), s->failures_total[f]);
+                log_format_counters(fails, sizeof(fails), "failures_", s->failures_total, _PROBE_FAILURE_MAX,
+                                    probe_failure_name);
                 log_info("probe '%s': state=%s runs=%" PRIu64 " last=%s latency_ms=%" PRIu64 "%s", p->cfg->name,
                          s->up ? "UP" : "DOWN", s->runs, s->runs ? probe_failure_to_string(s->last.failure) : "none",
                          (uint64_t) (s->last.latency_usec / USEC_PER_MSEC), fails);

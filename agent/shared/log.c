@@ -1,5 +1,6 @@
 #include "shared/log.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +115,23 @@ int log_internal_at(const char *file, int line, const char *func, int level, int
 
         errno = saved;
         return -error;
+}
+
+void log_format_counters(char *buf, size_t size, const char *prefix, const uint64_t *values, size_t n,
+                         const char *(*name)(size_t k)) {
+        size_t len = 0;
+
+        if (size == 0)
+                return;
+        buf[0] = '\0';
+        for (size_t k = 1; k < n && len < size; k++) {
+                int w;
+
+                if (!values[k])
+                        continue;
+                w = snprintf(buf + len, size - len, " %s%s=%" PRIu64, prefix, name(k), values[k]);
+                if (w < 0)
+                        return;
+                len += (size_t) w;
+        }
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #include "shared/macro.h"
@@ -37,3 +39,9 @@ int log_internal_at(const char *file, int line, const char *func, int level, int
 #define log_error(...) log_full(LOG_ERR, __VA_ARGS__)
 #define log_warning_errno(error, ...) log_internal(LOG_WARNING, (error), NULL, __VA_ARGS__)
 #define log_error_errno(error, ...) log_internal(LOG_ERR, (error), NULL, __VA_ARGS__)
+
+/* For the SIGUSR1 lines: " <prefix><name(k)>=<value>" for every non-zero
+ * values[k], k from 1 (0 is "none" in the reason enums), into buf; cut
+ * when full, always terminated. */
+void log_format_counters(char *buf, size_t size, const char *prefix, const uint64_t *values, size_t n,
+                         const char *(*name)(size_t k));

@@ -19,6 +19,10 @@ const char *vrrp_drop_to_string(VrrpDrop d) {
         return d < _VRRP_DROP_MAX ? drop_names[d - _VRRP_PKT_ERROR_MAX] : "unknown";
 }
 
+const char *vrrp_drop_name(size_t d) {
+        return d < _VRRP_DROP_MAX ? vrrp_drop_to_string((VrrpDrop) d) : "unknown";
+}
+
 static bool is_peer(const VrrpFilterParams *p, const IpAddr *src) {
         for (size_t i = 0; i < p->n_peers; i++)
                 if (ip_addr_equal(&p->peers[i], src))

@@ -46,3 +46,5 @@ VrrpDrop vrrp_filter(const VrrpFilterParams *p, const VrrpPktCtx *ctx, const Vrr
 
 /* "bad_checksum", "unknown_vrid", ... (label values of the drop counters). */
 const char *vrrp_drop_to_string(VrrpDrop d);
+/* The same by index (log_format_counters()). */
+const char *vrrp_drop_name(size_t d);
