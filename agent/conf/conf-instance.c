@@ -14,6 +14,7 @@
 #define WEIGHT_MAX 253
 
 static const char *const instance_keys[] = {
+        "unicast_ttl", "unicast_min_ttl", "family", /* conf-instance-routed.c */
         "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
         "preempt_delay", "rapid_preemption", "virtual_addresses", "unicast_peers", "source_address", "track",
         "notify", "auth", "checksum_pseudo_header", "garp_master_delay", "garp_master_repeat",
@@ -51,20 +52,20 @@ static void parse_vips(ConfCtx *ctx, const config_setting_t *g, InstanceConfig *
         const config_setting_t *s = config_setting_get_member(g, "virtual_addresses");
         int n;
 
-        if (!s) {
-                conf_error(ctx, g, "'virtual_addresses' is required");
-                return;
-        }
+        if (!s)
+                return; /* none: hooks move the address (conf-instance-routed.c) */
         if (config_setting_type(s) != CONFIG_TYPE_LIST && config_setting_type(s) != CONFIG_TYPE_ARRAY) {
                 conf_error(ctx, s, "'virtual_addresses' must be a list of strings such as ( \"192.0.2.100/24\" )");
                 return;
         }
         n = config_setting_length(s);
-        if (n == 0 || n > VRRP_MAX_ADDRS) {
-                conf_error(ctx, s, "'virtual_addresses' must list 1 to %d addresses (got %d)",
+        if (n > VRRP_MAX_ADDRS) {
+                conf_error(ctx, s, "'virtual_addresses' must list at most %d addresses (got %d)",
                            VRRP_MAX_ADDRS, n);
                 return;
         }
+        if (n == 0)
+                return;
         in->vips = conf_calloc(ctx, (size_t) n, sizeof(IpPrefix));
         if (!in->vips)
                 return;
@@ -352,6 +353,7 @@ int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c
         parse_vips(ctx, s, in);
         parse_peers(ctx, s, in);
         parse_source(ctx, s, in);
+        conf_parse_instance_routed(ctx, s, in);
         if (in->family == AF_INET6 && in->version == 2)
                 conf_error(ctx, s, "IPv6 needs version = 3 (VRRP version 2 is IPv4 only)");
         parse_track(ctx, s, c, in);
@@ -409,7 +411,8 @@ bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b) {
             a->garp_master_repeat != b->garp_master_repeat || a->garp_interval_usec != b->garp_interval_usec ||
             a->garp_master_delay_usec != b->garp_master_delay_usec ||
             a->garp_master_refresh_usec != b->garp_master_refresh_usec ||
-            a->notify.timeout_usec != b->notify.timeout_usec)
+            a->notify.timeout_usec != b->notify.timeout_usec ||
+            a->unicast_ttl != b->unicast_ttl || a->unicast_min_ttl != b->unicast_min_ttl)
                 return false;
         if (a->has_source_address && !ip_addr_equal(&a->source_address, &b->source_address))
                 return false;

@@ -60,3 +60,5 @@ void conf_probe_free(ProbeConfig *p);
 int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c,
                         InstanceConfig *ret);
 void conf_instance_free(InstanceConfig *i);
+/* unicast_ttl, unicast_min_ttl and family, after the addresses. */
+void conf_parse_instance_routed(ConfCtx *ctx, const config_setting_t *s, InstanceConfig *in);

@@ -21,6 +21,7 @@
 #define CONF_DEFAULT_SCRIPT_USER "promvip"
 #define CONF_NAME_MAX 64
 #define CONF_REALTIME_PRIORITY_MAX 99 /* SCHED_RR's range on Linux is 1..99 */
+#define CONF_TTL_DEFAULT 255          /* RFC 5798: adverts sent with TTL 255, nothing else accepted */
 
 typedef struct ConfError {
         char *file;
@@ -109,7 +110,7 @@ typedef struct InstanceConfig {
         bool preempt;
         uint64_t preempt_delay_usec;
         bool rapid_preemption;    /* beyond RFC 5798, see VrrpFsmParams */
-        IpPrefix *vips;
+        IpPrefix *vips;           /* none: hooks move the address */
         size_t n_vips;
         IpAddr *unicast_peers;    /* empty: multicast */
         size_t n_unicast_peers;
@@ -129,6 +130,10 @@ typedef struct InstanceConfig {
         uint64_t garp_interval_usec;
         uint64_t garp_master_delay_usec;
         uint64_t garp_master_refresh_usec;
+        /* Peers across a router (conf-instance-routed.c): the TTL / hop
+         * limit sent to unicast_peers, and the lowest accepted from them. */
+        uint8_t unicast_ttl;
+        uint8_t unicast_min_ttl;
 } InstanceConfig;
 
 typedef struct GlobalConfig {

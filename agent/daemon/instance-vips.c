@@ -206,8 +206,9 @@ static void announce_next(Instance *i) {
 void instance_vips_announce(Instance *i) {
         AnnounceTiming t = announce_timing(i->cfg);
 
-        /* A master handing over leaves the clients to the new one. */
-        if (vrrp_fsm_handing_over(&i->fsm))
+        /* A master handing over leaves the clients to the new one; without
+         * a VIP (hooks move the address) there is nothing to announce. */
+        if (vrrp_fsm_handing_over(&i->fsm) || i->cfg->n_vips == 0)
                 return;
         announce_schedule_start(&i->announce, &t);
         announce_next(i);

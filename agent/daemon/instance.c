@@ -140,8 +140,8 @@ static void send_advert(Instance *i, uint8_t priority) {
                                            "sending an advertisement failed: %m");
                         continue;
                 }
-                vrrp_socket_queue(i->sock, &i->source, &dsts[k], buf, (size_t) len, &i->counters.adverts_sent,
-                                  &i->counters.send_errors);
+                vrrp_socket_queue(i->sock, &i->source, &dsts[k], c->n_unicast_peers ? c->unicast_ttl : VRRP_TTL, buf,
+                                  (size_t) len, &i->counters.adverts_sent, &i->counters.send_errors);
         }
 }
 
@@ -565,7 +565,7 @@ static VrrpFilterParams filter_params(const InstanceConfig *c) {
                 .auth_type = c->auth_type == AUTH_PASS ? VRRP_V2_AUTH_PASS : VRRP_V2_AUTH_NONE,
                 .auth_password = c->auth_password,
                 .vips = c->vips, .n_vips = c->n_vips,
-                .peers = c->unicast_peers, .n_peers = c->n_unicast_peers,
+                .peers = c->unicast_peers, .n_peers = c->n_unicast_peers, .min_ttl = c->unicast_min_ttl,
         };
 }
 

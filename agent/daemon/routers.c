@@ -127,27 +127,32 @@ static void timers_due(void *userdata, uint64_t now) {
                 vrrp_socket_batch_end(rs->sockets[n]->sock);
 }
 
-static void filter_instance(const Instance *i, const VrrpSocket *s, uint8_t versions[static 256]) {
+static void filter_instance(const Instance *i, const VrrpSocket *s, uint8_t versions[static 256],
+                            uint8_t *min_ttl) {
         const InstanceConfig *c = instance_config(i);
 
-        if (instance_socket(i) == s)
-                versions[c->vrid] |= VRRP_BPF_VERSION(c->version);
+        if (instance_socket(i) != s)
+                return;
+        versions[c->vrid] |= VRRP_BPF_VERSION(c->version);
+        if (c->n_unicast_peers > 0 && c->unicast_min_ttl > 0 && c->unicast_min_ttl < *min_ttl)
+                *min_ttl = c->unicast_min_ttl;
 }
 
 /* Each socket's kernel filter passes the VRIDs of the instances on it, in
- * their versions (also of those handing over after a reload). */
+ * their versions (also of those handing over after a reload), with the
+ * lowest TTL one of them accepts (each instance checks its own). */
 static void filter_sockets(Routers *rs) {
         for (size_t n = 0; n < rs->n_sockets; n++) {
                 VrrpSocket *s = rs->sockets[n]->sock;
-                uint8_t versions[256] = {};
+                uint8_t versions[256] = {}, min_ttl = VRRP_TTL;
                 int r;
 
                 for (size_t i = 0; i < rs->n_instances; i++)
-                        filter_instance(rs->instances[i], s, versions);
+                        filter_instance(rs->instances[i], s, versions, &min_ttl);
                 for (size_t i = 0; i < rs->n_retired; i++)
                         if (!instance_stopped(rs->retired[i].instance))
-                                filter_instance(rs->retired[i].instance, s, versions);
-                r = vrrp_socket_set_vrids(s, versions);
+                                filter_instance(rs->retired[i].instance, s, versions, &min_ttl);
+                r = vrrp_socket_set_vrids(s, versions, min_ttl);
                 if (r < 0)
                         log_warning_errno(r, "%s: the %s VRRP socket filter was not attached, every packet "
                                           "wakes promvipd: %m", vrrp_socket_ifname(s),

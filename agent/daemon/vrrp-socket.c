@@ -27,9 +27,12 @@
 #define GATHER_USEC 1000
 #define BATCH_BYTES 8192
 
+/* The source (pktinfo) and, for peers across a router, the TTL / hop
+ * limit: per message, as the socket is shared by instances that may send
+ * with different ones (a setsockopt would change them all). */
 typedef union SendControl {
         struct cmsghdr align;
-        uint8_t space[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        uint8_t space[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
 } SendControl;
 
 typedef union SendAddress {
@@ -53,6 +56,8 @@ struct VrrpSocket {
         int family;
         bool filtered;
         uint8_t versions[256];  /* what the attached filter passes */
+        uint8_t min_ttl;        /* the lowest TTL / hop limit accepted */
+        uint8_t filter_ttl;     /* the one the attached filter passes */
         char ifname[IF_NAMESIZE];
         sd_event_source *io;
         VrrpSocketHandler handler;
@@ -109,7 +114,7 @@ static int setup_ipv6(int fd, int ifindex) {
 static void receive_ipv4(VrrpSocket *s, const uint8_t *buf, size_t len) {
         VrrpPktCtx ctx = {};
         VrrpAdvert adv;
-        VrrpPktError e = vrrp_pkt_parse_ipv4(buf, len, &ctx, &adv);
+        VrrpPktError e = vrrp_pkt_parse_ipv4(buf, len, s->min_ttl, &ctx, &adv);
 
         s->handler(s, e, &ctx, e == VRRP_PKT_OK ? &adv : NULL, s->userdata);
 }
@@ -133,7 +138,7 @@ static void receive_ipv6(VrrpSocket *s, struct msghdr *mh, const struct sockaddr
                         ctx.dst.u.in6 = pi.ipi6_addr;
                 }
         }
-        e = vrrp_pkt_parse(buf, len, &ctx, &adv);
+        e = vrrp_pkt_parse(buf, len, &ctx, s->min_ttl, &adv);
         s->handler(s, e, &ctx, e == VRRP_PKT_OK ? &adv : NULL, s->userdata);
 }
 
@@ -250,8 +255,8 @@ int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        *s = (VrrpSocket) { .fd = -1, .ifindex = ifindex, .family = family, .handler = handler,
-                            .userdata = userdata };
+        *s = (VrrpSocket) { .fd = -1, .ifindex = ifindex, .family = family, .min_ttl = VRRP_TTL,
+                            .handler = handler, .userdata = userdata };
         snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
         r = sd_event_add_io(event, &s->io, fd, EPOLLIN, on_readable, s);
         if (r < 0) {
@@ -274,18 +279,23 @@ int vrrp_socket_open(VrrpSocket **ret, sd_event *event, const char *ifname, int 
         return 0;
 }
 
-int vrrp_socket_set_vrids(VrrpSocket *s, const uint8_t versions[256]) {
+int vrrp_socket_set_vrids(VrrpSocket *s, const uint8_t versions[256], uint8_t min_ttl) {
         struct sock_filter prog[VRRP_BPF_MAX_INSNS];
         struct sock_fprog fprog = { .filter = prog };
         int r;
 
-        if (s->filtered && memcmp(s->versions, versions, sizeof(s->versions)) == 0)
+        if (min_ttl == 0)
+                min_ttl = VRRP_TTL;
+        /* Accepted in user space at once, whether the filter attaches or not. */
+        s->min_ttl = min_ttl;
+        if (s->filtered && memcmp(s->versions, versions, sizeof(s->versions)) == 0 && s->filter_ttl == min_ttl)
                 return 0;
-        fprog.len = (unsigned short) vrrp_bpf_build(s->family, versions, prog);
+        fprog.len = (unsigned short) vrrp_bpf_build(s->family, versions, min_ttl, prog);
         r = setopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
         if (r < 0)
                 return r;
         memcpy(s->versions, versions, sizeof(s->versions));
+        s->filter_ttl = min_ttl;
         s->filtered = true;
         return 0;
 }
@@ -302,9 +312,23 @@ VrrpSocket *vrrp_socket_close(VrrpSocket *s) {
         return NULL;
 }
 
+/* Appends the TTL / hop limit to mh's control data, unless it is the socket's. */
+static void add_ttl(const VrrpSocket *s, uint8_t ttl, struct msghdr *mh) {
+        struct cmsghdr *c = (struct cmsghdr *) ((uint8_t *) mh->msg_control + mh->msg_controllen);
+        int v = ttl;
+
+        if (ttl == 0 || ttl == VRRP_TTL)
+                return;
+        c->cmsg_level = s->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+        c->cmsg_type = s->family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
+        c->cmsg_len = CMSG_LEN(sizeof(v));
+        memcpy(CMSG_DATA(c), &v, sizeof(v));
+        mh->msg_controllen += CMSG_SPACE(sizeof(v));
+}
+
 /* Fills mh (pointing at to, control and iov) for one message from src to dst. */
-static void build_message(const VrrpSocket *s, const IpAddr *src, const IpAddr *dst, struct msghdr *mh,
-                          SendAddress *to, SendControl *control, struct iovec *iov) {
+static void build_message(const VrrpSocket *s, const IpAddr *src, const IpAddr *dst, uint8_t ttl,
+                          struct msghdr *mh, SendAddress *to, SendControl *control, struct iovec *iov) {
         struct cmsghdr *c = (struct cmsghdr *) control;
 
         *to = (SendAddress) {};
@@ -330,15 +354,17 @@ static void build_message(const VrrpSocket *s, const IpAddr *src, const IpAddr *
                 memcpy(CMSG_DATA(c), &pi, sizeof(pi));
                 mh->msg_controllen = CMSG_SPACE(sizeof(pi));
         }
+        add_ttl(s, ttl, mh);
 }
 
-int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len) {
+int vrrp_socket_send(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, uint8_t ttl, const uint8_t *buf,
+                     size_t len) {
         SendControl control;
         SendAddress to;
         struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
         struct msghdr mh;
 
-        build_message(s, src, dst, &mh, &to, &control, &iov);
+        build_message(s, src, dst, ttl, &mh, &to, &control, &iov);
         if (sendmsg(s->fd, &mh, MSG_DONTWAIT) < 0)
                 return -errno;
         return 0;
@@ -379,12 +405,12 @@ void vrrp_socket_batch_end(VrrpSocket *s) {
         s->batching = false;
 }
 
-void vrrp_socket_queue(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, const uint8_t *buf, size_t len,
-                       uint64_t *sent, uint64_t *failed) {
+void vrrp_socket_queue(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, uint8_t ttl, const uint8_t *buf,
+                       size_t len, uint64_t *sent, uint64_t *failed) {
         SendBatch *b = s->batch;
 
         if (!s->batching || len > BATCH_BYTES) {
-                if (vrrp_socket_send(s, src, dst, buf, len) < 0)
+                if (vrrp_socket_send(s, src, dst, ttl, buf, len) < 0)
                         (*failed)++;
                 else
                         (*sent)++;
@@ -394,7 +420,8 @@ void vrrp_socket_queue(VrrpSocket *s, const IpAddr *src, const IpAddr *dst, cons
                 batch_flush(s);
         memcpy(b->bytes + b->used, buf, len);
         b->iov[b->n] = (struct iovec) { .iov_base = b->bytes + b->used, .iov_len = len };
-        build_message(s, src, dst, &b->msgs[b->n].msg_hdr, &b->to[b->n], &b->control[b->n], &b->iov[b->n]);
+        build_message(s, src, dst, ttl, &b->msgs[b->n].msg_hdr, &b->to[b->n], &b->control[b->n],
+                      &b->iov[b->n]);
         b->sent[b->n] = sent;
         b->failed[b->n] = failed;
         b->used += len;

@@ -20,6 +20,7 @@
 static const VrrpDrop instance_drops[] = {
         (VrrpDrop) VRRP_PKT_BAD_AUTH, VRRP_DROP_VERSION_MISMATCH, VRRP_DROP_INTERVAL_MISMATCH,
         VRRP_DROP_ADDR_MISMATCH,      VRRP_DROP_UNKNOWN_PEER,      VRRP_DROP_ADDRESS_OWNER,
+        (VrrpDrop) VRRP_PKT_BAD_TTL, /* below this instance's unicast_min_ttl, not the socket's */
 };
 
 static const VrrpDrop socket_drops[] = {

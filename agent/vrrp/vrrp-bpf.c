@@ -77,7 +77,17 @@ static void vrid_run(Program *p, unsigned lo, unsigned hi, uint8_t mask) {
         emit(p, BPF_RET | BPF_K, 0, 0, DROP);
 }
 
-size_t vrrp_bpf_build(int family, const uint8_t versions[256], struct sock_filter *insns) {
+/* Passes a TTL of at least min_ttl; a lower one, a sample. */
+static void ttl_check(Program *p, uint8_t min_ttl) {
+        emit(p, BPF_LD | BPF_B | BPF_ABS, 0, 0, 8);
+        emit(p, BPF_JMP | BPF_JGE | BPF_K, 4, 0, min_ttl ? min_ttl : VRRP_TTL);
+        emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t) (SKF_AD_OFF + SKF_AD_RANDOM));
+        emit(p, BPF_ALU | BPF_AND | BPF_K, 0, 0, VRRP_BPF_MISMATCH_SAMPLE - 1);
+        emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0);
+        emit(p, BPF_RET | BPF_K, 0, 0, DROP);
+}
+
+size_t vrrp_bpf_build(int family, const uint8_t versions[256], uint8_t min_ttl, struct sock_filter *insns) {
         const uint8_t v3 = 3 << 4 | VRRP_TYPE_ADVERTISEMENT, v2 = 2 << 4 | VRRP_TYPE_ADVERTISEMENT;
         Program p = { .insns = insns, .family = family };
         size_t to_v3 = 0, v2_done = 0;
@@ -85,8 +95,7 @@ size_t vrrp_bpf_build(int family, const uint8_t versions[256], struct sock_filte
         /* Failed checks jump to a drop right behind them: jump offsets stay
          * short whatever the length of the program. */
         if (family == AF_INET) {
-                emit(&p, BPF_LD | BPF_B | BPF_ABS, 0, 0, 8);                   /* TTL */
-                require(&p, VRRP_TTL);
+                ttl_check(&p, min_ttl);
                 emit(&p, BPF_LDX | BPF_B | BPF_MSH, 0, 0, 0);                  /* X = IP header length */
         }
         load_vrrp(&p, BPF_B, 0);                                                /* version, type */

@@ -51,6 +51,10 @@ VrrpDrop vrrp_filter(const VrrpFilterParams *p, const VrrpPktCtx *ctx, const Vrr
                 return VRRP_DROP_VERSION_MISMATCH;
         if (p->n_peers > 0 && !is_peer(p, &ctx->src))
                 return VRRP_DROP_UNKNOWN_PEER;
+        /* The socket passes what any instance on it accepts: peers across a
+         * router for one must not reach another that wants 255. */
+        if (ctx->ttl < (p->n_peers > 0 && p->min_ttl ? p->min_ttl : VRRP_TTL))
+                return (VrrpDrop) VRRP_PKT_BAD_TTL;
         if (p->version == 2) {
                 if (vrrp_pkt_check_auth(adv, p->auth_type, p->auth_password) != VRRP_PKT_OK)
                         return (VrrpDrop) VRRP_PKT_BAD_AUTH;

@@ -22,6 +22,7 @@ typedef struct VrrpFilterParams {
         size_t n_vips;
         const IpAddr *peers;       /* unicast: the only senders accepted; none: any */
         size_t n_peers;
+        uint8_t min_ttl;           /* lowest TTL / hop limit accepted; 0: VRRP_TTL */
 } VrrpFilterParams;
 
 /* Drop reasons: the decoder's (VrrpPktError, 0 meaning accepted), then the
@@ -39,7 +40,8 @@ typedef enum VrrpDrop {
 } VrrpDrop;
 
 /* VRRP_DROP_NONE, or why a router with settings `p` must drop the
- * advertisement. The address owner (priority 255) drops every
+ * advertisement. The TTL is checked after the sender: one below 255 is
+ * accepted only from a listed peer (bad_ttl otherwise, or unknown_peer). The address owner (priority 255) drops every
  * advertisement (RFC 5798 7.1), except while it hands over
  * (`handing_over`): then it waits for the new master's. */
 VrrpDrop vrrp_filter(const VrrpFilterParams *p, const VrrpPktCtx *ctx, const VrrpAdvert *adv, bool handing_over);

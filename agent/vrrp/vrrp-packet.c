@@ -67,13 +67,14 @@ static VrrpPktError check_checksum(const uint8_t *buf, size_t len, const VrrpPkt
         return VRRP_PKT_BAD_CHECKSUM;
 }
 
-VrrpPktError vrrp_pkt_parse(const uint8_t *buf, size_t len, const VrrpPktCtx *ctx, VrrpAdvert *ret) {
+VrrpPktError vrrp_pkt_parse(const uint8_t *buf, size_t len, const VrrpPktCtx *ctx, uint8_t min_ttl,
+                            VrrpAdvert *ret) {
         uint8_t version, type, naddr;
         size_t al = addr_len(ctx->family), need;
         VrrpPktError e;
         bool pseudo;
 
-        if (ctx->ttl != VRRP_TTL)
+        if (ctx->ttl < min_ttl || ctx->ttl > VRRP_TTL)
                 return VRRP_PKT_BAD_TTL;
         if (len < VRRP_HEADER_LEN)
                 return VRRP_PKT_TOO_SHORT;
@@ -112,7 +113,8 @@ VrrpPktError vrrp_pkt_parse(const uint8_t *buf, size_t len, const VrrpPktCtx *ct
         return VRRP_PKT_OK;
 }
 
-VrrpPktError vrrp_pkt_parse_ipv4(const uint8_t *buf, size_t len, VrrpPktCtx *ret_ctx, VrrpAdvert *ret) {
+VrrpPktError vrrp_pkt_parse_ipv4(const uint8_t *buf, size_t len, uint8_t min_ttl, VrrpPktCtx *ret_ctx,
+                                 VrrpAdvert *ret) {
         size_t ihl, total;
 
         if (len < 20)
@@ -130,7 +132,7 @@ VrrpPktError vrrp_pkt_parse_ipv4(const uint8_t *buf, size_t len, VrrpPktCtx *ret
         ret_ctx->src.family = ret_ctx->dst.family = AF_INET;
         memcpy(&ret_ctx->src.u.in, buf + 12, 4);
         memcpy(&ret_ctx->dst.u.in, buf + 16, 4);
-        return vrrp_pkt_parse(buf + ihl, total - ihl, ret_ctx, ret);
+        return vrrp_pkt_parse(buf + ihl, total - ihl, ret_ctx, min_ttl, ret);
 }
 
 VrrpPktError vrrp_pkt_check_auth(const VrrpAdvert *adv, uint8_t auth_type, const char *password) {

@@ -32,7 +32,7 @@ typedef enum VrrpPktError {
         VRRP_PKT_TOO_SHORT,       /* shorter than a header */
         VRRP_PKT_TRUNCATED,       /* IPv4: fewer bytes than the IP header announces */
         VRRP_PKT_BAD_IP_HEADER,   /* IPv4: not IPv4, bad header length, not protocol 112 */
-        VRRP_PKT_BAD_TTL,         /* TTL / hop limit other than 255 */
+        VRRP_PKT_BAD_TTL,         /* TTL / hop limit below the minimum (255 unless configured) */
         VRRP_PKT_BAD_VERSION,     /* not 2 or 3, or version 2 over IPv6 */
         VRRP_PKT_BAD_TYPE,        /* not an advertisement */
         VRRP_PKT_BAD_CHECKSUM,
@@ -64,14 +64,18 @@ typedef struct VrrpAdvert {
 } VrrpAdvert;
 
 /* Decodes the VRRP part of a datagram (what follows the IP header).
- * Checks in this order: TTL, length, version, checksum, type, address count,
- * interval. Version 3 over IPv4 accepts the checksum with or without the
- * pseudo-header and says which in ret->pseudo_header. */
-VrrpPktError vrrp_pkt_parse(const uint8_t *buf, size_t len, const VrrpPktCtx *ctx, VrrpAdvert *ret);
+ * Checks in this order: TTL (at least min_ttl: VRRP_TTL, or lower for peers
+ * across a router), length, version, checksum, type, address count (0 is
+ * accepted: RFC 5798 asks for at least 1, keepalived's no_virtual_ipaddress
+ * sends 0), interval. Version 3 over IPv4 accepts the checksum with or
+ * without the pseudo-header and says which in ret->pseudo_header. */
+VrrpPktError vrrp_pkt_parse(const uint8_t *buf, size_t len, const VrrpPktCtx *ctx, uint8_t min_ttl,
+                            VrrpAdvert *ret);
 
 /* Decodes a whole IPv4 datagram as a raw IPv4 socket delivers it: fills the
  * context (addresses, TTL) from the IP header, then vrrp_pkt_parse(). */
-VrrpPktError vrrp_pkt_parse_ipv4(const uint8_t *buf, size_t len, VrrpPktCtx *ret_ctx, VrrpAdvert *ret);
+VrrpPktError vrrp_pkt_parse_ipv4(const uint8_t *buf, size_t len, uint8_t min_ttl, VrrpPktCtx *ret_ctx,
+                                 VrrpAdvert *ret);
 
 /* Version 2: VRRP_PKT_OK when the advertisement carries the expected
  * authentication (type and, for PASS, the password padded with zeros). */

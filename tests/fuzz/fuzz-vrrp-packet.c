@@ -35,7 +35,8 @@ static void round_trip(const uint8_t *vrrp, size_t len, const VrrpPktCtx *ctx, c
         if (n < 0 || (size_t) n != len)
                 abort();
         if (adv->version == 3 && (vrrp[4] & 0xf0)) {
-                if (vrrp_pkt_parse(buf, (size_t) n, ctx, &again) != VRRP_PKT_OK || !same_advert(adv, &again))
+                if (vrrp_pkt_parse(buf, (size_t) n, ctx, VRRP_TTL, &again) != VRRP_PKT_OK ||
+                    !same_advert(adv, &again))
                         abort();
         } else {
                 uint8_t want[VRRP_PKT_MAX_LEN];
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         if (data[0] % 2 == 0) {
                 const uint8_t *ip = data + 1;
-                if (vrrp_pkt_parse_ipv4(ip, size - 1, &ctx, &adv) == VRRP_PKT_OK) {
+                if (vrrp_pkt_parse_ipv4(ip, size - 1, VRRP_TTL, &ctx, &adv) == VRRP_PKT_OK) {
                         size_t ihl = (size_t) (ip[0] & 0x0f) * 4, total = (size_t) ip[2] << 8 | ip[3];
                         round_trip(ip + ihl, total - ihl, &ctx, &adv);
                 }
@@ -63,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 ctx = (VrrpPktCtx) { .family = AF_INET6, .ttl = data[1] };
                 (void) ip_addr_parse("fe80::1", &ctx.src);
                 (void) ip_addr_parse("ff02::12", &ctx.dst);
-                if (vrrp_pkt_parse(data + 2, size - 2, &ctx, &adv) == VRRP_PKT_OK)
+                if (vrrp_pkt_parse(data + 2, size - 2, &ctx, VRRP_TTL, &adv) == VRRP_PKT_OK)
                         round_trip(data + 2, size - 2, &ctx, &adv);
         }
         return 0;

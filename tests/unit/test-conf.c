@@ -99,7 +99,6 @@ static const ErrorCase error_cases[] = {
         { "bad vip prefix", INST_V("vrid = 1;", "virtual_addresses = ( \"192.0.2.1/33\" );"), 4, "bad virtual address" },
         { "vip hostname", INST_V("vrid = 1;", "virtual_addresses = ( \"prometheus.example\" );"), 4, "bad virtual address" },
         { "multicast vip", INST_V("vrid = 1;", "virtual_addresses = ( \"224.0.0.18\" );"), 4, "unspecified, loopback or multicast" },
-        { "no vips", INST_V("vrid = 1;", "virtual_addresses = ( );"), 4, "must list 1 to 255 addresses" },
         { "bad peer", INST("  unicast_peers = ( \"10.99.0\" );"), 3, "bad unicast peer '10.99.0'" },
         { "bad source", INST("  source_address = \"10.99.0.1/24\";"), 3, "bad source_address" },
         { "bad listen", "global = {\n listen = \"localhost:9662\"; };\n" INST(""), 2, "bad listen address 'localhost:9662'" },

@@ -223,7 +223,7 @@ static void test_values(void **state) {
         assert_int_equal(count_lines(text, "promvip_instance_master_info{"), 1);
         assert_int_equal(count_lines(text, "promvip_instance_last_transition_timestamp_seconds{"), 1);
         /* Every reason of its level, zeros included. */
-        assert_int_equal(count_lines(text, "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\","), 6);
+        assert_int_equal(count_lines(text, "promvip_instance_packets_dropped_total{vrrp_instance=\"prometheus\","), 7);
         assert_int_equal(count_lines(text, "promvip_socket_packets_dropped_total{"), 11);
         assert_int_equal(count_lines(text, "promvip_probe_failures_total{probe=\"fresh\","), 8);
         assert_null(strstr(text, "reason=\"ok\""));

@@ -107,6 +107,55 @@ static void test_v2_auth_and_interval(void **state) {
         assert_int_equal(vrrp_filter(&in, &c, &a, false), (VrrpDrop) VRRP_PKT_BAD_AUTH);
 }
 
+/* Peers across a router: a TTL below 255 only with unicast peers and at
+ * least unicast_min_ttl; an unlisted sender is unknown_peer whatever its
+ * TTL; without peers (multicast) min_ttl does not apply. */
+static void test_min_ttl(void **state) {
+        VrrpFilterParams in = instance(3);
+        VrrpAdvert a = advert(3);
+        VrrpPktCtx c = ctx("10.96.2.12");
+
+        (void) state;
+        assert_int_equal(ip_addr_parse("10.96.2.12", &peers[0]), 0);
+        in.peers = peers;
+        in.n_peers = 1;
+        c.ttl = 254;
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), (VrrpDrop) VRRP_PKT_BAD_TTL); /* default: 255 */
+        in.min_ttl = 63;
+        for (int ttl = 1; ttl <= 255; ttl++) {
+                c.ttl = ttl;
+                assert_int_equal(vrrp_filter(&in, &c, &a, false),
+                                 ttl >= 63 ? VRRP_DROP_NONE : (VrrpDrop) VRRP_PKT_BAD_TTL);
+        }
+        c = ctx("10.96.3.13");
+        c.ttl = 64;
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_UNKNOWN_PEER);
+        c.ttl = 1;
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_UNKNOWN_PEER);
+        in.n_peers = 0;
+        c.ttl = 64;
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), (VrrpDrop) VRRP_PKT_BAD_TTL);
+        c.ttl = 255;
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
+}
+
+/* No VIP: only adverts with no address match (keepalived's
+ * no_virtual_ipaddress sends count 0). */
+static void test_no_vips(void **state) {
+        VrrpFilterParams in = instance(3);
+        VrrpAdvert a = advert(3);
+        VrrpPktCtx c = ctx("10.99.0.12");
+
+        (void) state;
+        in.vips = NULL;
+        in.n_vips = 0;
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_ADDR_MISMATCH);
+        a.naddr = 0;
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_NONE);
+        in = instance(3);
+        assert_int_equal(vrrp_filter(&in, &c, &a, false), VRRP_DROP_ADDR_MISMATCH);
+}
+
 static void test_drop_names(void **state) {
         (void) state;
         assert_string_equal(vrrp_drop_to_string((VrrpDrop) VRRP_PKT_BAD_TTL), "bad_ttl");
@@ -124,6 +173,8 @@ int main(void) {
                 cmocka_unit_test(test_addr_mismatch),
                 cmocka_unit_test(test_unicast_peers),
                 cmocka_unit_test(test_v2_auth_and_interval),
+                cmocka_unit_test(test_min_ttl),
+                cmocka_unit_test(test_no_vips),
                 cmocka_unit_test(test_drop_names),
         };
         return cmocka_run_group_tests_name("vrrp-filter", tests, NULL, NULL);

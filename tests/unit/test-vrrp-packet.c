@@ -54,7 +54,7 @@ static void test_known_checksum(void **state) {
         a.naddr = 1;
         assert_int_equal(vrrp_pkt_build(buf, sizeof(buf), &a, &c.src, &c.dst, true), 12);
         assert_memory_equal(buf, v3_ipv4_hand, sizeof(v3_ipv4_hand));
-        assert_int_equal(vrrp_pkt_parse(v3_ipv4_hand, sizeof(v3_ipv4_hand), &c, &got), VRRP_PKT_OK);
+        assert_int_equal(vrrp_pkt_parse(v3_ipv4_hand, sizeof(v3_ipv4_hand), &c, VRRP_TTL, &got), VRRP_PKT_OK);
         assert_true(got.pseudo_header);
         assert_int_equal(got.vrid, 51);
         assert_int_equal(got.priority, 150);
@@ -71,7 +71,7 @@ static void test_round_trip_v3_ipv4_both_checksums(void **state) {
         for (int pseudo = 0; pseudo <= 1; pseudo++) {
                 n = vrrp_pkt_build(buf, sizeof(buf), &a, &c.src, &c.dst, pseudo);
                 assert_int_equal(n, 16);
-                assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_OK);
+                assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_OK);
                 assert_int_equal(got.pseudo_header, pseudo);
                 assert_int_equal(got.naddr, 2);
                 assert_memory_equal(&got.addrs[1], &a.addrs[1], 4);
@@ -89,7 +89,7 @@ static void test_round_trip_v3_ipv6(void **state) {
         inet_pton(AF_INET6, "2001:db8::100", &a.addrs[0]);
         n = vrrp_pkt_build(buf, sizeof(buf), &a, &c.src, &c.dst, false); /* IPv6 always uses it */
         assert_int_equal(n, 24);
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_OK);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_OK);
         assert_true(got.pseudo_header);
         assert_int_equal(got.adver_int_cs, 5);
         assert_memory_equal(&got.addrs[0], &a.addrs[0], 16);
@@ -98,7 +98,7 @@ static void test_round_trip_v3_ipv6(void **state) {
         uint16_t s = vrrp_pkt_checksum(buf, (size_t) n, NULL, NULL);
         buf[6] = (uint8_t) (s >> 8);
         buf[7] = (uint8_t) s;
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_BAD_CHECKSUM);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_BAD_CHECKSUM);
 }
 
 static void test_round_trip_v2_pass(void **state) {
@@ -117,7 +117,7 @@ static void test_round_trip_v2_pass(void **state) {
         assert_int_equal(buf[4], 1);
         assert_int_equal(buf[5], 3);
         assert_memory_equal(buf + 16, "secret\0\0", 8);
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_OK);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_OK);
         assert_int_equal(got.adver_int_cs, 300);
         assert_int_equal(vrrp_pkt_check_auth(&got, VRRP_V2_AUTH_PASS, "secret"), VRRP_PKT_OK);
         assert_int_equal(vrrp_pkt_check_auth(&got, VRRP_V2_AUTH_PASS, "secreT"), VRRP_PKT_BAD_AUTH);
@@ -126,7 +126,7 @@ static void test_round_trip_v2_pass(void **state) {
         /* A v2 checksum never includes a pseudo-header: the addresses do not matter. */
         VrrpPktCtx other = c;
         other.src = addr("10.99.9.9");
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &other, &got), VRRP_PKT_OK);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &other, VRRP_TTL, &got), VRRP_PKT_OK);
 }
 
 static void test_build_rejects(void **state) {
@@ -166,45 +166,45 @@ static void test_parse_rejects(void **state) {
         n = vrrp_pkt_build(good, sizeof(good), &a, &c.src, &c.dst, true);
         assert_int_equal(n, 16);
 
-        assert_int_equal(vrrp_pkt_parse(good, 7, &c, &got), VRRP_PKT_TOO_SHORT);
+        assert_int_equal(vrrp_pkt_parse(good, 7, &c, VRRP_TTL, &got), VRRP_PKT_TOO_SHORT);
 
         VrrpPktCtx low = c;
         low.ttl = 254;
-        assert_int_equal(vrrp_pkt_parse(good, (size_t) n, &low, &got), VRRP_PKT_BAD_TTL);
+        assert_int_equal(vrrp_pkt_parse(good, (size_t) n, &low, VRRP_TTL, &got), VRRP_PKT_BAD_TTL);
 
         memcpy(buf, good, (size_t) n);
         buf[0] = 0x41;
         fix_checksum(buf, (size_t) n, &c, true);
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_BAD_VERSION);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_BAD_VERSION);
 
         memcpy(buf, good, (size_t) n);
         buf[7] ^= 0x01;
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_BAD_CHECKSUM);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_BAD_CHECKSUM);
 
         memcpy(buf, good, (size_t) n);
         buf[0] = 0x32;
         fix_checksum(buf, (size_t) n, &c, true);
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_BAD_TYPE);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_BAD_TYPE);
 
         /* Count says 3 but two addresses follow; and the packet cut short. */
         memcpy(buf, good, (size_t) n);
         buf[3] = 3;
         fix_checksum(buf, (size_t) n, &c, true);
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_BAD_ADDR_COUNT);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_BAD_ADDR_COUNT);
         memcpy(buf, good, (size_t) n);
         fix_checksum(buf, (size_t) n - 4, &c, true);
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n - 4, &c, &got), VRRP_PKT_BAD_ADDR_COUNT);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n - 4, &c, VRRP_TTL, &got), VRRP_PKT_BAD_ADDR_COUNT);
 
         memcpy(buf, good, (size_t) n);
         buf[4] = buf[5] = 0;
         fix_checksum(buf, (size_t) n, &c, true);
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, &got), VRRP_PKT_BAD_ADVER_INT);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c, VRRP_TTL, &got), VRRP_PKT_BAD_ADVER_INT);
 
         /* Version 2 over IPv6 does not exist. */
         VrrpPktCtx c6 = ctx6();
         memcpy(buf, good, (size_t) n);
         buf[0] = 0x21;
-        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c6, &got), VRRP_PKT_BAD_VERSION);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c6, VRRP_TTL, &got), VRRP_PKT_BAD_VERSION);
 }
 
 /* A whole IPv4 datagram around a VRRP message. */
@@ -229,22 +229,92 @@ static void test_parse_ipv4(void **state) {
         (void) state;
         n = vrrp_pkt_build(vrrp, sizeof(vrrp), &a, &c.src, &c.dst, true);
         len = ipv4_wrap(dgram, vrrp, (size_t) n, 255);
-        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, &got_ctx, &got), VRRP_PKT_OK);
+        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, VRRP_TTL, &got_ctx, &got), VRRP_PKT_OK);
         assert_true(ip_addr_equal(&got_ctx.src, &c.src));
         assert_true(ip_addr_equal(&got_ctx.dst, &c.dst));
         assert_int_equal(got_ctx.ttl, 255);
         assert_int_equal(got.naddr, 2);
 
         len = ipv4_wrap(dgram, vrrp, (size_t) n, 64);
-        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, &got_ctx, &got), VRRP_PKT_BAD_TTL);
+        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, VRRP_TTL, &got_ctx, &got), VRRP_PKT_BAD_TTL);
         len = ipv4_wrap(dgram, vrrp, (size_t) n, 255);
-        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len - 1, &got_ctx, &got), VRRP_PKT_TRUNCATED);
-        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, 19, &got_ctx, &got), VRRP_PKT_TOO_SHORT);
+        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len - 1, VRRP_TTL, &got_ctx, &got), VRRP_PKT_TRUNCATED);
+        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, 19, VRRP_TTL, &got_ctx, &got), VRRP_PKT_TOO_SHORT);
         dgram[9] = 17;
-        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, &got_ctx, &got), VRRP_PKT_BAD_IP_HEADER);
+        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, VRRP_TTL, &got_ctx, &got), VRRP_PKT_BAD_IP_HEADER);
         dgram[9] = 112;
         dgram[0] = 0x44;
-        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, &got_ctx, &got), VRRP_PKT_BAD_IP_HEADER);
+        assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, VRRP_TTL, &got_ctx, &got), VRRP_PKT_BAD_IP_HEADER);
+}
+
+/* No address (an instance whose hooks move the address): count 0 encodes
+ * and decodes in both versions, as keepalived's no_virtual_ipaddress. */
+static void test_no_address(void **state) {
+        VrrpPktCtx c4 = ctx4(), c6 = ctx6();
+        VrrpAdvert a = adv4(3), got;
+        uint8_t buf[VRRP_PKT_MAX_LEN];
+        int n;
+
+        (void) state;
+        a.naddr = 0;
+        n = vrrp_pkt_build(buf, sizeof(buf), &a, &c4.src, &c4.dst, true);
+        assert_int_equal(n, VRRP_HEADER_LEN);
+        assert_int_equal(buf[3], 0);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c4, VRRP_TTL, &got), VRRP_PKT_OK);
+        assert_int_equal(got.naddr, 0);
+        assert_int_equal(got.priority, 150);
+
+        a = adv4(2);
+        a.naddr = 0;
+        a.auth_type = VRRP_V2_AUTH_PASS;
+        memcpy(a.auth_data, "secret\0\0", 8);
+        n = vrrp_pkt_build(buf, sizeof(buf), &a, NULL, NULL, false);
+        assert_int_equal(n, VRRP_HEADER_LEN + VRRP_AUTH_DATA_LEN);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c4, VRRP_TTL, &got), VRRP_PKT_OK);
+        assert_int_equal(got.naddr, 0);
+        assert_int_equal(vrrp_pkt_check_auth(&got, VRRP_V2_AUTH_PASS, "secret"), VRRP_PKT_OK);
+        /* A count of 0 with 4 more bytes (zeros: the checksum holds) does not fit. */
+        memset(buf + n, 0, 4);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n + 4, &c4, VRRP_TTL, &got), VRRP_PKT_BAD_ADDR_COUNT);
+
+        a = (VrrpAdvert) { .version = 3, .vrid = 7, .priority = 100, .naddr = 0, .adver_int_cs = 100,
+                           .family = AF_INET6 };
+        n = vrrp_pkt_build(buf, sizeof(buf), &a, &c6.src, &c6.dst, false);
+        assert_int_equal(n, VRRP_HEADER_LEN);
+        assert_int_equal(vrrp_pkt_parse(buf, (size_t) n, &c6, VRRP_TTL, &got), VRRP_PKT_OK);
+        assert_int_equal(got.naddr, 0);
+}
+
+/* The TTL / hop limit: at least min_ttl (255 by default, lower for peers
+ * across a router), never above 255, and a missing hop limit (-1) fails. */
+static void test_min_ttl(void **state) {
+        VrrpPktCtx c = ctx4(), c6 = ctx6(), got_ctx;
+        VrrpAdvert a = adv4(3), got;
+        uint8_t vrrp[64], dgram[128];
+        int n;
+        size_t len;
+
+        (void) state;
+        n = vrrp_pkt_build(vrrp, sizeof(vrrp), &a, &c.src, &c.dst, true);
+        for (int ttl = 1; ttl <= 255; ttl++) {
+                len = ipv4_wrap(dgram, vrrp, (size_t) n, (uint8_t) ttl);
+                assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, 63, &got_ctx, &got),
+                                 ttl >= 63 ? VRRP_PKT_OK : VRRP_PKT_BAD_TTL);
+                assert_int_equal(vrrp_pkt_parse_ipv4(dgram, len, VRRP_TTL, &got_ctx, &got),
+                                 ttl == 255 ? VRRP_PKT_OK : VRRP_PKT_BAD_TTL);
+                assert_int_equal(got_ctx.ttl, ttl);
+        }
+        a = (VrrpAdvert) { .version = 3, .vrid = 7, .priority = 100, .naddr = 0, .adver_int_cs = 100,
+                           .family = AF_INET6 };
+        n = vrrp_pkt_build(vrrp, sizeof(vrrp), &a, &c6.src, &c6.dst, false);
+        c6.ttl = 62;
+        assert_int_equal(vrrp_pkt_parse(vrrp, (size_t) n, &c6, 63, &got), VRRP_PKT_BAD_TTL);
+        c6.ttl = 63;
+        assert_int_equal(vrrp_pkt_parse(vrrp, (size_t) n, &c6, 63, &got), VRRP_PKT_OK);
+        c6.ttl = -1;
+        assert_int_equal(vrrp_pkt_parse(vrrp, (size_t) n, &c6, 1, &got), VRRP_PKT_BAD_TTL);
+        c6.ttl = 256;
+        assert_int_equal(vrrp_pkt_parse(vrrp, (size_t) n, &c6, 1, &got), VRRP_PKT_BAD_TTL);
 }
 
 /* keepalived's packets decode to what its configuration said, pass the
@@ -262,7 +332,7 @@ static void test_keepalived_vectors(void **state) {
 
                 print_message("# vector %s\n", k->name);
                 if (k->family == AF_INET) {
-                        assert_int_equal(vrrp_pkt_parse_ipv4(k->data, k->len, &c, &a), VRRP_PKT_OK);
+                        assert_int_equal(vrrp_pkt_parse_ipv4(k->data, k->len, VRRP_TTL, &c, &a), VRRP_PKT_OK);
                         vrrp += 20;
                         len -= 20;
                         IpAddr src = addr(k->src);
@@ -270,7 +340,7 @@ static void test_keepalived_vectors(void **state) {
                 } else {
                         c = (VrrpPktCtx) { .family = AF_INET6, .src = addr(k->src), .dst = addr(k->dst),
                                            .ttl = k->hop_limit };
-                        assert_int_equal(vrrp_pkt_parse(k->data, k->len, &c, &a), VRRP_PKT_OK);
+                        assert_int_equal(vrrp_pkt_parse(k->data, k->len, &c, VRRP_TTL, &a), VRRP_PKT_OK);
                 }
                 assert_int_equal(a.version, k->version);
                 assert_int_equal(a.vrid, k->vrid);
@@ -313,6 +383,8 @@ int main(void) {
                 cmocka_unit_test(test_build_rejects),
                 cmocka_unit_test(test_parse_rejects),
                 cmocka_unit_test(test_parse_ipv4),
+                cmocka_unit_test(test_no_address),
+                cmocka_unit_test(test_min_ttl),
                 cmocka_unit_test(test_keepalived_vectors),
                 cmocka_unit_test(test_error_names),
         };
