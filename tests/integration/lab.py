@@ -443,3 +443,46 @@ def has_address(net, ns, addr, iface="eth0"):
     """Whether `addr` ("10.99.1.100" or "10.99.1.100/24") is on `iface` in
     namespace `ns` (a name or a Node) of lab `net`."""
     return addr.split("/")[0] in addresses(net, ns, iface)
+
+
+class RoutedLab(Lab):
+    """Hosts on subnets of their own, joined by a router namespace: host
+    h<i> (`<base>-h<i>`) has `eth0` on 10.96.<i>.0/24 and 2001:db8:96:<i>::/64
+    (address .1<i> / ::1<i>), the router (`<base>-r`) a leg `r-h<i>` on each
+    (.1 / ::1) and forwards (ip_forward set inside the router namespace
+    only); each host routes everything else via its leg. A packet between
+    hosts crosses one router: its TTL / hop limit drops by one. There is no
+    client namespace (`client` is None). Addresses are the same in every
+    routed lab: they live only inside its namespaces."""
+
+    def __init__(self, n_hosts=2, prefix="pvt-", workdir=None, number=None):
+        assert 2 <= n_hosts <= 9, n_hosts
+        super().__init__(n_hosts, prefix=prefix, workdir=workdir, number=number)
+
+    def _build(self):
+        self.client = None
+        self.router_ns = f"{self.prefix}{self.number}-r"
+        r = self.router_ns
+        self._add_ns(r)
+        for key in ("all", "default"):
+            self.run(r, ["sysctl", "-q", "-w", f"net.ipv6.conf.{key}.accept_dad=0"], check=True)
+        self.run(r, ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], check=True)
+        self.run(r, ["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"], check=True)
+        for i, node in enumerate(self.hosts, 1):
+            node.addr4, node.addr6 = f"10.96.{i}.1{i}", f"2001:db8:96:{i}::1{i}"
+            node.gateway4, node.gateway6 = f"10.96.{i}.1", f"2001:db8:96:{i}::1"
+            self._add_ns(node.ns)
+            for key in ("all", "default"):
+                self.run(node.ns, ["sysctl", "-q", "-w", f"net.ipv6.conf.{key}.accept_dad=0"],
+                         check=True)
+            leg = f"r-{node.name}"
+            _run(["ip", "-n", node.ns, "link", "add", "eth0", "type", "veth",
+                  "peer", "name", leg, "netns", r])
+            _run(["ip", "-n", r, "addr", "add", f"{node.gateway4}/24", "dev", leg])
+            _run(["ip", "-n", r, "addr", "add", f"{node.gateway6}/64", "dev", leg, "nodad"])
+            _run(["ip", "-n", r, "link", "set", leg, "up"])
+            _run(["ip", "-n", node.ns, "addr", "add", f"{node.addr4}/24", "dev", "eth0"])
+            _run(["ip", "-n", node.ns, "addr", "add", f"{node.addr6}/64", "dev", "eth0", "nodad"])
+            _run(["ip", "-n", node.ns, "link", "set", "eth0", "up"])
+            _run(["ip", "-n", node.ns, "route", "add", "default", "via", node.gateway4])
+            _run(["ip", "-n", node.ns, "-6", "route", "add", "default", "via", node.gateway6])
