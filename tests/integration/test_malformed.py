@@ -1,13 +1,16 @@
 """Malformed advertisements injected from another namespace are dropped
 and do not disturb the master; a valid one still acts. What the kernel
-filter of the raw socket can tell from the headers (TTL, version, type,
+filter of the raw socket can tell from the headers (version, type,
 interval 0, a length that does not fit the address count, VRID) never
-reaches the daemon; an advert in the other version than the VRID's is
-passed as a sample (1 in 16); the rest is counted by reason. Counters are
+reaches the daemon; an advert in the other version than the VRID's, or
+with a TTL below 255 (a peer across a router), is passed as a sample (1 in
+16); the rest is counted by reason. Counters are
 read from the SIGUSR1 dump, polled until they show what is asserted
 (bounded), not after a fixed sleep."""
 
 import time
+
+import pytest
 
 import packets
 from lab import wait_for
@@ -18,7 +21,7 @@ EXPECTED = {
     "bad_checksum": ("socket", "drop_bad_checksum"),
 }
 # Kinds the socket filter drops in the kernel: the daemon never sees them.
-KERNEL_DROPPED = ("ttl_254", "version_4", "bad_type", "wrong_vrid", "truncated", "zero_interval")
+KERNEL_DROPPED = ("version_4", "bad_type", "wrong_vrid", "truncated", "zero_interval")
 MISMATCH_SAMPLE = 16
 
 
@@ -106,22 +109,27 @@ def test_kernel_filter_drops_junk_before_the_daemon(lab, promvipd):
     assert received(agent) == before + 1, agent.counters()
 
 
-def test_other_version_sampled(lab, promvipd):
-    """VRRPv2 adverts for the v3 router reach the daemon as a sample: a
-    misconfigured peer still shows as version_mismatch, a flood of them
-    costs about 1/16."""
+@pytest.mark.parametrize("kind, where, counter", [
+    ("version_2", "instance prom", "drop_version_mismatch"),
+    ("ttl_254", "socket eth0 IPv4", "drop_bad_ttl"),
+])
+def test_sampled(lab, promvipd, kind, where, counter):
+    """VRRPv2 adverts for the v3 router, and adverts whose TTL is 254 (a
+    peer across a router without unicast_min_ttl), reach the daemon as a
+    sample: a misconfigured peer still shows as version_mismatch or
+    bad_ttl, a flood of them costs about 1/16."""
     net = lab(2)
     agent = two_instances(net, promvipd)
     before = received(agent)
-    flood = packets.spawn_flood(net, net.hosts[1], "version_2", addrs=[vip4(net)], vrid=51, prio=200,
+    flood = packets.spawn_flood(net, net.hosts[1], kind, addrs=[vip4(net)], vrid=51, prio=200,
                                 rate=2000, duration=1.0)
     assert flood.wait(15) == 0, flood.output()
     sent = packets.flooded_count(flood)
     assert sent >= 1000, flood.output()
     # Binomial(sent, 1/16): at least a quarter and at most four times the mean.
-    c = wait_counters(agent, lambda c: int(c["instance prom"].get("drop_version_mismatch", 0))
+    c = wait_counters(agent, lambda c: int(c[where].get(counter, 0))
                       >= sent // MISMATCH_SAMPLE // 4, what="a sample counted")
-    got = int(c["instance prom"]["drop_version_mismatch"])
+    got = int(c[where][counter])
     assert got <= 4 * sent // MISMATCH_SAMPLE, (sent, c)
     assert received(agent) - before == got, c
     assert agent.state("prom") == "MASTER"

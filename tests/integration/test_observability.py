@@ -179,7 +179,7 @@ FAMILIES = {
     "promvip_realtime_priority": "gauge", "promvip_memory_locked": "gauge",
 }
 INSTANCE_DROPS = ["bad_auth", "version_mismatch", "interval_mismatch", "addr_mismatch", "address_owner",
-                  "unknown_peer"]
+                  "unknown_peer", "bad_ttl"]
 SOCKET_DROPS = ["too_short", "truncated", "bad_ip_header", "bad_ttl", "bad_version", "bad_type",
                 "bad_checksum", "bad_addr_count", "bad_adver_int", "unknown_vrid", "own_address"]
 PROBE_FAILURES = ["timeout", "connect", "http_status", "bad_answer", "empty", "out_of_range",
