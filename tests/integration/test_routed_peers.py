@@ -10,6 +10,7 @@ their TTL, counted (bad_ttl), and both hosts become master. An instance
 without a VIP advertises an address count of 0, runs its hooks (which move
 the address in the cloud), and shares a virtual router with keepalived."""
 
+import re
 import signal
 import time
 
@@ -20,7 +21,7 @@ import lab as labmod
 import packets
 from lab import has_address, wait_for
 from vrrp import (Agent, agent_status, master_down_interval, notify_group, read_records,
-                  record_hook, wait_records)
+                  record_hook, reload, wait_records)
 
 INTERVAL = 0.2
 VIP4 = "10.96.100.1"
@@ -157,6 +158,27 @@ def test_without_opt_in_dropped_and_counted(routed_lab, promvipd):
     assert int(c["instance strict"]["adverts_received"]) == 0, c
     assert int(c["instance prom4"]["adverts_received"]) >= 1, c
     assert not ever_master(a2, "prom4"), a2.transitions()
+
+
+def test_opt_in_by_reload(routed_lab, promvipd):
+    """Two masters across the router, then the opt-in by reload (SIGHUP):
+    the kernel filter and each socket's minimum follow, the instances keep
+    running (no restart), and the pair settles on h1."""
+    net = routed_lab(2)
+    a1, a2 = start_pair(net, promvipd, pair_config(net, 150), pair_config(net, 100))
+    for inst in ("prom4", "prom6"):
+        a2.wait_state("MASTER", master_down_interval(100, INTERVAL) + MARGIN, instance=inst)
+    mark1, mark2 = len(a1.proc.output()), len(a2.proc.output())
+    assert "(reloaded)" in (reload(a1, pair_config(net, 150, OPT_IN)) or ""), a1.proc.output()[-2000:]
+    assert "(reloaded)" in (reload(a2, pair_config(net, 100, OPT_IN)) or ""), a2.proc.output()[-2000:]
+    for inst in ("prom4", "prom6"):
+        a2.wait_state("BACKUP", 5, instance=inst)
+        assert a1.state(inst) == "MASTER"
+    assert "settings changed: applied without a restart" in a2.proc.output()[mark2:]
+    assert "MASTER" not in [new for _, _, new in re.findall(r"instance '([^']+)': (\w+) -> (\w+) \(",
+                                                           a1.proc.output()[mark1:])]
+    wait_for(lambda: not has_address(net, net.hosts[1], VIP4) and not has_address(net, net.hosts[1], VIP6),
+             3, what="h2 without the VIPs")
 
 
 def no_vip_config(net, priority, notify, version=3, interval=INTERVAL, family4=True):
