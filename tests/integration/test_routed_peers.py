@@ -20,7 +20,7 @@ import keepalived
 import lab as labmod
 import packets
 from lab import has_address, wait_for
-from vrrp import (Agent, agent_status, master_down_interval, notify_group, read_records,
+from vrrp import (Agent, agent_status, master_down_interval, notify_group, promvipctl, read_records,
                   record_hook, reload, wait_records)
 
 INTERVAL = 0.2
@@ -190,7 +190,7 @@ def no_vip_config(net, priority, notify, version=3, interval=INTERVAL, family4=T
             f"  {OPT_IN}\n  {notify}\n}} );\n")
 
 
-def test_no_vip_hooks_move_the_address(hooks, routed_lab, promvipd):
+def test_no_vip_hooks_move_the_address(hooks, routed_lab, promvipd, ctl):
     """No virtual_addresses: adverts carry address count 0, no VIP is added
     anywhere, the master hook runs (it would move the address with the
     cloud's API; here it records its run), /status shows no VIP; kill -9
@@ -212,6 +212,11 @@ def test_no_vip_hooks_move_the_address(hooks, routed_lab, promvipd):
 
     st = agent_status(net, h1)["instances"][0]
     assert st["virtual_addresses"] == [] and st["state"] == "MASTER", st
+    r = promvipctl(net, h1, ctl, "-f", a1.path, "status")
+    row = next(line.split() for line in r.stdout.splitlines() if line.split()[:1] == ["cloud"])
+    assert r.returncode == 0 and "MASTER" in row and "-" in row, r.stdout + r.stderr
+    extra = set(labmod.addresses(net, h1)) - {h1.addr4, h1.addr6}
+    assert all(a.startswith("fe80:") for a in extra), f"a master without VIP added {extra}"
     got = cap.stop()
     from_h1 = [p for p in got if p["src"] == h1.addr4]
     assert from_h1 and all(p["naddr"] == 0 and p["addrs"] == [] and p["ttl"] == 63 for p in from_h1), got
