@@ -23,7 +23,7 @@ static void parse_ttl(ConfCtx *ctx, const config_setting_t *g, const char *key, 
         *ret = (uint8_t) v;
         if (!has_peers(g))
                 conf_error(ctx, config_setting_get_member(g, key),
-                           "'%s' needs 'unicast_peers': a TTL below 255 is only for peers across a router", key);
+                           "'%s' needs 'unicast_peers': TTLs are set only for unicast peers, e.g. across a router", key);
 }
 
 /* After the addresses: they fix the family; `family` must agree, or gives
