@@ -73,7 +73,7 @@ uint8_t instance_tracked_priority(Instance *i) {
                 TrackState *s = &t[c->n_tracks + k];
                 bool up = link_up(i, ti->interface);
 
-                log_link_change(i, ti, s->up, up);
+                log_link_change(i, ti, i->track_states_known && s->up, up);
                 *s = (TrackState) { .weight = ti->weight, .up = up };
         }
         i->track_states_known = true;
