@@ -1,6 +1,5 @@
 /* Parsing and validation of one element of `instances` (one virtual router). */
 #include <math.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>

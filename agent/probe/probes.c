@@ -123,10 +123,11 @@ static int probe_new(Probes *ps, const ProbeConfig *cfg, Probe **ret) {
                 return -ENOMEM;
         p->owner = ps;
         p->cfg = cfg;
-        if (cfg->kind == PROBE_FILE)
+        if (cfg->kind == PROBE_FILE) {
                 p->state.value = cfg->missing;
-        r = sd_event_add_time(ps->event, &p->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC, on_timer, p);
-        if (r >= 0) {
+                r = probe_make_check(ps, p);
+        } else if ((r = sd_event_add_time(ps->event, &p->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC,
+                                          on_timer, p)) >= 0) {
                 (void) sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
                 (void) sd_event_source_set_description(p->timer, "probe-timer");
                 r = probe_make_check(ps, p);
@@ -291,8 +292,13 @@ void probes_dump(const Probes *ps) {
 
                 log_format_counters(fails, sizeof(fails), "failures_", s->failures_total, _PROBE_FAILURE_MAX,
                                     probe_failure_name);
-                log_info("probe '%s': state=%s runs=%" PRIu64 " last=%s latency_ms=%" PRIu64 "%s", p->cfg->name,
-                         s->up ? "UP" : "DOWN", s->runs, s->runs ? probe_failure_to_string(s->last.failure) : "none",
+                char value[32] = "";
+
+                if (p->file)
+                        snprintf(value, sizeof(value), " value=%" PRId64, s->value);
+                log_info("probe '%s': state=%s%s runs=%" PRIu64 " last=%s latency_ms=%" PRIu64 "%s", p->cfg->name,
+                         s->up ? "UP" : "DOWN", value, s->runs,
+                         s->runs ? probe_failure_to_string(s->last.failure) : "none",
                          (uint64_t) (s->last.latency_usec / USEC_PER_MSEC), fails);
         }
 }

@@ -11,7 +11,7 @@ import time
 
 from lab import wait_for
 from vrrp import (Agent, agent_metrics, agent_status, config, instance_status, master_down_interval, promvipctl,
-                  vip4, wait_holder)
+                  reload, vip4, wait_holder)
 
 INTERVAL = 0.2
 MARGIN = 1.0
@@ -68,6 +68,7 @@ def test_weighted_interface_moves_the_vip(lab, promvipd):
     link(net, h1, "eth1", "up")
     wait_holder(net, vip4(net), "h1", mdi(150) + MARGIN)
     assert instance_status(net, h1)["priority"]["effective"] == 150
+    assert a1.stop() == 0
 
 
 def test_unweighted_interface_faults(lab, promvipd):
@@ -167,6 +168,7 @@ def test_file_probe(lab, promvipd):
     wait_for(lambda: {p["name"]: p for p in agent_status(net, h1)["probes"]}["drain"]["failures"]
              .get("bad_answer") == 1, 2, what="bad_answer counted")
     assert instance_status(net, h1)["priority"]["effective"] == 150
+    assert a1.stop() == 0
 
 
 def test_drain_survives_restart(lab, promvipd, ctl):
@@ -206,3 +208,37 @@ def test_drain_survives_restart(lab, promvipd, ctl):
     # Without a file probe to use: the hint, exit 1.
     r = promvipctl(net, net.hosts[1], ctl, "-f", a2.path, "drain", "prom")
     assert r.returncode == 1 and "tracks no file probe" in r.stderr and 'type = "file"' in r.stderr, r
+
+
+def test_reload_changes_tracks(lab, promvipd):
+    """A reload applies changed track_interfaces in place (no restart): a
+    smaller weight gives h1 the VIP back; a file probe added by the reload
+    is read at once, one removed stops counting."""
+    net = lab(2)
+    h1 = net.hosts[0]
+    add_link(net, h1, "eth1")
+    link(net, h1, "eth1", "down")
+    vips = [f"{vip4(net)}/24"]
+    a1, a2 = start_pair(net, promvipd, 'track_interfaces = ( { interface = "eth1"; weight = -100; } );')
+    wait_holder(net, vip4(net), "h2", mdi(100) + MARGIN + 2)
+    assert instance_status(net, h1)["priority"]["effective"] == 50
+
+    status = reload(a1, config(priority=150, vips=vips, interval=INTERVAL,
+                               extra='track_interfaces = ( { interface = "eth1"; weight = -10; } );'))
+    assert status.startswith("Running"), status
+    wait_holder(net, vip4(net), "h1", mdi(150) + MARGIN)
+    assert instance_status(net, h1)["priority"]["effective"] == 140
+    assert "settings changed: applied without a restart" in a1.proc.output()
+
+    drain = os.path.join(net.dir, "h1-drain")
+    write_atomic(drain, "1\n")
+    status = reload(a1, file_probes(drain, drain + "-maint") +
+                    config(priority=150, vips=vips, interval=INTERVAL, extra='track = ( "drain" );'))
+    assert status.startswith("Running"), status
+    wait_holder(net, vip4(net), "h2", mdi(100) + MARGIN)
+    assert instance_status(net, h1)["priority"]["effective"] == 50
+
+    reload(a1, config(priority=150, vips=vips, interval=INTERVAL))
+    wait_holder(net, vip4(net), "h1", mdi(150) + MARGIN)
+    assert instance_status(net, h1)["track_interfaces"] == []
+    assert a1.stop() == 0  # an orderly stop (and no leak under the sanitizers)
