@@ -33,6 +33,7 @@ struct FileCheck {
         const char *base;        /* the file's name in its directory */
         sd_event_source *watch;
         bool watching_parent;    /* else an ancestor: the directory is missing */
+        char next[NAME_MAX + 1]; /* an ancestor's: the directory below it we wait for */
         FileCheckDone done;
         void *userdata;
 };
@@ -86,6 +87,7 @@ static int rewatch(FileCheck *c) {
                 char dir[PATH_MAX];
                 bool parent = true;
                 char *slash;
+                size_t len;
                 int r;
 
                 c->watch = sd_event_source_disable_unref(c->watch);
@@ -107,9 +109,11 @@ static int rewatch(FileCheck *c) {
                 c->watching_parent = parent;
                 if (parent)
                         return 0;
+                len = strlen(dir) + (strcmp(dir, "/") != 0);
+                snprintf(c->next, sizeof(c->next), "%s", c->cfg->path + len);
+                *strchrnul(c->next, '/') = '\0';
                 /* The next directory down may have appeared before the watch. */
-                snprintf(dir, sizeof(dir), "%s", c->cfg->path);
-                *strrchr(dir, '/') = '\0';
+                snprintf(dir, sizeof(dir), "%.*s", (int) (len + strlen(c->next)), c->cfg->path);
                 if (access(dir, F_OK) < 0)
                         return 0;
         }
@@ -120,6 +124,9 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
         FileCheck *c = userdata;
 
         (void) s;
+        /* An ancestor (/tmp, say) sees much else come and go. */
+        if (!c->watching_parent && !(ev->mask & REWATCH_EVENTS) && (ev->len == 0 || strcmp(ev->name, c->next) != 0))
+                return 0;
         if (!c->watching_parent || (ev->mask & REWATCH_EVENTS)) {
                 if (rewatch(c) < 0)
                         log_warning("probe '%s': the file is not watched until the next reload", c->cfg->name);

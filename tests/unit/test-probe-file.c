@@ -158,6 +158,14 @@ static void test_missing_directory(void **state) {
         assert_int_equal(file_check_new(&c, f->loop->event, &f->cfg, done, &f->seen), 0);
         assert_int_equal(f->seen.value, 7);
 
+        /* Something else appearing in the watched ancestor: nothing read. */
+        snprintf(a, sizeof(a), "%s/other", f->dir);
+        write_file(a, "x");
+        settle(f);
+        assert_int_equal(f->seen.n, 1);
+        assert_int_equal(unlink(a), 0);
+        snprintf(a, sizeof(a), "%s/a", f->dir);
+
         assert_int_equal(mkdir(a, 0755), 0);
         settle(f);
         assert_int_equal(mkdir(b, 0755), 0);
