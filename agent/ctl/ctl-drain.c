@@ -118,6 +118,13 @@ static int open_dir(const char *dir, char **where) {
                                 return -errno;
                         }
                         next = openat(fd, c, flags | O_NOFOLLOW);
+                        /* Whatever root's umask: promvipd's user must get through. */
+                        if (next >= 0 && fchmod(next, DIR_MODE) < 0) {
+                                int r = -errno;
+                                close(next);
+                                *where = strdup(c);
+                                return r;
+                        }
                 }
                 if (next < 0) {
                         int r = -errno;

@@ -113,6 +113,7 @@ static void test_write(void **state) {
         _cleanup_free_ char *conf = NULL, *sub = NULL, *file = NULL, *body = NULL;
         struct stat st;
         FILE *f;
+        mode_t old_umask;
         int saved;
 
         (void) state;
@@ -132,8 +133,11 @@ static void test_write(void **state) {
         fclose(f);
 
         saved = quiet_stdout();
-        /* The directories do not exist yet: made 0755, the file 0644. */
+        /* The directories do not exist yet: made 0755, the file 0644, even
+         * under root's tightest umask. */
+        old_umask = umask(077);
         assert_int_equal(ctl_drain(conf, "prom", NULL, true), EXIT_OK);
+        umask(old_umask);
         assert_string_equal(read_all(file), "1\n");
         assert_int_equal(stat(file, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0644);
