@@ -1,6 +1,5 @@
 /* Parsing and validation of one element of `instances` (one virtual router). */
 #include <math.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -18,23 +17,11 @@ static const char *const instance_keys[] = {
         "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
         "preempt_delay", "rapid_preemption", "virtual_addresses", "unicast_peers", "source_address", "track",
         "notify", "auth", "checksum_pseudo_header", "garp_master_delay", "garp_master_repeat",
-        "garp_master_refresh", "garp_interval", NULL,
+        "garp_master_refresh", "garp_interval", "track_interfaces", NULL,
 };
 static const char *const notify_keys[] = { "master", "backup", "fault", "stop", "any", "timeout", NULL };
 static const char *const auth_keys[] = { "type", "password", NULL };
 static const char *const track_keys[] = { "probe", "weight", NULL };
-
-/* As the kernel's dev_valid_name(). */
-static bool ifname_is_valid(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
-                        return false;
-        return true;
-}
 
 /* Checks an address's family against the instance's, fixing it on first use. */
 static bool family_matches(ConfCtx *ctx, const config_setting_t *e, InstanceConfig *in,
@@ -344,7 +331,7 @@ int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c
         conf_check_keys(ctx, s, instance_keys);
         if (conf_get_string(ctx, s, "interface", &in->interface) == 0)
                 conf_error(ctx, s, "'interface' is required");
-        else if (in->interface && !ifname_is_valid(in->interface))
+        else if (in->interface && !conf_ifname_is_valid(in->interface))
                 conf_error(ctx, config_setting_get_member(s, "interface"),
                            "bad interface name '%s'", in->interface);
 
@@ -357,6 +344,7 @@ int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c
         if (in->family == AF_INET6 && in->version == 2)
                 conf_error(ctx, s, "IPv6 needs version = 3 (VRRP version 2 is IPv4 only)");
         parse_track(ctx, s, c, in);
+        conf_parse_track_interfaces(ctx, s, in);
         parse_notify(ctx, s, in);
         parse_auth(ctx, s, in);
         parse_announce(ctx, s, in);
@@ -377,6 +365,7 @@ void conf_instance_free(InstanceConfig *in) {
         for (size_t k = 0; k < in->n_tracks; k++)
                 free(in->tracks[k].probe_name);
         free(in->tracks);
+        conf_track_interfaces_free(in);
         argv_free(&in->notify.master);
         argv_free(&in->notify.backup);
         argv_free(&in->notify.fault);
@@ -426,6 +415,8 @@ bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b) {
                 if (!str_equal(a->tracks[k].probe_name, b->tracks[k].probe_name) ||
                     a->tracks[k].weight != b->tracks[k].weight)
                         return false;
+        if (!conf_track_interfaces_equal(a, b))
+                return false;
         return argv_equal(&a->notify.master, &b->notify.master) && argv_equal(&a->notify.backup, &b->notify.backup) &&
                argv_equal(&a->notify.fault, &b->notify.fault) && argv_equal(&a->notify.stop, &b->notify.stop) &&
                argv_equal(&a->notify.any, &b->notify.any);

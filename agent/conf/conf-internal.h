@@ -49,6 +49,9 @@ const config_setting_t *conf_get_group_list(ConfCtx *ctx, const config_setting_t
 /* Names of probes and instances: 1..64 characters of [A-Za-z0-9_.-]. */
 bool conf_name_is_valid(const char *s);
 
+/* Interface names, as the kernel's dev_valid_name(). */
+bool conf_ifname_is_valid(const char *s);
+
 char *conf_strdup(ConfCtx *ctx, const char *s);
 void *conf_calloc(ConfCtx *ctx, size_t n, size_t size);
 
@@ -62,3 +65,9 @@ int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c
 void conf_instance_free(InstanceConfig *i);
 /* unicast_ttl, unicast_min_ttl and family, after the addresses. */
 void conf_parse_instance_routed(ConfCtx *ctx, const config_setting_t *s, InstanceConfig *in);
+
+/* conf-track.c: `track_interfaces` of an instance and the `file` probe type. */
+void conf_parse_track_interfaces(ConfCtx *ctx, const config_setting_t *g, InstanceConfig *in);
+void conf_track_interfaces_free(InstanceConfig *in);
+bool conf_track_interfaces_equal(const InstanceConfig *a, const InstanceConfig *b);
+void conf_parse_file_probe(ConfCtx *ctx, const config_setting_t *s, ProbeConfig *p);

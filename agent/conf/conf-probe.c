@@ -15,6 +15,7 @@ static const char *const probe_kind_names[_PROBE_KIND_MAX] = {
         [PROBE_HTTP] = "http",
         [PROBE_PROMQL] = "promql",
         [PROBE_EXEC] = "exec",
+        [PROBE_FILE] = "file",
 };
 
 const char *probe_kind_to_string(ProbeKind k) {
@@ -36,10 +37,13 @@ int probe_kind_from_string(const char *s) {
 static const char *const http_keys[] = { COMMON_KEYS, HTTP_KEYS, NULL };
 static const char *const promql_keys[] = { COMMON_KEYS, HTTP_KEYS, "query", "min", "max", NULL };
 static const char *const exec_keys[] = { COMMON_KEYS, "command", NULL };
+/* interval, timeout, fall and rise are refused with a reason (conf-track.c). */
+static const char *const file_keys[] = { COMMON_KEYS, "path", "missing", NULL };
 static const char *const *const known_keys[_PROBE_KIND_MAX] = {
         [PROBE_HTTP] = http_keys,
         [PROBE_PROMQL] = promql_keys,
         [PROBE_EXEC] = exec_keys,
+        [PROBE_FILE] = file_keys,
 };
 
 /* http(s) URL with a host, checked by libcurl's own URL parser. For promql
@@ -184,7 +188,7 @@ int conf_parse_probe(ConfCtx *ctx, const config_setting_t *s, ProbeConfig *p) {
                 snprintf(ctx->where, sizeof(ctx->where), "probe '%s'", p->name);
 
         if (conf_get_string(ctx, s, "type", &type) == 0) {
-                conf_error(ctx, s, "'type' is required: http, promql or exec");
+                conf_error(ctx, s, "'type' is required: http, promql, exec or file");
                 return -1;
         }
         if (!type)
@@ -192,7 +196,7 @@ int conf_parse_probe(ConfCtx *ctx, const config_setting_t *s, ProbeConfig *p) {
         kind = probe_kind_from_string(type);
         if (kind < 0) {
                 conf_error(ctx, config_setting_get_member(s, "type"),
-                           "unknown type '%s': use http, promql or exec", type);
+                           "unknown type '%s': use http, promql, exec or file", type);
                 return -1;
         }
         p->kind = (ProbeKind) kind;
@@ -205,6 +209,8 @@ int conf_parse_probe(ConfCtx *ctx, const config_setting_t *s, ProbeConfig *p) {
                 parse_promql(ctx, s, p);
         if (p->kind == PROBE_EXEC && conf_get_argv(ctx, s, "command", &p->command) == 0)
                 conf_error(ctx, s, "'command' is required for a probe of type 'exec'");
+        if (p->kind == PROBE_FILE)
+                conf_parse_file_probe(ctx, s, p);
         return 0;
 }
 
@@ -222,6 +228,7 @@ void conf_probe_free(ProbeConfig *p) {
         strv_free(h->headers, h->n_headers);
         free(p->query);
         argv_free(&p->command);
+        free(p->path);
         *p = (ProbeConfig) {};
 }
 
@@ -250,5 +257,6 @@ bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b) {
                str_eq(x->bearer_token_file, y->bearer_token_file) &&
                strv_eq(x->headers, x->n_headers, y->headers, y->n_headers) && str_eq(a->query, b->query) &&
                memcmp(&a->min, &b->min, sizeof(a->min)) == 0 && memcmp(&a->max, &b->max, sizeof(a->max)) == 0 &&
-               strv_eq(a->command.argv, a->command.argc, b->command.argv, b->command.argc);
+               strv_eq(a->command.argv, a->command.argc, b->command.argv, b->command.argc) &&
+               str_eq(a->path, b->path) && a->missing == b->missing;
 }

@@ -1,5 +1,6 @@
 /* Typed getters over libconfig settings; see conf-internal.h. */
 #include <math.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -331,6 +332,18 @@ const config_setting_t *conf_get_group_list(ConfCtx *ctx, const config_setting_t
                 }
         }
         return s;
+}
+
+/* As the kernel's dev_valid_name(). */
+bool conf_ifname_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
+                        return false;
+        return true;
 }
 
 bool conf_name_is_valid(const char *s) {

@@ -48,6 +48,7 @@ typedef enum ProbeKind {
         PROBE_HTTP,
         PROBE_PROMQL,
         PROBE_EXEC,
+        PROBE_FILE,   /* keepalived's track_file: an integer in a file, watched */
         _PROBE_KIND_MAX,
 } ProbeKind;
 
@@ -78,6 +79,8 @@ typedef struct ProbeConfig {
         char *query;       /* promql */
         double min, max;   /* promql: accepted range, -inf..+inf by default */
         Argv command;      /* exec */
+        char *path;        /* file: absolute */
+        int64_t missing;   /* file: the value while the file does not exist */
 } ProbeConfig;
 
 typedef struct TrackConfig {
@@ -85,6 +88,12 @@ typedef struct TrackConfig {
         char *probe_name;
         int weight;
 } TrackConfig;
+
+/* track_interfaces (conf-track.c): weight 0 = FAULT while the link is down. */
+typedef struct TrackInterfaceConfig {
+        char *interface;
+        int weight;
+} TrackInterfaceConfig;
 
 typedef struct NotifyConfig {
         Argv master, backup, fault, stop, any;
@@ -118,6 +127,8 @@ typedef struct InstanceConfig {
         IpAddr source_address;
         TrackConfig *tracks;
         size_t n_tracks;
+        TrackInterfaceConfig *track_interfaces; /* conf-track.c */
+        size_t n_track_interfaces;
         NotifyConfig notify;
         AuthType auth_type;
         char auth_password[VRRP_AUTH_PASS_MAX + 1];

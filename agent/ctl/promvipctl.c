@@ -19,6 +19,7 @@
 
 #include "conf/conf.h"
 #include "config.h"
+#include "ctl/ctl-drain.h"
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-release.h"
 #include "ctl/status-table.h"
@@ -30,6 +31,7 @@ static void usage(FILE *f) {
         fprintf(f,
                 "Usage: promvipctl [-f CONFIG | -a HOST:PORT] status [--json]\n"
                 "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
+                "       promvipctl [-f CONFIG] [--probe NAME] drain|undrain INSTANCE\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -43,6 +45,10 @@ static void usage(FILE *f) {
                 "                     is heard, then stays BACKUP (no preemption) until it is\n"
                 "                     master again; waits for the end, through the control\n"
                 "                     socket (global.control_socket: root and promvipd's user)\n"
+                "  drain INSTANCE     keep the instance BACKUP, across restarts and reboots:\n"
+                "                     writes 1 to the file of the file probe it tracks\n"
+                "                     (atomically); promvipd sees it at once (inotify)\n"
+                "  undrain INSTANCE   writes 0 to that file again\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
@@ -53,6 +59,7 @@ static void usage(FILE *f) {
                 "  -s, --socket PATH  release: promvipd's control socket (default from the\n"
                 "                     configuration, else %s)\n"
                 "  -j, --json         status: print /status as JSON (pretty) instead of a table\n"
+                "  -p, --probe NAME   drain, undrain: the file probe, when the instance tracks several\n"
                 "  -V, --version      print the version and exit\n"
                 "  -h, --help         print this help and exit\n"
                 "\n"
@@ -222,16 +229,17 @@ int main(int argc, char **argv) {
                 { "address", required_argument, NULL, 'a' },
                 { "socket", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
+                { "probe", required_argument, NULL, 'p' },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        const char *config = NULL, *address = NULL, *socket_path = NULL, *command;
+        const char *config = NULL, *address = NULL, *socket_path = NULL, *probe = NULL, *command;
         _cleanup_free_ char *where = NULL;
         bool json = false, release;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "f:a:s:jVh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "f:a:s:jp:Vh", options, NULL)) >= 0)
                 switch (c) {
                 case 'f':
                         config = optarg;
@@ -244,6 +252,9 @@ int main(int argc, char **argv) {
                         break;
                 case 'j':
                         json = true;
+                        break;
+                case 'p':
+                        probe = optarg;
                         break;
                 case 'V':
                         printf("promvipctl %s\n", PROMVIP_VERSION);
@@ -261,6 +272,18 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         command = argv[optind];
+        if (strcmp(command, "drain") == 0 || strcmp(command, "undrain") == 0) {
+                if (optind + 2 != argc || address || socket_path || json) {
+                        fprintf(stderr, "promvipctl: %s takes one argument, the instance's name, and goes with "
+                                        "--config and --probe only\n", command);
+                        return EXIT_USAGE;
+                }
+                return ctl_drain(config ?: CONF_DEFAULT_PATH, argv[optind + 1], probe, command[0] == 'd');
+        }
+        if (probe) {
+                fprintf(stderr, "promvipctl: --probe goes with drain and undrain\n");
+                return EXIT_USAGE;
+        }
         release = strcmp(command, "release") == 0;
         if (!release && strcmp(command, "status") != 0) {
                 fprintf(stderr, "promvipctl: unknown command '%s'\n", command);

@@ -49,7 +49,8 @@ struct Instance {
         bool have_source;
         IpAddr source;     /* sender address of our advertisements */
         const char *link_fault;  /* why the interface is unusable, or NULL */
-        const char *probe_fault; /* a tracked weight-0 probe that is DOWN, or NULL */
+        const char *track_fault; /* why a track faults (track_fault_text), or NULL */
+        char track_fault_text[160];
         const char *timer_fault; /* the VRRP timer could not be armed, or NULL */
         bool faulted;            /* what the state machine was last told */
         VrrpSocket *sock;  /* borrowed from the environment */
@@ -58,8 +59,9 @@ struct Instance {
         uint64_t timer_armed_at; /* pending at this time; 0: nothing pending */
         sd_event_source *announce_timer;
         HookQueue *hooks;
-        TrackState *track_states; /* room for the config's tracks, see tracked_priority() */
+        TrackState *track_states; /* probes, then interfaces: see instance-track.c */
         size_t n_track_states;
+        bool track_states_known;  /* they hold the last computation (for the log of changes) */
         AnnounceSchedule announce;
         InstanceVipFault vip_fault;
         char vip_fault_reason[160];
@@ -88,6 +90,16 @@ _printf_(3, 4) void log_instance(const Instance *i, int level, const char *fmt, 
 _printf_(4, 5) int log_instance_errno(const Instance *i, int level, int error, const char *fmt, ...);
 /* The link, probe or VIP fault changed: tell the state machine. */
 void instance_update_fault(Instance *i);
+
+/* ---- instance-track.c ---- */
+
+/* Room for cfg's tracks, so that computing the priority never allocates. */
+int instance_tracks_size(Instance *i, const InstanceConfig *cfg);
+/* The effective priority from the tracked probes and interfaces; sets
+ * track_fault. */
+uint8_t instance_tracked_priority(Instance *i);
+/* The tracked interfaces and why the instance faults, for /status. */
+int instance_tracks_snapshot(const Instance *i, SnapshotInstance *o);
 
 /* ---- instance-vips.c ---- */
 

@@ -103,7 +103,7 @@ int instance_snapshot(const Instance *i, SnapshotInstance *o) {
                 o->track_weights[k] = c->tracks[k].weight;
                 o->n_tracks = k + 1;
         }
-        return 0;
+        return instance_tracks_snapshot(i, o);
 }
 
 void instance_dump(const Instance *i) {

@@ -355,7 +355,7 @@ static void set_link(Instance *i, const InstanceLink *l) {
 
 void instance_update_fault(Instance *i) {
         bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
-        bool faulted = i->link_fault || i->probe_fault || vip_fault || i->timer_fault;
+        bool faulted = i->link_fault || i->track_fault || vip_fault || i->timer_fault;
 
         if (faulted == i->faulted)
                 return;
@@ -363,8 +363,8 @@ void instance_update_fault(Instance *i) {
         if (faulted) {
                 if (i->link_fault)
                         log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
-                else if (i->probe_fault)
-                        log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
+                else if (i->track_fault)
+                        log_instance(i, LOG_WARNING, "fault: %s", i->track_fault);
                 else if (i->timer_fault)
                         log_instance(i, LOG_ERR, "fault: %s; trying again at the next change of the links",
                                      i->timer_fault);
@@ -375,49 +375,21 @@ void instance_update_fault(Instance *i) {
         }
 }
 
-/* Room for the states of cfg's tracked probes, so that computing the
- * priority never allocates. */
-static int size_track_states(Instance *i, const InstanceConfig *cfg) {
-        TrackState *t;
+/* The tracks again: a new effective priority, a new track fault (which
+ * the caller passes on with instance_update_fault()). */
+static void apply_tracks(Instance *i) {
+        uint8_t p = instance_tracked_priority(i);
 
-        if (cfg->n_tracks <= i->n_track_states)
-                return 0;
-        t = reallocarray(i->track_states, cfg->n_tracks, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        i->track_states = t;
-        i->n_track_states = cfg->n_tracks;
-        return 0;
-}
-
-/* The effective priority from the tracked probes; notes a weight-0 probe DOWN. */
-static uint8_t tracked_priority(Instance *i) {
-        const InstanceConfig *c = i->cfg;
-        TrackState *t = i->track_states;
-        bool fault;
-        uint8_t p;
-
-        for (size_t k = 0; k < c->n_tracks; k++)
-                t[k] = (TrackState) { .weight = c->tracks[k].weight,
-                                      .up = probes_is_up(i->env->probes, c->tracks[k].probe_name) };
-        p = priority_effective(c->priority, t, c->n_tracks, &fault);
-        i->probe_fault = NULL;
-        for (size_t k = 0; fault && k < c->n_tracks && !i->probe_fault; k++)
-                if (t[k].weight == 0 && !t[k].up)
-                        i->probe_fault = c->tracks[k].probe_name;
-        return p;
-}
-
-void instance_probes_changed(Instance *i) {
-        uint8_t p;
-
-        if (i->fsm.state == VRRP_STATE_STOP)
-                return;
-        p = tracked_priority(i);
         if (p != i->fsm.priority) {
                 log_instance(i, LOG_INFO, "effective priority %u -> %u", i->fsm.priority, p);
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
         }
+}
+
+void instance_probes_changed(Instance *i) {
+        if (i->fsm.state == VRRP_STATE_STOP)
+                return;
+        apply_tracks(i);
         instance_update_fault(i);
 }
 
@@ -445,8 +417,12 @@ static void refresh_link(Instance *i) {
 }
 
 void instance_refresh(Instance *i) {
-        if (i->fsm.state != VRRP_STATE_STOP)
-                refresh_link(i);
+        if (i->fsm.state == VRRP_STATE_STOP)
+                return;
+        /* Tracked links first: the fault is then decided on both at once. */
+        if (i->cfg->n_track_interfaces > 0)
+                apply_tracks(i);
+        refresh_link(i);
 }
 
 /* ---- life cycle ---- */
@@ -470,7 +446,7 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         i->cfg = cfg;
         i->env = env;
         vrrp_fsm_init(&i->fsm, &params, &none);
-        r = size_track_states(i, cfg);
+        r = instance_tracks_size(i, cfg);
         if (r >= 0)
                 r = hook_queue_new(&i->hooks, env->event, cfg->name);
         if (r >= 0)
@@ -503,7 +479,7 @@ Instance *instance_free(Instance *i) {
 int instance_set_config(Instance *i, const InstanceConfig *cfg) {
         int r;
 
-        r = size_track_states(i, cfg);
+        r = instance_tracks_size(i, cfg);
         if (r < 0)
                 return r;
         i->cfg = cfg;
@@ -511,7 +487,7 @@ int instance_set_config(Instance *i, const InstanceConfig *cfg) {
 }
 
 void instance_start(Instance *i) {
-        uint8_t p = tracked_priority(i);
+        uint8_t p = instance_tracked_priority(i);
 
         /* Probes start DOWN: the first state already counts their weights. */
         if (p != i->fsm.priority) {

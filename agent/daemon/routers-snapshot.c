@@ -40,6 +40,8 @@ static int snapshot_probes(const Probes *ps, SnapshotProbe **ret, size_t *ret_n)
                 o->last_failure = st->last.failure;
                 snprintf(o->last_detail, sizeof(o->last_detail), "%s", st->runs ? st->last.detail : "");
                 memcpy(o->failures, st->failures_total, sizeof(o->failures));
+                o->valued = c->kind == PROBE_FILE;
+                o->value = st->value;
         }
         *ret = a;
         *ret_n = n;

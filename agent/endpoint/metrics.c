@@ -115,6 +115,11 @@ static void series_int(FILE *f, const char *name, const char *const *labels, int
         fprintf(f, " %d\n", v);
 }
 
+static void series_i64(FILE *f, const char *name, const char *const *labels, int64_t v) {
+        series_start(f, name, labels);
+        fprintf(f, " %" PRId64 "\n", v);
+}
+
 /* Microseconds as decimal seconds, exactly: "1732233600.000123". */
 static void series_seconds(FILE *f, const char *name, const char *const *labels, uint64_t usec) {
         series_start(f, name, labels);
@@ -318,6 +323,24 @@ static void render_hooks(FILE *f, const Snapshot *s) {
                                 offsetof(SnapshotInstance, hooks_dropped));
 }
 
+static void render_track_interfaces(FILE *f, const Snapshot *s) {
+        const char *up = "promvip_instance_track_interface_up", *weight = "promvip_instance_track_interface_weight";
+
+        family_header(f, up, "gauge", "Whether an interface the virtual router tracks is up (1) or down (0).");
+        for (size_t i = 0; i < s->n_instances; i++)
+                for (size_t j = 0; j < s->instances[i].n_track_interfaces; j++)
+                        series_u64(f, up, LABELS("vrrp_instance", s->instances[i].name, "interface",
+                                                 s->instances[i].track_interfaces[j].interface),
+                                   s->instances[i].track_interfaces[j].up);
+        family_header(f, weight, "gauge",
+                      "Weight of a tracked interface in the priority of the virtual router (0: FAULT while down).");
+        for (size_t i = 0; i < s->n_instances; i++)
+                for (size_t j = 0; j < s->instances[i].n_track_interfaces; j++)
+                        series_int(f, weight, LABELS("vrrp_instance", s->instances[i].name, "interface",
+                                                     s->instances[i].track_interfaces[j].interface),
+                                   s->instances[i].track_interfaces[j].weight);
+}
+
 static void render_probes(FILE *f, const Snapshot *s) {
         const char *name;
 
@@ -342,6 +365,12 @@ static void render_probes(FILE *f, const Snapshot *s) {
                         series_u64(f, name, LABELS("probe", s->probes[i].name, "reason", probe_failure_to_string(r)),
                                    s->probes[i].failures[r]);
 
+        name = "promvip_probe_value";
+        family_header(f, name, "gauge", "The integer a file probe reads from its file (the probe is UP while 0).");
+        for (size_t i = 0; i < s->n_probes; i++)
+                if (s->probes[i].valued)
+                        series_i64(f, name, LABELS("probe", s->probes[i].name), s->probes[i].value);
+
         name = "promvip_instance_track_weight";
         family_header(f, name, "gauge", "Weight of a tracked probe in the priority of the virtual router.");
         for (size_t i = 0; i < s->n_instances; i++) {
@@ -351,6 +380,7 @@ static void render_probes(FILE *f, const Snapshot *s) {
                         series_int(f, name, LABELS("vrrp_instance", in->name, "probe", in->tracks[j]),
                                    in->track_weights[j]);
         }
+        render_track_interfaces(f, s);
 }
 
 char *metrics_render(const Snapshot *s) {

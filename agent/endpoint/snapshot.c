@@ -11,6 +11,9 @@ static void snapshot_instance_clear(SnapshotInstance *in) {
                 free(in->tracks ? in->tracks[i] : NULL);
         free(in->tracks);
         free(in->track_weights);
+        free(in->track_interfaces);
+        in->track_interfaces = NULL;
+        in->n_track_interfaces = 0;
         in->vips = NULL;
         in->n_vips = 0;
         in->tracks = NULL;

@@ -16,6 +16,12 @@
 #define SNAPSHOT_NAME_MAX 65
 #define SNAPSHOT_ADDR_MAX 50  /* an address or prefix as text */
 
+typedef struct SnapshotTrackInterface {
+        char interface[16];
+        int weight;                       /* 0: FAULT while down */
+        bool up;
+} SnapshotTrackInterface;
+
 typedef struct SnapshotInstance {
         char name[SNAPSHOT_NAME_MAX];
         char interface[16];
@@ -45,17 +51,22 @@ typedef struct SnapshotInstance {
         char **tracks;                    /* names of the probes it tracks */
         int *track_weights;
         size_t n_tracks;
+        SnapshotTrackInterface *track_interfaces; /* track_interfaces */
+        size_t n_track_interfaces;
+        char fault[160];                  /* FAULT: why; else "" */
 } SnapshotInstance;
 
 typedef struct SnapshotProbe {
         char name[SNAPSHOT_NAME_MAX];
-        char kind[8];                     /* "http", "promql", "exec" */
+        char kind[8];                     /* "http", "promql", "exec", "file" */
         bool up;
         uint64_t runs;
         uint64_t last_latency_usec;
         ProbeFailure last_failure;
         char last_detail[160];
         uint64_t failures[_PROBE_FAILURE_MAX];
+        bool valued;                      /* a file probe: value (UP while 0) */
+        int64_t value;
 } SnapshotProbe;
 
 typedef struct SnapshotSocket {

@@ -92,7 +92,8 @@ static const SnapshotProbe *find_probe(const Snapshot *s, const char *name) {
 
 static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstance *in) {
         json_t *o = json_object(), *prio = json_object(), *vips = json_array(), *adverts = json_object(),
-               *hooks = json_object(), *tracks = json_array(), *vip_failures = json_object(), *last;
+               *hooks = json_object(), *tracks = json_array(), *vip_failures = json_object(), *last,
+               *track_interfaces = json_array();
 
         set(b, o, "name", str(in->name));
         set(b, o, "interface", str(in->interface));
@@ -148,9 +149,22 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
                 set(b, t, "probe", str(in->tracks[i]));
                 set(b, t, "weight", json_integer(in->track_weights[i]));
                 set(b, t, "up", p ? json_boolean(p->up) : json_null());
+                if (p && p->valued)
+                        set(b, t, "value", json_integer((json_int_t) p->value));
                 append(b, tracks, t);
         }
         set(b, o, "tracks", tracks);
+        for (size_t i = 0; i < in->n_track_interfaces; i++) {
+                const SnapshotTrackInterface *ti = &in->track_interfaces[i];
+                json_t *t = json_object();
+
+                set(b, t, "interface", str(ti->interface));
+                set(b, t, "weight", json_integer(ti->weight));
+                set(b, t, "up", json_boolean(ti->up));
+                append(b, track_interfaces, t);
+        }
+        set(b, o, "track_interfaces", track_interfaces);
+        set(b, o, "fault", in->fault[0] ? str(in->fault) : json_null());
         return o;
 }
 
@@ -161,6 +175,8 @@ static json_t *probe_json(Builder *b, const SnapshotProbe *p) {
         set(b, o, "name", str(p->name));
         set(b, o, "type", str(p->kind));
         set(b, o, "state", str(p->up ? "UP" : "DOWN"));
+        if (p->valued)
+                set(b, o, "value", json_integer((json_int_t) p->value));
         set(b, o, "runs", count(p->runs));
         set(b, o, "last_latency_seconds",
             ran ? json_real((double) p->last_latency_usec / (double) USEC_PER_SEC) : json_null());

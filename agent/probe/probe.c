@@ -1,5 +1,8 @@
 #include "probe/probe.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 static const char *const failure_names[_PROBE_FAILURE_MAX] = {
         [PROBE_OK] = "ok",
         [PROBE_FAIL_TIMEOUT] = "timeout",
@@ -40,4 +43,32 @@ bool probe_state_record(ProbeState *s, const ProbeResult *r, unsigned fall, unsi
                         s->up = false;
         }
         return s->up != was;
+}
+
+bool probe_state_record_value(ProbeState *s, const ProbeResult *r, bool has_value, int64_t value) {
+        int64_t was = s->value;
+
+        s->runs++;
+        s->last = *r;
+        if (r->failure != PROBE_OK)
+                s->failures_total[r->failure < _PROBE_FAILURE_MAX ? r->failure : PROBE_FAIL_ERROR]++;
+        if (has_value)
+                s->value = value;
+        s->up = s->value == 0;
+        return s->value != was;
+}
+
+int probe_file_parse(const char *text, int64_t *ret) {
+        char *end;
+        long long v;
+
+        errno = 0;
+        v = strtoll(text, &end, 0);
+        *ret = 0;
+        if (end == text)
+                return -EINVAL;
+        if (errno == ERANGE || v < INT32_MIN || v > INT32_MAX)
+                return -ERANGE;
+        *ret = v;
+        return 0;
 }

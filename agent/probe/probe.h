@@ -32,11 +32,25 @@ typedef struct ProbeState {
         uint64_t runs;
         uint64_t failures_total[_PROBE_FAILURE_MAX];
         ProbeResult last;
+        int64_t value;           /* file probes: the value in force (UP while 0) */
 } ProbeState;
 
 /* Records one result; true when the probe changed between UP and DOWN
  * (after `rise` successes or `fall` failures in a row). */
 bool probe_state_record(ProbeState *s, const ProbeResult *r, unsigned fall, unsigned rise);
+
+/* Records one reading of a file probe: `value` when has_value (else the
+ * value stays, e.g. a number out of range), UP while the value is 0. True
+ * when the value changed. */
+bool probe_state_record_value(ProbeState *s, const ProbeResult *r, bool has_value, int64_t value);
+
+/* The integer at the start of a file probe's content, as keepalived reads
+ * a track_file (strtol base 0: leading blanks, a sign, decimal, 0x hex or
+ * 0 octal; what follows is ignored). 0 with *ret; -EINVAL with *ret = 0
+ * when there is no number (keepalived's 0, also for an empty file);
+ * -ERANGE when it is outside -2147483648..2147483647 (keepalived ignores
+ * such a value). */
+int probe_file_parse(const char *text, int64_t *ret);
 
 /* "ok", "timeout", "connect", "http_status", ... (metric label values). */
 const char *probe_failure_to_string(ProbeFailure f);

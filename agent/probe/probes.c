@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "probe/probe-exec.h"
+#include "probe/probe-file.h"
 #include "probe/probe-http.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -18,6 +19,7 @@ typedef struct Probe {
         ProbeState state;
         HttpCheck *http;
         ExecCheck *exec;
+        FileCheck *file;         /* watched, never polled: no timer runs */
         sd_event_source *timer;
         uint64_t next_at;
 } Probe;
@@ -31,6 +33,7 @@ struct Probes {
         size_t n_probes;
         ProbesChanged changed;
         void *userdata;
+        bool quiet;             /* setting up or reloading: the caller looks at every probe after */
 };
 
 static void on_result(void *userdata, const ProbeResult *r) {
@@ -47,6 +50,24 @@ static void on_result(void *userdata, const ProbeResult *r) {
                 log_warning("probe '%s': UP -> DOWN after %u failure%s (%s: %s)", c->name, c->fall,
                             c->fall == 1 ? "" : "s", probe_failure_to_string(r->failure), r->detail);
         p->owner->changed(p->owner->userdata);
+}
+
+static void on_file(void *userdata, const ProbeResult *r, bool has_value, int64_t value) {
+        Probe *p = userdata;
+        int64_t was = p->state.value;
+        bool first = p->state.runs == 0;
+
+        if (r->failure != PROBE_OK)
+                log_warning("probe '%s': %s: %s", p->cfg->name, p->cfg->path, r->detail);
+        if (!probe_state_record_value(&p->state, r, has_value, value) && !first)
+                return;
+        if (first)
+                log_info("probe '%s': value %" PRId64 " (%s)", p->cfg->name, p->state.value, p->cfg->path);
+        else
+                log_notice("probe '%s': value %" PRId64 " -> %" PRId64 " (%s)", p->cfg->name, was, p->state.value,
+                           p->cfg->path);
+        if (!p->owner->quiet)
+                p->owner->changed(p->owner->userdata);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -73,6 +94,7 @@ static void probe_free(Probe *p) {
         sd_event_source_disable_unref(p->timer);
         http_check_free(p->http);
         exec_check_free(p->exec);
+        file_check_free(p->file);
         free(p);
 }
 
@@ -80,6 +102,9 @@ static void probe_free(Probe *p) {
 static int probe_make_check(Probes *ps, Probe *p) {
         p->http = http_check_free(p->http);
         p->exec = exec_check_free(p->exec);
+        p->file = file_check_free(p->file);
+        if (p->cfg->kind == PROBE_FILE)
+                return file_check_new(&p->file, ps->event, p->cfg, on_file, p);
         if (p->cfg->kind == PROBE_EXEC)
                 return exec_check_new(&p->exec, ps->event, p->cfg, ps->user, on_result, p);
         if (!ps->http) {
@@ -98,8 +123,11 @@ static int probe_new(Probes *ps, const ProbeConfig *cfg, Probe **ret) {
                 return -ENOMEM;
         p->owner = ps;
         p->cfg = cfg;
-        r = sd_event_add_time(ps->event, &p->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC, on_timer, p);
-        if (r >= 0) {
+        if (cfg->kind == PROBE_FILE) {
+                p->state.value = cfg->missing;
+                r = probe_make_check(ps, p);
+        } else if ((r = sd_event_add_time(ps->event, &p->timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_USEC,
+                                          on_timer, p)) >= 0) {
                 (void) sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
                 (void) sd_event_source_set_description(p->timer, "probe-timer");
                 r = probe_make_check(ps, p);
@@ -114,6 +142,8 @@ static int probe_new(Probes *ps, const ProbeConfig *cfg, Probe **ret) {
 
 /* Spread: the k-th of n probes first runs k/n of its interval from now. */
 static void probe_schedule(Probe *p, size_t k, size_t n) {
+        if (p->file)
+                return;
         p->next_at = loop_now_usec(p->owner->event, CLOCK_MONOTONIC) + p->cfg->interval_usec * k / (n ? n : 1);
         (void) sd_event_source_set_time(p->timer, p->next_at);
         (void) sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
@@ -127,7 +157,7 @@ int probes_new(Probes **ret, sd_event *event, const Config *config, ChildUser *u
         if (!ps)
                 return -ENOMEM;
         *ps = (Probes) { .event = event, .config = config, .user = child_user_ref(user), .changed = changed,
-                         .userdata = userdata };
+                         .userdata = userdata, .quiet = true };
         ps->probes = calloc(config->n_probes + 1, sizeof(Probe *));
         if (!ps->probes) {
                 free(ps);
@@ -160,6 +190,7 @@ Probes *probes_free(Probes *ps) {
 void probes_start(Probes *ps) {
         for (size_t k = 0; k < ps->n_probes; k++)
                 probe_schedule(ps->probes[k], k, ps->n_probes);
+        ps->quiet = false;
 }
 
 /* The old configuration goes away after a reload, whatever fails here:
@@ -169,6 +200,7 @@ int probes_reload(Probes *ps, const Config *config, ChildUser *user) {
         int r = 0;
 
         ps->config = config;
+        ps->quiet = true;
         child_user_unref(ps->user);
         ps->user = child_user_ref(user);
         if (!fresh) {
@@ -176,6 +208,7 @@ int probes_reload(Probes *ps, const Config *config, ChildUser *user) {
                 for (size_t j = 0; j < ps->n_probes; j++)
                         probe_free(ps->probes[j]);
                 ps->n_probes = 0;
+                ps->quiet = false;
                 return -ENOMEM;
         }
         for (size_t k = 0; k < config->n_probes; k++) {
@@ -220,6 +253,7 @@ int probes_reload(Probes *ps, const Config *config, ChildUser *user) {
                 if (fresh[k])
                         fresh[w++] = fresh[k];
         ps->n_probes = w;
+        ps->quiet = false;
         return r;
 }
 
@@ -242,6 +276,14 @@ bool probes_is_up(const Probes *ps, const char *name) {
         return p && p->state.up;
 }
 
+TrackState probes_track_state(const Probes *ps, const char *name, int weight) {
+        const Probe *p = find(ps, name);
+
+        if (p && p->cfg->kind == PROBE_FILE)
+                return (TrackState) { .weight = weight, .valued = true, .value = p->state.value };
+        return (TrackState) { .weight = weight, .up = p && p->state.up };
+}
+
 void probes_dump(const Probes *ps) {
         for (size_t k = 0; k < ps->n_probes; k++) {
                 const Probe *p = ps->probes[k];
@@ -250,8 +292,13 @@ void probes_dump(const Probes *ps) {
 
                 log_format_counters(fails, sizeof(fails), "failures_", s->failures_total, _PROBE_FAILURE_MAX,
                                     probe_failure_name);
-                log_info("probe '%s': state=%s runs=%" PRIu64 " last=%s latency_ms=%" PRIu64 "%s", p->cfg->name,
-                         s->up ? "UP" : "DOWN", s->runs, s->runs ? probe_failure_to_string(s->last.failure) : "none",
+                char value[32] = "";
+
+                if (p->file)
+                        snprintf(value, sizeof(value), " value=%" PRId64, s->value);
+                log_info("probe '%s': state=%s%s runs=%" PRIu64 " last=%s latency_ms=%" PRIu64 "%s", p->cfg->name,
+                         s->up ? "UP" : "DOWN", value, s->runs,
+                         s->runs ? probe_failure_to_string(s->last.failure) : "none",
                          (uint64_t) (s->last.latency_usec / USEC_PER_MSEC), fails);
         }
 }

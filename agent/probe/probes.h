@@ -9,6 +9,7 @@
 
 #include "child/child.h"
 #include "conf/conf.h"
+#include "probe/priority.h"
 #include "probe/probe.h"
 
 typedef struct Probes Probes;
@@ -27,6 +28,9 @@ int probes_reload(Probes *p, const Config *config, ChildUser *user);
 /* The state of the named probe; NULL for an unknown name. */
 const ProbeState *probes_state(const Probes *p, const char *name);
 bool probes_is_up(const Probes *p, const char *name);
+/* The named probe as a track of this weight (a file probe by its value);
+ * an unknown name is DOWN. */
+TrackState probes_track_state(const Probes *p, const char *name, int weight);
 
 /* The probes in configuration order: k < probes_count(), else NULL. */
 size_t probes_count(const Probes *p);

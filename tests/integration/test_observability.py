@@ -176,6 +176,8 @@ FAMILIES = {
     "promvip_probe_up": "gauge", "promvip_probe_runs_total": "counter",
     "promvip_probe_latency_seconds": "gauge", "promvip_probe_failures_total": "counter",
     "promvip_instance_track_weight": "gauge",
+    "promvip_instance_track_interface_up": "gauge", "promvip_instance_track_interface_weight": "gauge",
+    "promvip_probe_value": "gauge",
     "promvip_realtime_priority": "gauge", "promvip_memory_locked": "gauge",
 }
 INSTANCE_DROPS = ["bad_auth", "version_mismatch", "interval_mismatch", "addr_mismatch", "address_owner",

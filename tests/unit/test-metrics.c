@@ -48,7 +48,10 @@ static const struct {
         { "promvip_probe_runs_total", "counter" },
         { "promvip_probe_latency_seconds", "gauge" },
         { "promvip_probe_failures_total", "counter" },
+        { "promvip_probe_value", "gauge" },
         { "promvip_instance_track_weight", "gauge" },
+        { "promvip_instance_track_interface_up", "gauge" },
+        { "promvip_instance_track_interface_weight", "gauge" },
 };
 
 static char *render_fixture(void) {
@@ -274,6 +277,36 @@ static void test_float_format(void **state) {
         assert_null(strstr(text, "e+"));
 }
 
+/* A file probe shows its value; tracked interfaces their state and weight. */
+static void test_file_probe_and_track_interfaces(void **state) {
+        _cleanup_(snapshot_clear) Snapshot s;
+        _cleanup_free_ char *text = NULL;
+        SnapshotInstance *a;
+
+        (void) state;
+        fixture_snapshot(&s);
+        strcpy(s.probes[1].kind, "file");
+        s.probes[1].valued = true;
+        s.probes[1].value = -7;
+        a = &s.instances[0];
+        a->n_track_interfaces = 2;
+        a->track_interfaces = calloc(2, sizeof(*a->track_interfaces));
+        assert_non_null(a->track_interfaces);
+        a->track_interfaces[0] = (SnapshotTrackInterface) { .interface = "eth1", .weight = -50, .up = true };
+        a->track_interfaces[1] = (SnapshotTrackInterface) { .interface = "eth2", .weight = 0, .up = false };
+        text = metrics_render(&s);
+        assert_non_null(text);
+        assert_true(has_line(text, "promvip_probe_value{probe=\"fresh\"} -7"));
+        assert_int_equal(count_lines(text, "promvip_probe_value{"), 1); /* only file probes */
+        assert_true(has_line(text, "promvip_probe_up{probe=\"fresh\",type=\"file\"} 0"));
+        assert_true(has_line(text, "promvip_instance_track_interface_up{vrrp_instance=\"prometheus\",interface=\"eth1\"} 1"));
+        assert_true(has_line(text, "promvip_instance_track_interface_up{vrrp_instance=\"prometheus\",interface=\"eth2\"} 0"));
+        assert_true(has_line(text,
+                             "promvip_instance_track_interface_weight{vrrp_instance=\"prometheus\",interface=\"eth1\"} -50"));
+        assert_true(has_line(text,
+                             "promvip_instance_track_interface_weight{vrrp_instance=\"prometheus\",interface=\"eth2\"} 0"));
+}
+
 static void test_empty_snapshot(void **state) {
         Snapshot s = {};
         _cleanup_free_ char *text = NULL;
@@ -313,6 +346,7 @@ int main(void) {
                 cmocka_unit_test(test_values),
                 cmocka_unit_test(test_advert_lateness_histogram),
                 cmocka_unit_test(test_float_format),
+                cmocka_unit_test(test_file_probe_and_track_interfaces),
                 cmocka_unit_test(test_empty_snapshot),
                 cmocka_unit_test(test_utf8_label_values),
         };

@@ -129,6 +129,22 @@ static void test_table(void **state) {
         free(text);
 }
 
+/* A FAULT instance says why in NOTES. */
+static void test_fault_note(void **state) {
+        const char *why = NULL;
+        int r;
+        char *text = render("{\"instances\": [{\"name\": \"x\", \"state\": \"FAULT\", \"released\": true,"
+                            " \"fault\": \"tracked interface eth1 is down\"},"
+                            " {\"name\": \"y\", \"state\": \"BACKUP\", \"fault\": null}]}",
+                            &r, &why);
+
+        (void) state;
+        assert_int_equal(r, 0);
+        assert_non_null(strstr(text, "fault: tracked interface eth1 is down, released\n"));
+        assert_null(strstr(text, "fault: (null)"));
+        free(text);
+}
+
 static void test_minimal(void **state) {
         const char *why = NULL;
         int r;
@@ -342,6 +358,7 @@ int main(void) {
                 cmocka_unit_test(test_rfc3339),
                 cmocka_unit_test(test_durations),
                 cmocka_unit_test(test_table),
+                cmocka_unit_test(test_fault_note),
                 cmocka_unit_test(test_minimal),
                 cmocka_unit_test(test_escape),
                 cmocka_unit_test(test_hostile_counts),

@@ -139,6 +139,47 @@ static void test_instance_backup_nulls(void **state) {
         assert_int_equal(json_array_size(get(in, "virtual_addresses", JSON_ARRAY)), 0);
         assert_int_equal(json_object_size(get(in, "dropped", JSON_OBJECT)), 0);
         assert_int_equal(json_array_size(get(in, "tracks", JSON_ARRAY)), 0);
+        assert_int_equal(json_array_size(get(in, "track_interfaces", JSON_ARRAY)), 0);
+        get(in, "fault", JSON_NULL);
+}
+
+/* A FAULT says why; tracked interfaces and a file probe's value show. */
+static void test_fault_track_interfaces_file_value(void **state) {
+        _cleanup_(snapshot_clear) Snapshot s;
+        _cleanup_free_ char *t = NULL;
+        _cleanup_(json_decrefp) json_t *r = NULL;
+        json_t *in, *ti, *tr, *p;
+        SnapshotInstance *a;
+
+        (void) state;
+        fixture_snapshot(&s);
+        a = &s.instances[0];
+        a->state = VRRP_STATE_FAULT;
+        strcpy(a->fault, "tracked interface eth2 is down");
+        a->n_track_interfaces = 1;
+        a->track_interfaces = calloc(1, sizeof(*a->track_interfaces));
+        assert_non_null(a->track_interfaces);
+        a->track_interfaces[0] = (SnapshotTrackInterface) { .interface = "eth2", .weight = 0, .up = false };
+        strcpy(s.probes[1].kind, "file");
+        s.probes[1].valued = true;
+        s.probes[1].value = 1;
+        t = status_render_json(&s);
+        assert_non_null(t);
+        r = json_loads(t, 0, NULL);
+        assert_non_null(r);
+        in = json_array_get(json_object_get(r, "instances"), 0);
+        assert_string_equal(get_str(in, "fault"), "tracked interface eth2 is down");
+        ti = json_array_get(get(in, "track_interfaces", JSON_ARRAY), 0);
+        assert_string_equal(get_str(ti, "interface"), "eth2");
+        assert_int_equal(get_int(ti, "weight"), 0);
+        get(ti, "up", JSON_FALSE);
+        tr = json_array_get(get(in, "tracks", JSON_ARRAY), 1); /* "fresh", now a file probe */
+        assert_int_equal(get_int(tr, "value"), 1);
+        assert_null(json_object_get(json_array_get(get(in, "tracks", JSON_ARRAY), 0), "value"));
+        p = json_array_get(json_object_get(r, "probes"), 1);
+        assert_string_equal(get_str(p, "type"), "file");
+        assert_int_equal(get_int(p, "value"), 1);
+        assert_null(json_object_get(json_array_get(json_object_get(r, "probes"), 0), "value"));
 }
 
 static void test_probes_and_sockets(void **state) {
@@ -222,6 +263,7 @@ int main(void) {
                 cmocka_unit_test(test_instance_master),
                 cmocka_unit_test(test_instance_backup_nulls),
                 cmocka_unit_test(test_probes_and_sockets),
+                cmocka_unit_test(test_fault_track_interfaces_file_value),
                 cmocka_unit_test(test_stable_order),
                 cmocka_unit_test(test_invalid_utf8),
         };
