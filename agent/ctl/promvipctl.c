@@ -19,6 +19,7 @@
 
 #include "conf/conf.h"
 #include "config.h"
+#include "ctl/ctl-check-pair.h"
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-release.h"
 #include "ctl/status-table.h"
@@ -30,6 +31,7 @@ static void usage(FILE *f) {
         fprintf(f,
                 "Usage: promvipctl [-f CONFIG | -a HOST:PORT] status [--json]\n"
                 "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
+                "       promvipctl check-pair [--target SECONDS] [--strict] CONFIG...\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -43,6 +45,10 @@ static void usage(FILE *f) {
                 "                     is heard, then stays BACKUP (no preemption) until it is\n"
                 "                     master again; waits for the end, through the control\n"
                 "                     socket (global.control_socket: root and promvipd's user)\n"
+                "  check-pair CONFIG...\n"
+                "                     check the configurations of every host of the routers\n"
+                "                     together: who is master after each failure, and what\n"
+                "                     would not move the VIP (promvipctl check-pair --help)\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
@@ -231,6 +237,8 @@ int main(int argc, char **argv) {
         bool json = false, release;
         int c, r;
 
+        if (argc > 1 && strcmp(argv[1], "check-pair") == 0)
+                return ctl_check_pair(argc - 1, argv + 1);
         while ((c = getopt_long(argc, argv, "f:a:s:jVh", options, NULL)) >= 0)
                 switch (c) {
                 case 'f':
