@@ -379,11 +379,13 @@ static int not_moving(PairReport *rep, size_t ri, const PairScenario *s) {
 
                 buf_add(&why, "%s%s (%u) takes over only from a lower priority than its own", why.n ? ", " : "",
                         label(rep, r, pb), s->states[pb].priority);
-                if (src->healthy.weight < 0 && limit >= -253)
+                if (src->healthy.weight > 0)
+                        /* Its failure takes back what it added, whatever the weight. */
+                        buf_add(&fix, "a positive weight only takes back what it added: give %s a priority below "
+                                "%u, or track '%s' with weight 0 (FAULT)",
+                                lm, s->states[pb].priority, s->source);
+                else if (limit >= -253)
                         buf_add(&fix, "give '%s' a weight of %d or lower on %s, or 0 (FAULT)", s->source, limit, lm);
-                else if (src->healthy.weight > 0 && -limit <= 253)
-                        buf_add(&fix, "give '%s' a weight of %d or higher on %s, or track it with weight 0 (FAULT)",
-                                s->source, -limit, lm);
                 else
                         buf_add(&fix, "no weight closes a gap of %d, track '%s' with weight 0 (FAULT)",
                                 (int) before - (int) s->states[pb].priority + 1, s->source);
