@@ -29,7 +29,7 @@ import vrrp  # noqa: E402
 TIME_LIMIT = 120  # seconds for the whole demo
 STEP = 10         # seconds for any one step
 # conf/promvip.conf's probes: ready (every 1 s, fall 3, rise 2, weight -60)
-# and fresh (every 5 s, fall 2, rise 2, weight -20): a probe is UP within
+# and fresh (every 5 s, fall 2, rise 2, weight -60): a probe is UP within
 # rise intervals of a healthy start; fresh needs Prometheus's first scrape
 # (up to ~6 s after it starts) and then two runs 5 s apart.
 PROBE_STEP = 20
