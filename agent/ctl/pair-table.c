@@ -127,8 +127,10 @@ static void hosts_table(const PairReport *rep, const PairRouter *r, Table *t) {
                 }
                 for (size_t j = 0; j < m->n_sources; j++, n++) {
                         const PairSource *src = &m->sources[j];
-                        fprintf(f, "%s%s%s%s ", n ? ", " : "", src->kind == PAIR_SOURCE_PROBE ? "" : pair_source_kind_to_string(src->kind),
-                                src->kind == PAIR_SOURCE_PROBE ? "" : " ", src->name);
+                        bool probe = src->kind == PAIR_SOURCE_PROBE;
+
+                        fprintf(f, "%s%s%s%s ", n ? ", " : "", probe ? "" : pair_source_kind_to_string(src->kind),
+                                probe ? "" : " ", src->name);
                         if (src->weight == 0)
                                 fprintf(f, "FAULT");
                         else

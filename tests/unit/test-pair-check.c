@@ -348,16 +348,13 @@ static void test_vrid_differs(void **state) {
 
 /* One host with the VRID on two interfaces: matched by interface name too. */
 static void test_match_by_interface(void **state) {
-        static const char *a =
-                "global = { router_id = \"a\"; };\n" PROBES
-                "instances = (\n"
-                "  { name = \"p1\"; interface = \"eth0\"; vrid = 51; priority = 150; virtual_addresses = ( \"192.0.2.100/24\" ); track = ( \"ready\" ); rapid_preemption = true; },\n"
-                "  { name = \"p2\"; interface = \"eth1\"; vrid = 51; priority = 150; virtual_addresses = ( \"192.0.2.200/24\" ); track = ( \"ready\" ); rapid_preemption = true; } );\n";
-        static const char *b =
-                "global = { router_id = \"b\"; };\n" PROBES
-                "instances = (\n"
-                "  { name = \"p1\"; interface = \"eth0\"; vrid = 51; priority = 100; virtual_addresses = ( \"192.0.2.100/24\" ); track = ( \"ready\" ); rapid_preemption = true; },\n"
-                "  { name = \"p2\"; interface = \"eth1\"; vrid = 51; priority = 100; virtual_addresses = ( \"192.0.2.200/24\" ); track = ( \"ready\" ); rapid_preemption = true; } );\n";
+#define TWO(id, prio)                                                                                         \
+        "global = { router_id = \"" id "\"; };\n" PROBES "instances = (\n"                                    \
+        "  { name = \"p1\"; interface = \"eth0\"; vrid = 51; priority = " prio ";\n"                           \
+        "    virtual_addresses = ( \"192.0.2.100/24\" ); track = ( \"ready\" ); rapid_preemption = true; },\n" \
+        "  { name = \"p2\"; interface = \"eth1\"; vrid = 51; priority = " prio ";\n"                           \
+        "    virtual_addresses = ( \"192.0.2.200/24\" ); track = ( \"ready\" ); rapid_preemption = true; } );\n"
+        static const char *a = TWO("a", "150"), *b = TWO("b", "100");
         char name[128];
         Pair p;
 
