@@ -70,7 +70,9 @@ static void usage(FILE *f) {
                 "  2  bad usage\n"
                 "  3  promvipd is not answering (not running, wrong address or socket, timeout\n"
                 "     %lds), or the endpoint is disabled (global.listen or control_socket = \"\")\n"
-                "  4  promvipd answered, but not with the expected JSON\n",
+                "  4  promvipd answered, but not with the expected JSON\n"
+                "check-pair: 0 no error (warnings allowed), 1 errors found, 2 bad usage or a\n"
+                "configuration that does not load\n",
                 CONF_DEFAULT_PATH, CONF_DEFAULT_CONTROL_SOCKET, CTL_HTTP_TIMEOUT_MS / 1000);
 }
 
