@@ -10,23 +10,48 @@
 const char *pair_source_kind_to_string(PairSourceKind k) {
         static const char *const names[_PAIR_SOURCE_KIND_MAX] = {
                 [PAIR_SOURCE_PROBE] = "probe",
+                [PAIR_SOURCE_INTERFACE] = "interface",
+                [PAIR_SOURCE_FILE] = "file probe",
         };
         return k >= 0 && k < _PAIR_SOURCE_KIND_MAX ? names[k] : NULL;
 }
 
-/* Every kind of failure source an instance has, and what its failure does,
- * in terms of priority_effective()'s TrackState (weight 0 and DOWN: FAULT):
+void pair_source_set_down_weight(PairSource *s, int weight) {
+        s->weight = weight;
+        s->healthy = (TrackState) { .weight = weight, .up = true };
+        s->failed = (TrackState) { .weight = weight, .up = false };
+}
+
+void pair_source_set_value_weight(PairSource *s, int weight) {
+        /* priority_effective() counts a negative weight while DOWN and a
+         * positive one while UP: pick the state that counts it for 1 x
+         * weight and the one that does not for 0 x weight. */
+        bool counted_up = weight > 0;
+
+        s->weight = weight;
+        s->healthy = (TrackState) { .weight = weight, .up = !counted_up };
+        s->failed = (TrackState) { .weight = weight, .up = counted_up };
+        if (weight == 0)
+                s->healthy.up = true; /* 0 x 0: fine; 1 x 0: FAULT */
+}
+
+/* Every kind of failure source an instance has, and what its failure does
+ * (as priority_effective() sees it: a weight, or FAULT for weight 0):
  *
- *   PAIR_SOURCE_PROBE  a tracked probe (http, promql, exec); it fails when
- *                      DOWN: healthy = { weight, UP }, failed = { weight,
- *                      DOWN }; detected after fall x interval + timeout.
+ *   PAIR_SOURCE_PROBE      a tracked http, promql or exec probe; fails when
+ *                          DOWN (pair_source_set_down_weight()); detected
+ *                          after fall x interval + timeout.
+ *   PAIR_SOURCE_INTERFACE  a tracked interface; fails when its link goes
+ *                          down (pair_source_set_down_weight(); without a
+ *                          weight: 0, FAULT); seen at once through netlink.
+ *   PAIR_SOURCE_FILE       a file probe; fails when the file says 1
+ *                          (drained): value x weight
+ *                          (pair_source_set_value_weight()).
  *
- * A tracked interface with a weight is a probe whose failure is the link
- * going down (without a weight: FAULT, as weight 0); a file probe fails
- * when its file says 1 (drained), i.e. contributes value x weight: failed =
- * the state whose contribution is the weight, healthy = the one whose
- * contribution is 0 (weight 0: { 0, DOWN } is FAULT). Each is one more
- * case here; the scenarios and findings only see PairSource. */
+ * This function is the only place that knows the configuration's kinds:
+ * the scenarios and findings only see PairSource. The tree this was
+ * written in has probes of the first kind only; the other two are added
+ * here, with the configuration keys that bring them. */
 int pair_sources_build(const Config *c, const InstanceConfig *in, PairSource **ret, size_t *ret_n) {
         PairSource *s = NULL;
         size_t n = 0;
@@ -40,15 +65,13 @@ int pair_sources_build(const Config *c, const InstanceConfig *in, PairSource **r
                 const TrackConfig *t = &in->tracks[i];
                 const ProbeConfig *p = &c->probes[t->probe];
 
-                s[n++] = (PairSource) {
+                s[n] = (PairSource) {
                         .name = p->name,
                         .kind = PAIR_SOURCE_PROBE,
-                        .weight = t->weight,
-                        .healthy = { .weight = t->weight, .up = true },
-                        .failed = { .weight = t->weight, .up = false },
                         .detect_usec = p->fall * p->interval_usec + p->timeout_usec,
                         .probe = p,
                 };
+                pair_source_set_down_weight(&s[n++], t->weight);
         }
         *ret = s;
         *ret_n = n;

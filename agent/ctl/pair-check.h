@@ -22,7 +22,9 @@ typedef struct PairHost {
 
 /* What can fail and move an instance's priority; see pair_sources_build(). */
 typedef enum PairSourceKind {
-        PAIR_SOURCE_PROBE,
+        PAIR_SOURCE_PROBE,     /* a tracked http, promql or exec probe */
+        PAIR_SOURCE_INTERFACE, /* a tracked interface (issue 17's track_interfaces) */
+        PAIR_SOURCE_FILE,      /* a file probe (issue 17's type = "file"), failed = 1 (drained) */
         _PAIR_SOURCE_KIND_MAX,
 } PairSourceKind;
 
@@ -101,6 +103,13 @@ typedef struct PairReport {
         size_t n_findings;
         size_t n_errors, n_warnings;
 } PairReport;
+
+/* A source that fails by going DOWN (probes, interfaces): its weight
+ * applies while DOWN when negative, while UP when positive; 0: FAULT. */
+void pair_source_set_down_weight(PairSource *s, int weight);
+/* A source whose contribution is value x weight, healthy at 0 and failed
+ * at 1 (a file probe: 1 = drained); weight 0: FAULT at 1. */
+void pair_source_set_value_weight(PairSource *s, int weight);
 
 /* The failure sources of an instance: 0, or -ENOMEM. */
 int pair_sources_build(const Config *c, const InstanceConfig *in, PairSource **ret, size_t *ret_n);

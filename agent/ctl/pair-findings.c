@@ -379,11 +379,14 @@ static int not_moving(PairReport *rep, size_t ri, const PairScenario *s) {
 
                 buf_add(&why, "%s%s (%u) takes over only from a lower priority than its own", why.n ? ", " : "",
                         label(rep, r, pb), s->states[pb].priority);
-                if (src->healthy.weight > 0)
+                if (src->healthy.weight > 0 && src->healthy.up)
                         /* Its failure takes back what it added, whatever the weight. */
                         buf_add(&fix, "a positive weight only takes back what it added: give %s a priority below "
                                 "%u, or track '%s' with weight 0 (FAULT)",
                                 lm, s->states[pb].priority, s->source);
+                else if (src->failed.weight > 0 && src->failed.up)
+                        buf_add(&fix, "its failure adds its positive weight: give '%s' a weight of %d or lower on %s",
+                                s->source, limit, lm);
                 else if (limit >= -253)
                         buf_add(&fix, "give '%s' a weight of %d or lower on %s, or 0 (FAULT)", s->source, limit, lm);
                 else

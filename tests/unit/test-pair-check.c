@@ -409,6 +409,38 @@ static void test_table(void **state) {
         pair_done(&p);
 }
 
+/* The kinds the issue adds: a weighted interface fails as a probe does;
+ * a file probe counts value x weight, FAULT at 1 with weight 0. */
+static void test_source_kinds(void **state) {
+        static const struct {
+                bool value;
+                int weight;
+                uint8_t healthy, failed;
+                bool fault;
+        } cases[] = {
+                { false, -50, 150, 100, false }, { false, 20, 170, 150, false }, { false, 0, 150, 150, true },
+                { true, -100, 150, 50, false },  { true, 30, 150, 180, false },  { true, 0, 150, 150, true },
+        };
+
+        (void) state;
+        assert_string_equal(pair_source_kind_to_string(PAIR_SOURCE_INTERFACE), "interface");
+        assert_string_equal(pair_source_kind_to_string(PAIR_SOURCE_FILE), "file probe");
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                PairSource s = {};
+                bool fault;
+
+                if (cases[i].value)
+                        pair_source_set_value_weight(&s, cases[i].weight);
+                else
+                        pair_source_set_down_weight(&s, cases[i].weight);
+                assert_int_equal(s.weight, cases[i].weight);
+                assert_int_equal(priority_effective(150, &s.healthy, 1, &fault), cases[i].healthy);
+                assert_false(fault);
+                assert_int_equal(priority_effective(150, &s.failed, 1, &fault), cases[i].failed);
+                assert_int_equal(fault, cases[i].fault);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good_pair),
@@ -424,6 +456,7 @@ int main(void) {
                 cmocka_unit_test(test_match_by_interface),
                 cmocka_unit_test(test_target_and_rapid),
                 cmocka_unit_test(test_table),
+                cmocka_unit_test(test_source_kinds),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
