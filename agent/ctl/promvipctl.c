@@ -19,6 +19,7 @@
 
 #include "conf/conf.h"
 #include "config.h"
+#include "ctl/ctl-check-pair.h"
 #include "ctl/ctl-drain.h"
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-release.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f) {
                 "Usage: promvipctl [-f CONFIG | -a HOST:PORT] status [--json]\n"
                 "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
                 "       promvipctl [-f CONFIG] [--probe NAME] drain|undrain INSTANCE\n"
+                "       promvipctl check-pair [--target SECONDS] [--strict] CONFIG...\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -49,6 +51,10 @@ static void usage(FILE *f) {
                 "                     writes 1 to the file of the file probe it tracks\n"
                 "                     (atomically); promvipd sees it at once (inotify)\n"
                 "  undrain INSTANCE   writes 0 to that file again\n"
+                "  check-pair CONFIG...\n"
+                "                     check the configurations of every host of the routers\n"
+                "                     together: who is master after each failure, and what\n"
+                "                     would not move the VIP (promvipctl check-pair --help)\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
@@ -71,7 +77,9 @@ static void usage(FILE *f) {
                 "  2  bad usage\n"
                 "  3  promvipd is not answering (not running, wrong address or socket, timeout\n"
                 "     %lds), or the endpoint is disabled (global.listen or control_socket = \"\")\n"
-                "  4  promvipd answered, but not with the expected JSON\n",
+                "  4  promvipd answered, but not with the expected JSON\n"
+                "check-pair: 0 no error (warnings allowed), 1 errors found, 2 bad usage or a\n"
+                "configuration that does not load\n",
                 CONF_DEFAULT_PATH, CONF_DEFAULT_CONTROL_SOCKET, CTL_HTTP_TIMEOUT_MS / 1000);
 }
 
@@ -239,6 +247,8 @@ int main(int argc, char **argv) {
         bool json = false, release;
         int c, r;
 
+        if (argc > 1 && strcmp(argv[1], "check-pair") == 0)
+                return ctl_check_pair(argc - 1, argv + 1);
         while ((c = getopt_long(argc, argv, "f:a:s:jp:Vh", options, NULL)) >= 0)
                 switch (c) {
                 case 'f':

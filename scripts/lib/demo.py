@@ -29,7 +29,7 @@ import vrrp  # noqa: E402
 TIME_LIMIT = 120  # seconds for the whole demo
 STEP = 10         # seconds for any one step
 # conf/promvip.conf's probes: ready (every 1 s, fall 3, rise 2, weight -60)
-# and fresh (every 5 s, fall 2, rise 2, weight -20): a probe is UP within
+# and fresh (every 5 s, fall 2, rise 2, weight -60): a probe is UP within
 # rise intervals of a healthy start; fresh needs Prometheus's first scrape
 # (up to ~6 s after it starts) and then two runs 5 s apart.
 PROBE_STEP = 20
@@ -194,11 +194,11 @@ def failover(net, promvipd):
         f"{1000 * gap:.0f} ms from h1's last answer, {failed} failed requests")
 
     say("promvipd on h1 starts again: it removes the stale VIP; its probes start DOWN, "
-        "and once 'ready' is UP (130 > 100) it preempts")
+        "and once 'ready' and 'fresh' are UP (150 > 100) it preempts")
     back = time.monotonic()
     with open(agents["h1"].path) as f:
         agents["h1"] = vrrp.Agent(net, h1, promvipd, f.read(), name="promvipd-2")
-    agents["h1"].wait_state("MASTER", STEP, instance=INSTANCE)
+    agents["h1"].wait_state("MASTER", PROBE_STEP, instance=INSTANCE)
     client.wait_answer("h1", STEP, after=back)
     gap, failed = vrrp.outage(client.samples(), "h2", "h1")
     show_log("h1", agents["h1"], 0)
@@ -299,8 +299,9 @@ def prometheus_failover(net, agents, proms, client):
     say(f"h1: Prometheus ready after {1000 * took:.0f} ms")
     up = vrrp.wait_probe(a1, "ready", "UP", STEP, since=mark)
     say(f"h1: probe 'ready' UP after {up[3]} successes, {time.monotonic() - t1:.1f}s after "
-        "Prometheus started; with rapid preemption h1 takes over at h2's next advertisement")
-    a1.wait_state("MASTER", STEP, instance=INSTANCE)
+        "Prometheus started; with rapid preemption h1 takes over at h2's next advertisement "
+        "once all its probes are UP")
+    a1.wait_state("MASTER", PROBE_STEP, instance=INSTANCE)
     say(f"h1 is MASTER again {time.monotonic() - t1:.1f}s after Prometheus started")
     switch_report(client, "h2", "h1", t1)
     agents["h2"].wait_state("BACKUP", STEP, instance=INSTANCE)

@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 
+from vrrp import promvipctl_path
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ANSIBLE = os.path.join(REPO, "packaging", "ansible")
 ROLES = os.path.join(ANSIBLE, "roles")
@@ -21,6 +23,17 @@ EXAMPLES = os.path.join(ANSIBLE, "examples")
 HANDLER = (True, "Reload promvipd")
 SCRIPTS = (False, "Install hook and probe scripts")
 CONFIG = (False, "Write promvip.conf (checked by promvipd --config-test)")
+# The pair check, in order (promvipctl check-pair over both rendered configs).
+CHECK = [(False, name) for name in (
+    "Directory for the pair's configurations on the controller",
+    "Render each host's promvip.conf on the controller",
+    "Directory for the pair's configurations on the first host",
+    "Copy the pair's configurations to the first host",
+    "promvipctl check-pair over every host's promvip.conf",
+    "The pair check's report",
+    "Stop when the pair check failed",
+    "Remove the pair's configurations from the first host",
+    "Remove the pair's configurations from the controller")]
 
 
 def ansible_env(tmp_path):
@@ -53,7 +66,7 @@ def run_playbook(args, env):
                           text=True, timeout=55)
 
 
-def write_lab(tmp_path, promvipd, hostvars=None, extra_groupvars=""):
+def write_lab(tmp_path, promvipd, hostvars=None, extra_groupvars="", promvipctl=None):
     """Two hosts like the example inventory, both local, each writing its
     config into its own directory under tmp_path."""
     hostvars = hostvars or {"prom-a": "promvip_priority=150", "prom-b": "promvip_priority=100"}
@@ -67,6 +80,7 @@ def write_lab(tmp_path, promvipd, hostvars=None, extra_groupvars=""):
     lines += ["", "[prometheus:vars]", "ansible_connection=local",
               "ansible_python_interpreter=/usr/bin/python3",
               f"promvip_promvipd={promvipd}", "promvip_manage_service=false",
+              f"promvip_promvipctl={promvipctl or promvipctl_path(promvipd)}",
               # This machine has no group promvip (the package creates it).
               "promvip_config_group=root",
               extra_groupvars or "promvip_vip=192.0.2.100/24", ""]
@@ -88,7 +102,7 @@ def results(out):
             current = (m.group(1) == "RUNNING HANDLER", m.group(2))
             tasks.setdefault(current, {})
             continue
-        m = re.match(r"^(ok|changed|skipping|fatal|failed): \[([\w.-]+)\]", line)
+        m = re.match(r"^(ok|changed|skipping|fatal|failed): \[([\w.-]+)(?: -> [\w.-]+)?\]", line)
         if m and current:
             tasks[current][m.group(2)] = m.group(1)
             continue
@@ -115,6 +129,14 @@ def test_example_playbook_syntax(tmp_path):
     assert hv["prom-a"]["promvip_vip"] == "192.0.2.100/24"
 
 
+def assert_temp_dirs_removed(out):
+    """The pair check's temporary directories (shown in its report) are gone."""
+    dirs = set(re.findall(r"(/tmp/promvip-check-pair\.[\w]+)/", out))
+    assert dirs, out
+    for d in dirs:
+        assert not os.path.exists(d), d
+
+
 def test_config_step_renders_valid_configs(tmp_path, promvipd):
     inventory, play, paths = write_lab(tmp_path, promvipd)
     r = run_playbook(["-i", str(inventory), str(play), "--tags", "config"],
@@ -124,13 +146,20 @@ def test_config_step_renders_valid_configs(tmp_path, promvipd):
     tasks, recap = results(r.stdout)
     # Only the config tasks ran (no scripts to copy): nothing installed, the
     # service untouched; the handler was notified but skipped
-    # (promvip_manage_service=false).
-    assert list(tasks) == [SCRIPTS, CONFIG, HANDLER], out
+    # (promvip_manage_service=false). First the pair check, once (on the
+    # first host), over both hosts' configs rendered on the controller.
+    assert list(tasks) == CHECK + [SCRIPTS, CONFIG, HANDLER], out
+    assert tasks[CHECK[1]] == {"prom-a": "ok", "prom-b": "ok"}, out
+    assert tasks[CHECK[4]] == {"prom-a": "ok"}, out
+    assert tasks[CHECK[6]] == {"prom-a": "skipping", "prom-b": "skipping"}, out
+    assert "2 hosts, 1 router: 0 errors, 1 warning" in out, out
+    assert re.search(r"'ready' fails on prom-a \(3\.5 s\)\s+90\s+100\s+prom-b\s+prom-a", out), out
     assert tasks[SCRIPTS] == {"prom-a": "skipping", "prom-b": "skipping"}, out
     assert tasks[CONFIG] == {"prom-a": "changed", "prom-b": "changed"}, out
     assert tasks[HANDLER] == {"prom-a": "skipping", "prom-b": "skipping"}, out
-    assert recap == {h: {"ok": 1, "changed": 1, "unreachable": 0, "failed": 0, "skipped": 2,
-                         "rescued": 0, "ignored": 0} for h in paths}, out
+    assert recap == {h: {"ok": ok, "changed": 1, "unreachable": 0, "failed": 0, "skipped": 3,
+                         "rescued": 0, "ignored": 0} for h, ok in (("prom-a", 9), ("prom-b", 2))}, out
+    assert_temp_dirs_removed(out)
     for host, prio in (("prom-a", 150), ("prom-b", 100)):
         path = paths[host]
         text = path.read_text()
@@ -152,7 +181,7 @@ def test_config_step_renders_valid_configs(tmp_path, promvipd):
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
     tasks, recap = results(r.stdout)
-    assert list(tasks) == [SCRIPTS, CONFIG], out
+    assert list(tasks) == CHECK + [SCRIPTS, CONFIG], out
     assert tasks[CONFIG] == {"prom-a": "ok", "prom-b": "ok"}, out
     assert all(recap[h]["changed"] == 0 for h in paths), out
 
@@ -187,25 +216,63 @@ def test_realtime_keys_rendered(tmp_path, promvipd):
     assert "drop-in" not in r.stdout, r.stdout
 
 
+@pytest.mark.parametrize("check_pair", [True, False])
 @pytest.mark.parametrize("bad, message", [
     ("-e promvip_realtime_priority=100", "'realtime_priority' must be between 0 and 99 (got 100)"),
     ("-e promvip_priority=300", "'priority' must be between 1 and 255 (got 300)"),
     ("promvip_vip=not-an-address", "bad virtual address 'not-an-address'"),
 ])
-def test_invalid_variables_refused_by_validate(tmp_path, promvipd, bad, message):
+def test_invalid_variables_refused(tmp_path, promvipd, bad, message, check_pair):
+    """Refused by the pair check first (check-pair exits 2: a config that
+    does not load), or, with the check off, by the template's `validate:`."""
     extra = bad if not bad.startswith("-e ") else None
     inventory, play, paths = write_lab(tmp_path, promvipd, extra_groupvars=extra)
-    args = ["-i", str(inventory), str(play), "--tags", "config"]
+    args = ["-i", str(inventory), str(play), "--tags", "config",
+            "-e", f"promvip_check_pair={str(check_pair).lower()}"]
     if bad.startswith("-e "):
         args += ["-e", bad[3:]]
     r = run_playbook(args, ansible_env(tmp_path))
     out = r.stdout + r.stderr
     assert r.returncode != 0, out
-    assert "failed to validate" in out, out
+    if check_pair:
+        assert "promvipctl check-pair exited 2 (a configuration does not load" in out, out
+        assert "Write promvip.conf" not in out, out
+        assert_temp_dirs_removed(out)
+    else:
+        assert "failed to validate" in out, out
+        assert "check-pair exited" not in out and "2 hosts" not in out, out
     assert message in out, out
     assert "RUNNING HANDLER" not in out, out
     for path in paths.values():
         assert not path.exists(), f"{path} was written"
+
+
+def test_bad_pair_stops_the_play_before_any_change(tmp_path, promvipd):
+    """A pair whose probe failure does not move the VIP (150/100 and a
+    check with weight -2, as keepalived guides have it): the play fails on
+    both hosts at the pair check, before promvip.conf changes on either
+    (each keeps the one a good run wrote), and the report says why."""
+    inventory, play, paths = write_lab(tmp_path, promvipd)
+    args = ["-i", str(inventory), str(play), "--tags", "config"]
+    r = run_playbook(args, ansible_env(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    before = {h: p.read_text() for h, p in paths.items()}
+    track = json.dumps({"promvip_track": [{"probe": "ready", "weight": -2}], "promvip_check_pair_target": 2})
+    r = run_playbook(args + ["-e", track], ansible_env(tmp_path))
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    tasks, recap = results(r.stdout)
+    assert tasks[CHECK[6]] == {"prom-a": "fatal", "prom-b": "fatal"}, out
+    assert CONFIG not in tasks and SCRIPTS not in tasks, out
+    assert {h: c["failed"] for h, c in recap.items()} == {"prom-a": 1, "prom-b": 1}, out
+    assert "promvipctl check-pair exited 1 (errors found)" in out, out
+    assert ("error: 'prometheus' (vrid 51, IPv4): 'ready' failing on prom-a (priority 150 -> 148) does not "
+            "move the VIP") in out, out
+    assert "give 'ready' a weight of -51 or lower on prom-a" in out, out
+    # --target 2 from promvip_check_pair_target: ready takes 3 x 1 s + 0.5 s.
+    assert "probe 'ready' on prom-a: fall 3 x interval 1 s + timeout 0.5 s = 3.5 s" in out, out
+    assert_temp_dirs_removed(out)
+    assert {h: p.read_text() for h, p in paths.items()} == before
 
 
 def test_missing_vip_fails_clearly(tmp_path, promvipd):

@@ -19,7 +19,7 @@ ALLOWED = {
     "probe": {"shared", "conf", "child"},
     "endpoint": {"shared", "vrrp", "probe"},
     "daemon": {"shared", "vrrp", "child", "conf", "probe", "endpoint"},
-    "ctl": {"shared", "conf"},
+    "ctl": {"shared", "conf", "probe"},
 }
 # The pure parts of folders that also hold I/O: what they may include.
 PURE = {
@@ -29,8 +29,13 @@ PURE = {
     "endpoint/snapshot.c": {"endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
     "endpoint/metrics.c": {"endpoint/metrics.h", "endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
     "endpoint/status.c": {"endpoint/status.h", "endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
+    "ctl/pair-check.c": {"ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h", "probe/priority.h", "shared"},
+    "ctl/pair-findings.c": {"ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h", "probe/priority.h",
+                            "shared"},
+    "ctl/pair-table.c": {"ctl/pair-table.h", "ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h",
+                         "probe/priority.h", "shared"},
 }
-# Headers the endpoint may take from probe/: the pure ones only.
+# Headers the endpoint and promvipctl may take from probe/: the pure ones only.
 ENDPOINT_PROBE = {"probe/probe.h", "probe/priority.h", "probe/promql.h"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -76,7 +81,7 @@ def main():
                 graph.setdefault(folder, set()).add(target)
                 if target != folder and target not in ALLOWED[folder]:
                     problems.append(f"{rel}: includes {inc} ({folder}/ is below {target}/)")
-                if folder == "endpoint" and target == "probe" and inc not in ENDPOINT_PROBE:
+                if folder in ("endpoint", "ctl") and target == "probe" and inc not in ENDPOINT_PROBE:
                     problems.append(f"{rel}: includes {inc}, not one of probe/'s pure headers")
                 if rel in PURE and inc not in PURE[rel] and target not in PURE[rel]:
                     problems.append(f"{rel}: pure, but includes {inc}")

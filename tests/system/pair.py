@@ -127,17 +127,25 @@ class Pair:
     def holders(self):
         return holders(self.lab, self.vip)
 
+    def probes_up(self, name):
+        s = self.status(name)
+        return bool(s) and all(p["state"] == "UP" for p in s["probes"])
+
     def settle(self, master="h1", timeout=60):
         """Waits for the steady state: `master` MASTER holding the VIP, the
-        other BACKUP without it."""
+        other BACKUP without it, and every probe UP on both (a host whose
+        promvipd restarted has its probes rise one by one; each probe's
+        failure alone moves the VIP, which check-pair requires, so a master
+        taken while one was still DOWN is not yet the steady one)."""
         backup = next(n for n in self.m if n != master)
 
         def steady():
             return (self.holders() == [master] and self.state(master) == "MASTER"
-                    and self.state(backup) == "BACKUP")
+                    and self.state(backup) == "BACKUP" and all(self.probes_up(n) for n in self.m))
         wait_for(steady, timeout, interval=0.2,
                  what=lambda: f"{master} MASTER with the VIP and {backup} BACKUP (holders "
-                              f"{self.holders()}, states {self.state(master)}/{self.state(backup)})")
+                              f"{self.holders()}, states {self.state(master)}/{self.state(backup)}, probes UP "
+                              f"{[self.probes_up(n) for n in sorted(self.m)]})")
 
     def master_down(self, name):
         return master_down_interval(PRIORITY[name], ADVERT_INTERVAL)
