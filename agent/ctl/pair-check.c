@@ -23,16 +23,10 @@ void pair_source_set_down_weight(PairSource *s, int weight) {
 }
 
 void pair_source_set_value_weight(PairSource *s, int weight) {
-        /* priority_effective() counts a negative weight while DOWN and a
-         * positive one while UP: pick the state that counts it for 1 x
-         * weight and the one that does not for 0 x weight. */
-        bool counted_up = weight > 0;
-
+        /* A file probe: 0 while all is well (undrained), 1 when drained. */
         s->weight = weight;
-        s->healthy = (TrackState) { .weight = weight, .up = !counted_up };
-        s->failed = (TrackState) { .weight = weight, .up = counted_up };
-        if (weight == 0)
-                s->healthy.up = true; /* 0 x 0: fine; 1 x 0: FAULT */
+        s->healthy = (TrackState) { .weight = weight, .valued = true, .value = 0 };
+        s->failed = (TrackState) { .weight = weight, .valued = true, .value = 1 };
 }
 
 /* Every kind of failure source an instance has, and what its failure does
@@ -41,23 +35,22 @@ void pair_source_set_value_weight(PairSource *s, int weight) {
  *   PAIR_SOURCE_PROBE      a tracked http, promql or exec probe; fails when
  *                          DOWN (pair_source_set_down_weight()); detected
  *                          after fall x interval + timeout.
+ *   PAIR_SOURCE_FILE       a tracked file probe; fails when the file says 1
+ *                          (drained): value x weight
+ *                          (pair_source_set_value_weight()); seen at once
+ *                          through inotify.
  *   PAIR_SOURCE_INTERFACE  a tracked interface; fails when its link goes
  *                          down (pair_source_set_down_weight(); without a
  *                          weight: 0, FAULT); seen at once through netlink.
- *   PAIR_SOURCE_FILE       a file probe; fails when the file says 1
- *                          (drained): value x weight
- *                          (pair_source_set_value_weight()).
  *
  * This function is the only place that knows the configuration's kinds:
- * the scenarios and findings only see PairSource. The tree this was
- * written in has probes of the first kind only; the other two are added
- * here, with the configuration keys that bring them. */
+ * the scenarios and findings only see PairSource. */
 int pair_sources_build(const Config *c, const InstanceConfig *in, PairSource **ret, size_t *ret_n) {
+        size_t total = in->n_tracks + in->n_track_interfaces, n = 0;
         PairSource *s = NULL;
-        size_t n = 0;
 
-        if (in->n_tracks > 0) {
-                s = calloc(in->n_tracks, sizeof(*s));
+        if (total > 0) {
+                s = calloc(total, sizeof(*s));
                 if (!s)
                         return -ENOMEM;
         }
@@ -65,12 +58,20 @@ int pair_sources_build(const Config *c, const InstanceConfig *in, PairSource **r
                 const TrackConfig *t = &in->tracks[i];
                 const ProbeConfig *p = &c->probes[t->probe];
 
-                s[n] = (PairSource) {
-                        .name = p->name,
-                        .kind = PAIR_SOURCE_PROBE,
-                        .detect_usec = p->fall * p->interval_usec + p->timeout_usec,
-                        .probe = p,
-                };
+                s[n] = (PairSource) { .name = p->name, .probe = p };
+                if (p->kind == PROBE_FILE) {
+                        s[n].kind = PAIR_SOURCE_FILE;
+                        pair_source_set_value_weight(&s[n++], t->weight);
+                        continue;
+                }
+                s[n].kind = PAIR_SOURCE_PROBE;
+                s[n].detect_usec = p->fall * p->interval_usec + p->timeout_usec;
+                pair_source_set_down_weight(&s[n++], t->weight);
+        }
+        for (size_t i = 0; i < in->n_track_interfaces; i++) {
+                const TrackInterfaceConfig *t = &in->track_interfaces[i];
+
+                s[n] = (PairSource) { .name = t->interface, .kind = PAIR_SOURCE_INTERFACE };
                 pair_source_set_down_weight(&s[n++], t->weight);
         }
         *ret = s;

@@ -34,7 +34,7 @@ typedef struct PairSource {
         int weight;                 /* as configured, for display */
         TrackState healthy, failed; /* as priority_effective() sees the source */
         uint64_t detect_usec;       /* worst time from a failure to its effect; 0: unknown */
-        const ProbeConfig *probe;   /* PAIR_SOURCE_PROBE: its definition */
+        const ProbeConfig *probe;   /* PAIR_SOURCE_PROBE, PAIR_SOURCE_FILE: its definition; NULL for an interface */
 } PairSource;
 
 typedef struct PairMember {

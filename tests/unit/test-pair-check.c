@@ -441,9 +441,43 @@ static void test_source_kinds(void **state) {
         }
 }
 
+/* The kinds beyond probes: a file probe (drained: 1 x weight) and tracked
+ * interfaces (a weight while down, or FAULT without one). */
+#define KINDS(id, prio, drain_weight, ifaces)                                                                 \
+        "global = { router_id = \"" id "\"; };\n"                                                            \
+        "probes = ( { name = \"drain\"; type = \"file\"; path = \"/var/lib/promvip/drain\"; weight = "      \
+        drain_weight "; } );\n"                                                                               \
+        "instances = ( { name = \"prometheus\"; interface = \"eth0\"; vrid = 51; priority = " prio ";\n"     \
+        "  virtual_addresses = ( " VIP " ); track = ( \"drain\" ); track_interfaces = ( " ifaces " ); "       \
+        RAPID " } );\n"
+
+static void test_file_probe_and_interfaces(void **state) {
+        Pair p;
+
+        (void) state;
+        run(&p, 0, KINDS("prom-a", "150", "-100", "\"eth1\", { interface = \"eth2\"; weight = -60; }"),
+            KINDS("prom-b", "100", "-100", "\"eth1\", { interface = \"eth2\"; weight = -60; }"), NULL);
+        counts(&p.rep, 0, 1);
+        expect(&p.rep, PAIR_WARNING, "when 'eth1' fails everywhere no host holds the VIP", NULL);
+        assert_int_equal(scenario(&p.rep.routers[0], PAIR_FAILS_ON_MASTER, "drain")->master, 1);
+        assert_int_equal(scenario(&p.rep.routers[0], PAIR_FAILS_ON_MASTER, "eth1")->master, 1);
+        assert_int_equal(scenario(&p.rep.routers[0], PAIR_FAILS_ON_MASTER, "eth2")->master, 1);
+        pair_done(&p);
+
+        /* A drain flag too light to drain, a link weight too light to move. */
+        run(&p, 0, KINDS("prom-a", "150", "-10", "{ interface = \"eth2\"; weight = -20; }"),
+            KINDS("prom-b", "100", "-10", "{ interface = \"eth2\"; weight = -20; }"), NULL);
+        counts(&p.rep, 2, 0);
+        expect(&p.rep, PAIR_ERROR, "'drain' failing on prom-a (priority 150 -> 140) does not move the VIP", NULL);
+        expect(&p.rep, PAIR_ERROR, "'eth2' failing on prom-a (priority 150 -> 130) does not move the VIP", NULL);
+        assert_int_equal(scenario(&p.rep.routers[0], PAIR_FAILS_ON_MASTER, "drain")->master, 0);
+        pair_done(&p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good_pair),
+                cmocka_unit_test(test_file_probe_and_interfaces),
                 cmocka_unit_test(test_small_weight_does_not_move),
                 cmocka_unit_test(test_guide_weight_minus_two),
                 cmocka_unit_test(test_nopreempt),
