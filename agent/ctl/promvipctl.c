@@ -20,6 +20,7 @@
 #include "conf/conf.h"
 #include "config.h"
 #include "ctl/ctl-http.h"
+#include "ctl/ctl-import.h"
 #include "ctl/ctl-release.h"
 #include "ctl/status-table.h"
 #include "shared/addr.h"
@@ -30,6 +31,7 @@ static void usage(FILE *f) {
         fprintf(f,
                 "Usage: promvipctl [-f CONFIG | -a HOST:PORT] status [--json]\n"
                 "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
+                "       promvipctl import-keepalived [FILE]\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -43,6 +45,10 @@ static void usage(FILE *f) {
                 "                     is heard, then stays BACKUP (no preemption) until it is\n"
                 "                     master again; waits for the end, through the control\n"
                 "                     socket (global.control_socket: root and promvipd's user)\n"
+                "  import-keepalived [FILE]\n"
+                "                     print FILE (default " CTL_IMPORT_DEFAULT_PATH ") as promvip.conf;\n"
+                "                     report on stderr what is carried over differently or not at all;\n"
+                "                     exit 0 complete, 1 something left out, 2 FILE unreadable\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
@@ -261,6 +267,13 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         command = argv[optind];
+        if (strcmp(command, "import-keepalived") == 0) {
+                if (optind + 2 < argc || config || address || socket_path || json) {
+                        fprintf(stderr, "promvipctl: import-keepalived takes at most one argument, the file\n");
+                        return EXIT_USAGE;
+                }
+                return ctl_import_keepalived(optind + 1 < argc ? argv[optind + 1] : CTL_IMPORT_DEFAULT_PATH);
+        }
         release = strcmp(command, "release") == 0;
         if (!release && strcmp(command, "status") != 0) {
                 fprintf(stderr, "promvipctl: unknown command '%s'\n", command);
