@@ -479,10 +479,12 @@ int ka_script_convert(const KaStmt *s, const KaConvertOptions *o, const char *sc
         t = http && h.timeout_ms ? h.timeout_ms : timeout ? timeout : interval;
         if (t >= interval) {
                 long long nt = interval * 9 / 10 / 10 * 10;
+                bool given = (http && h.timeout_ms) || timeout;
                 if (ka_note(notes, s->file, s->line, KA_CHANGED,
-                            "vrrp_script '%s': timeout %lld ms is not shorter than the interval (%lld ms), as promvip "
+                            "vrrp_script '%s': %s%lld ms%s is not shorter than the interval (%lld ms), as promvip "
                             "needs: timeout %lld ms (a run that takes longer now fails)",
-                            p->ka_name, t, interval, nt) < 0)
+                            p->ka_name, given ? "timeout " : "no timeout: keepalived's is the interval, ", t,
+                            given ? "" : ", which", interval, nt) < 0)
                         return -ENOMEM;
                 t = nt;
         }
