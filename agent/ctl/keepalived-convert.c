@@ -169,8 +169,11 @@ static int sync_group(KaConv *cv, const KaStmt *s, FILE *out, bool *first, char 
                         group = c;
                 else if (ka_notify_key(k) < 0)
                         NOTE(cv, c, KA_LOST, "vrrp_sync_group '%s': '%s' not carried over (%s)", s->words[1], k,
-                             !c->block && c->n_words == 1 ? "keepalived reads instance names only inside group { }"
-                                                          : "no promvip equivalent");
+                             !strcmp(k, "smtp_alert") ? "promvip sends no mail: a notify hook can"
+                             : !strncmp(k, "track_", 6) || strstr(k, "tracking")
+                                     ? "promvip tracks per instance: track in each instance of the group"
+                             : !c->block && c->n_words == 1 ? "keepalived reads instance names only inside group { }"
+                                                            : "no promvip equivalent");
         }
         if (!group) {
                 NOTE(cv, s, KA_LOST, "vrrp_sync_group '%s' has no group { } block (keepalived ignores it): not "
@@ -227,7 +230,7 @@ static int sync_group(KaConv *cv, const KaStmt *s, FILE *out, bool *first, char 
         h = open_memstream(&hooks, &hlen);
         if (!h)
                 return -ENOMEM;
-        r = ka_notify_block(cv, s, s->words[1], "      ", h);
+        r = ka_notify_block(cv, s, s->words[1], "    ", h);
         if (fclose(h) != 0 || r < 0)
                 return r < 0 ? r : -ENOMEM;
         fputs(*first ? "sync_groups = (\n" : ",\n", out);

@@ -29,6 +29,12 @@ PURE = {
     "endpoint/snapshot.c": {"endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
     "endpoint/metrics.c": {"endpoint/metrics.h", "endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
     "endpoint/status.c": {"endpoint/status.h", "endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
+    "ctl/keepalived-parse.c": {"ctl/keepalived-parse.h", "shared"},
+    "ctl/keepalived-convert.c": {"ctl/keepalived-internal.h", "ctl/keepalived-convert.h", "ctl/keepalived-parse.h",
+                                 "shared"},
+    "ctl/keepalived-instance.c": {"ctl/keepalived-internal.h", "ctl/keepalived-convert.h", "ctl/keepalived-parse.h",
+                                  "shared"},
+    "ctl/keepalived-script.c": {"ctl/keepalived-convert.h", "ctl/keepalived-parse.h", "shared"},
 }
 # Headers the endpoint may take from probe/: the pure ones only.
 ENDPOINT_PROBE = {"probe/probe.h", "probe/priority.h", "probe/promql.h"}
