@@ -141,6 +141,24 @@ def test_include_glob(ctl, promvipd, tmp_path):
     assert trc == 0, "\n".join(errors) + "\n" + res.stdout
 
 
+def test_readme_example(ctl, tmp_path):
+    """The README's example converts to exactly the text it shows, with the
+    report it shows."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")) as f:
+        text = f.read()
+    section = text[text.index("### Importing a keepalived.conf"):text.index("### keepalived options and their")]
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```$", section, re.S | re.M)
+    report = next(b for b in blocks if b.startswith("keepalived.conf:4:"))
+    source = next(b for b in blocks if b.startswith("global_defs {"))
+    expected = next(b for b in blocks if b.startswith("# Converted from keepalived"))
+    (tmp_path / "keepalived.conf").write_text(source)
+    res = subprocess.run([ctl, "import-keepalived", "keepalived.conf"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == expected
+    assert res.stderr == report
+
+
 def summary(out_path, ctl, promvipd):
     """The Markdown list of what each sample converted to."""
     import tempfile
