@@ -246,8 +246,7 @@ static int top_level_note(KaConv *cv, const KaStmt *s) {
 
         for (size_t i = 0; i < ELEMENTSOF(top_level_lost); i++)
                 if (!strcmp(k, top_level_lost[i].keyword)) {
-                        NOTE(cv, s, KA_LOST, "%s%s%s not carried over: %s", k, s->n_words > 1 ? " " : "",
-                             s->n_words > 1 ? s->words[1] : "", top_level_lost[i].why);
+                        NOTE(cv, s, KA_LOST, "'%s' not carried over: %s", s->raw, top_level_lost[i].why);
                         return 0;
                 }
         NOTE(cv, s, KA_LOST, "'%s' not carried over: no promvip equivalent", k[0] ? k : "{");
