@@ -35,6 +35,7 @@ static int global_defs(KaConv *cv, const KaStmt *s) {
                 }
                 if (!strcmp(k, "script_user") && v) {
                         cv->script_user = v;
+                        cv->user_set = true;
                         if (c->n_words > 2)
                                 NOTE(cv, c, KA_CHANGED, "script_user: the group '%s' is not carried over (promvip uses "
                                      "the user's own groups)", c->words[2]);
@@ -104,8 +105,10 @@ static int notify_line(KaConv *cv, const KaStmt *c, const char *owner, const cha
         r = ka_command_convert(c, c->words[0], w[1], cv->o, f, cv->notes);
         if (fclose(f) != 0 && r == 0)
                 r = -ENOMEM;
-        if (r == 0)
+        if (r == 0) {
                 fprintf(out, " %s = %s;", key, text);
+                cv->commands = true;
+        }
         return r < 0 ? r : 0;
 }
 
@@ -292,6 +295,7 @@ static int write_probes(KaConv *cv, const KaStmt *root, FILE *out) {
                         free(v[cv->n_probes].name);
                 }
                 if (r == 0) {
+                        cv->commands = cv->commands || strcmp(k, "vrrp_script") == 0;
                         fputs(first ? "probes = (\n" : ",\n", out);
                         fputs(text, out);
                         first = false;
@@ -347,6 +351,10 @@ int ka_convert(const KaStmt *root, const KaConvertOptions *o, FILE *out, KaNotes
                     strcmp(k, "vrrp_script") && strcmp(k, "vrrp_track_file") && strcmp(k, "track_file"))
                         r = top_level_note(&cv, root->children[i]);
         }
+        if (r >= 0 && cv.commands && !cv.user_set)
+                r = ka_note(notes, root->children[0]->file, 0, KA_CHANGED,
+                            "scripts and hooks run as promvip's default script_user 'promvip' (keepalived's default: "
+                            "'keepalived_script' if it exists, else root); set global.script_user if they need more");
         for (size_t i = 0; i < cv.n_probes; i++) {
                 free(cv.probes[i].ka_name);
                 free(cv.probes[i].name);

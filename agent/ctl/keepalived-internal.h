@@ -13,7 +13,8 @@ typedef struct KaConv {
         size_t n_probes;
         char **instances; /* keepalived names of the instances written */
         size_t n_instances;
-        const char *first_file;
+        bool commands;      /* a script or hook was carried over */
+        bool user_set;      /* global_defs has script_user */
 } KaConv;
 
 /* Adds a note at statement s; returns -ENOMEM from the function on OOM. */
