@@ -48,7 +48,7 @@ static void usage(FILE *f) {
                 "  import-keepalived [FILE]\n"
                 "                     print keepalived's FILE (default\n"
                 "                     " CTL_IMPORT_DEFAULT_PATH ") as promvip.conf, and on\n"
-                "                     stderr what is carried over differently or not at all (FILE:LINE);\n"
+                "                     stderr what is carried over differently or not at all;\n"
                 "                     exit 0: complete, 1: something left out, 2: FILE unreadable\n"
                 "\n"
                 "Options:\n"
