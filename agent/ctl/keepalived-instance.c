@@ -404,6 +404,12 @@ int ka_instance(KaConv *cv, const KaStmt *s, FILE *out, bool *first) {
         /* The family decides the version: keepalived runs IPv6 with version 3. */
         if (in.vips && in.vips->n_children > 0 && in.vips->children[0]->n_words > 0)
                 in.fam6 = is6(in.vips->children[0]->words[0]);
+        else if (in.peers && in.peers->n_children > 0 && in.peers->children[0]->n_words > 0)
+                in.fam6 = is6(in.peers->children[0]->words[0]);
+        else if (in.src)
+                in.fam6 = is6(in.src);
+        else
+                in.fam6 = in.native6;
         if (!in.version)
                 in.version = cv->version ?: 2;
         if (in.fam6 && in.version == 2) {

@@ -476,7 +476,10 @@ int ka_script_convert(const KaStmt *s, const KaConvertOptions *o, const char *sc
                                 return -ENOMEM;
                 }
         }
-        t = http && h.timeout_ms ? h.timeout_ms : timeout ? timeout : interval;
+        /* keepalived kills the script after its timeout; curl's own may be shorter. */
+        t = timeout ? timeout : interval;
+        if (http && h.timeout_ms && (!timeout || h.timeout_ms < timeout))
+                t = h.timeout_ms;
         if (t >= interval) {
                 long long nt = interval * 9 / 10 / 10 * 10;
                 bool given = (http && h.timeout_ms) || timeout;
