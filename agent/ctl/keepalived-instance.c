@@ -137,6 +137,8 @@ static int peers(KaConv *cv, Inst *in, FILE *out) {
 
         for (size_t i = 0; i < in->peers->n_children; i++) {
                 const KaStmt *c = in->peers->children[i];
+                if (c->n_words == 0)
+                        continue;
                 for (size_t j = 1; j < c->n_words; j += 2) {
                         long long t;
                         bool min = !strcmp(c->words[j], "min_ttl");
