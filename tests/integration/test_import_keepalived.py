@@ -23,7 +23,8 @@ SAMPLES = "/usr/share/doc/keepalived/samples"
 REPORT_LINE = re.compile(r"^(?P<file>[^:]+)(:(?P<line>\d+))?: (?P<kind>changed|not carried over): (?P<text>.+)$")
 # Keys of issue 17 that other parts of it add to the loader.
 PENDING_KEYS = ("sync_groups", "track_interfaces", "unicast_ttl", "unicast_min_ttl", "family")
-PENDING = re.compile(r"unknown setting '(%s)'|unknown probe type 'file'|'type': .*file" % "|".join(PENDING_KEYS))
+PENDING = re.compile(r"unknown setting '(%s)'|unknown type 'file'|'virtual_addresses' is required"
+                     % "|".join(PENDING_KEYS))
 MISSING_SCRIPT = re.compile(r"'[a-z]+': (/\S+): No such file or directory \(scripts must")
 
 
