@@ -344,21 +344,13 @@ static void put_http(FILE *out, const HttpCheck *h) {
         }
 }
 
-/* The http check of a script, or 1 when it is not one (noted when it is a
- * curl or wget the probe cannot do). */
-static int script_http(const KaStmt *s, const char *name, const char *cmdline, HttpCheck *h, KaNotes *notes) {
-        _cleanup_(ka_strv_freep) char **argv = NULL;
-        const char *tool, *why = "";
-        bool curl;
+/* The http check of a script's argv (h points into it), or 1 when it is
+ * not one (noted when it is a curl or wget the probe cannot do). */
+static int script_http(const KaStmt *s, const char *name, char *const *argv, HttpCheck *h, KaNotes *notes) {
+        const char *tool = argv[0] ? base_name(argv[0]) : "", *why = "";
+        bool curl = strcmp(tool, "curl") == 0;
         int r;
 
-        r = ka_split(cmdline, true, &argv);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0 || !argv[0])
-                return 1;
-        tool = base_name(argv[0]);
-        curl = strcmp(tool, "curl") == 0;
         if (!curl && strcmp(tool, "wget") != 0)
                 return 1;
         r = http_parse(argv, curl, h, &why);
@@ -367,7 +359,6 @@ static int script_http(const KaStmt *s, const char *name, const char *cmdline, H
         if (r < 0)
                 return ka_note(notes, s->file, s->line, KA_CHANGED,
                                "vrrp_script '%s': %s not understood ('%s'): kept as an exec probe", name, tool, why) ?: 1;
-        /* h points into argv: keep the words alive in the caller's copy. */
         return 0;
 }
 
@@ -464,17 +455,10 @@ int ka_script_convert(const KaStmt *s, const KaConvertOptions *o, const char *sc
         if (r == -ENOMEM)
                 return r;
         if (r == 0) {
-                r = script_http(script, p->ka_name, cmdline, &h, notes);
+                r = script_http(script, p->ka_name, argv, &h, notes);
                 if (r < 0)
                         return r;
                 http = r == 0;
-                if (http) {
-                        /* script_http() parsed its own copy; parse ours for the pointers. */
-                        const char *why;
-                        h = (HttpCheck) {};
-                        if (http_parse(argv, strcmp(base_name(argv[0]), "curl") == 0, &h, &why) < 0)
-                                return -ENOMEM;
-                }
         }
         /* keepalived kills the script after its timeout; curl's own may be shorter. */
         t = timeout ? timeout : interval;
