@@ -94,6 +94,22 @@ static void test_global_and_instance(void **state) {
         result_clear(&r);
 }
 
+static void test_preempt_and_garp(void **state) {
+        Result r;
+
+        (void) state;
+        convert(&r, "global_defs {\n vrrp_garp_interval 0.002\n vrrp_gna_interval 0.005\n vrrp_garp_master_refresh 30\n}\n"
+                    INSTANCE_HEAD " virtual_ipaddress { 192.0.2.1 }\n preempt_delay 2.5\n garp_master_delay 0\n}\n"
+                    "vrrp_instance N { interface eth0\n virtual_router_id 2\n virtual_ipaddress { 192.0.2.2 }\n"
+                    " nopreempt\n preempt_delay 5\n}\n");
+        assert_contains(r.text, "advert_interval = 1; preempt_delay = 2.5;\n");
+        assert_contains(r.text, "garp_master_delay = 0;\n    garp_master_refresh = 30;\n    garp_interval = 0.005;\n");
+        assert_contains(r.text, "advert_interval = 1; preempt = false;\n");
+        assert_true(has_note(&r, 3, KA_CHANGED, "one garp_interval for ARP and NA"));
+        assert_true(has_note(&r, 17, KA_CHANGED, "preempt_delay with nopreempt"));
+        result_clear(&r);
+}
+
 static void test_version(void **state) {
         Result r;
 
@@ -313,6 +329,7 @@ static void test_helpers(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_global_and_instance),
+                cmocka_unit_test(test_preempt_and_garp),
                 cmocka_unit_test(test_version),
                 cmocka_unit_test(test_vips),
                 cmocka_unit_test(test_unicast_and_auth),
