@@ -86,7 +86,7 @@ void ka_lines_clear(KaLines *lines) {
         *lines = (KaLines) {};
 }
 
-static int lines_add(KaLines *lines, const char *file, unsigned line, const char *text, size_t len, bool include) {
+static int lines_add(KaLines *lines, const char *file, unsigned line, const char *text, size_t len, KaLineKind kind) {
         char *t;
 
         if (lines->n == lines->cap) {
@@ -100,7 +100,7 @@ static int lines_add(KaLines *lines, const char *file, unsigned line, const char
         t = strndup(text, len);
         if (!t)
                 return -ENOMEM;
-        lines->v[lines->n++] = (KaLine) { .file = file, .line = line, .text = t, .include = include };
+        lines->v[lines->n++] = (KaLine) { .file = file, .line = line, .text = t, .kind = kind };
         return 0;
 }
 
@@ -169,7 +169,7 @@ static int split_braces(KaLines *out, const char *file, unsigned line, const cha
                                 p++;
                         }
                 if (p && p == s) {
-                        r = lines_add(out, file, line, s, 1, false);
+                        r = lines_add(out, file, line, s, 1, KA_LINE_TEXT);
                         if (r < 0)
                                 return r;
                         s += 1 + strspn(s + 1, " \t");
@@ -179,7 +179,7 @@ static int split_braces(KaLines *out, const char *file, unsigned line, const cha
                 while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
                         len--;
                 if (len > 0) {
-                        r = lines_add(out, file, line, s, len, false);
+                        r = lines_add(out, file, line, s, len, KA_LINE_TEXT);
                         if (r < 0)
                                 return r;
                 }
@@ -219,19 +219,29 @@ static int lex_line(char *s, const char *file, unsigned lineno, const char *conf
                 if (!*s)
                         return 0;
         }
-        if (s[0] == '$') {
-                ka_note(notes, file, lineno, KA_LOST,
-                        "parameter definitions ($NAME=...) are not expanded by the importer; expand them "
-                        "(keepalived -d dumps the result) and import again");
-                return 0;
+        if (s[0] == '$' && ka_definition_name(s) > 0) {
+                size_t n = ka_definition_name(s);
+                const char *v = s + 1 + n + strspn(s + 1 + n, " \t") + 1;
+                _cleanup_free_ char *def = NULL;
+
+                v += strspn(v, " \t");
+                if (*v && v[strlen(v) - 1] == '\\')
+                        return ka_note(notes, file, lineno, KA_LOST,
+                                       "multi-line definitions are not expanded by the importer: expand this "
+                                       "one by hand");
+                if (asprintf(&def, "%.*s=%s", (int) n, s + 1, v) < 0)
+                        return -ENOMEM;
+                return lines_add(out, file, lineno, def, strlen(def), KA_LINE_DEFINE);
         }
         if (strncmp(s, "~SEQ", 4) == 0 || strncmp(s, "~LST", 4) == 0) {
                 ka_note(notes, file, lineno, KA_LOST, "%.4s is not expanded by the importer", s);
                 return 0;
         }
+        if (strchr(s, '$'))
+                return lines_add(out, file, lineno, s, strlen(s), KA_LINE_EXPAND);
         inc = include_pattern(s);
         if (inc)
-                return lines_add(out, file, lineno, inc, strlen(inc), true);
+                return lines_add(out, file, lineno, inc, strlen(inc), KA_LINE_INCLUDE);
         return split_braces(out, file, lineno, s);
 }
 
@@ -282,7 +292,7 @@ size_t ka_strv_length(char *const *v) {
         return n;
 }
 
-static int strv_push(char ***v, size_t *n, const char *s, size_t len) {
+int ka_strv_push(char ***v, size_t *n, const char *s, size_t len) {
         char **nv = realloc(*v, (*n + 2) * sizeof(char *));
 
         if (!nv)
@@ -324,95 +334,12 @@ static int split_words(const char *s, char ***ret, size_t *ret_n, bool *unmatche
                         end = s + strcspn(s, WHITE_SPACE "\"");
                         s = end;
                 }
-                r = strv_push(&v, &n, start, (size_t) (end - start));
+                r = ka_strv_push(&v, &n, start, (size_t) (end - start));
                 if (r < 0)
                         return r;
         }
         *ret = TAKE_PTR(v);
         *ret_n = n;
-        return 0;
-}
-
-static char decode_escape(const char **pp) {
-        const char *p = *pp;
-        char c = 0;
-
-        if (*p == 'x' && strchr("0123456789abcdefABCDEF", p[1]) && p[1]) {
-                p++;
-                for (int i = 0; i < 2 && *p && strchr("0123456789abcdefABCDEF", *p); i++, p++)
-                        c = (char) ((c << 4) | (*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10));
-        } else if (*p == 'c' && p[1]) {
-                c = (char) (p[1] & 0x1f);
-                p += 2;
-        } else if (*p >= '0' && *p <= '7') {
-                c = (char) (*p++ - '0');
-                for (int i = 0; i < 2 && *p >= '0' && *p <= '7'; i++)
-                        c = (char) ((c << 3) + (*p++ - '0'));
-        } else {
-                static const char from[] = "abEfnrtv", to[] = "\a\b\x1b\f\n\r\t\v";
-                const char *k = strchr(from, *p);
-                c = k ? to[k - from] : *p;
-                p++;
-        }
-        *pp = p;
-        return c;
-}
-
-int ka_split(const char *s, bool escapes, char ***ret) {
-        _cleanup_(ka_strv_freep) char **v = calloc(1, sizeof(char *));
-        _cleanup_free_ char *word = malloc(strlen(s) * 2 + 1);
-        size_t n = 0;
-        int r;
-
-        if (!v || !word)
-                return -ENOMEM;
-        for (;;) {
-                char quote = 0, *w = word;
-
-                s += strspn(s, WHITE_SPACE);
-                if (!*s)
-                        break;
-                while (*s) {
-                        const char *stop = strpbrk(s, quote == '"' ? "\"\\" : quote == '\'' ? "'\\" : WHITE_SPACE "'\"\\");
-
-                        if (!stop) {
-                                if (quote)
-                                        return -EINVAL;
-                                w = stpcpy(w, s);
-                                s += strlen(s);
-                                break;
-                        }
-                        memcpy(w, s, (size_t) (stop - s));
-                        w += stop - s;
-                        s = stop;
-                        if (*s == '\\') {
-                                s++;
-                                if (!*s)
-                                        return -EINVAL;
-                                if (escapes)
-                                        *w++ = decode_escape(&s);
-                                else {
-                                        *w++ = '\\';
-                                        *w++ = *s++;
-                                }
-                                continue;
-                        }
-                        if (quote) {
-                                quote = 0;
-                                s++;
-                                continue;
-                        }
-                        if (*s == '"' || *s == '\'') {
-                                quote = *s++;
-                                continue;
-                        }
-                        break; /* white space */
-                }
-                r = strv_push(&v, &n, word, (size_t) (w - word));
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(v);
         return 0;
 }
 
@@ -456,78 +383,133 @@ static KaStmt *stmt_new(const KaLine *l, const char *text) {
         return s;
 }
 
+typedef struct Tree {
+        KaStmt *stack[MAX_DEPTH + 1];
+        KaStmt *last; /* the statement of the previous line, if it can take a block */
+        unsigned depth, skipping;
+        KaNotes *notes;
+} Tree;
+
+static int tree_line(Tree *t, const KaLine *l) {
+        KaStmt *s;
+        bool unmatched;
+        int r;
+
+        if (t->skipping) {
+                t->skipping += strcmp(l->text, "{") == 0;
+                t->skipping -= strcmp(l->text, "}") == 0;
+                return 0;
+        }
+        if (strcmp(l->text, "}") == 0) {
+                if (t->depth == 0)
+                        ka_note(t->notes, l->file, l->line, KA_LOST, "extra '}' ignored (as keepalived does)");
+                else
+                        t->depth--;
+                t->last = NULL;
+                return 0;
+        }
+        if (strcmp(l->text, "{") == 0) {
+                if (t->depth == MAX_DEPTH) {
+                        ka_note(t->notes, l->file, l->line, KA_LOST, "blocks nested deeper than %d ignored", MAX_DEPTH);
+                        t->skipping = 1;
+                        return 0;
+                }
+                if (!t->last) {
+                        /* keepalived ignores the brace; the lines after still need closing. */
+                        s = stmt_new(l, "");
+                        if (!s || stmt_add_child(t->stack[t->depth], s) < 0) {
+                                ka_stmt_free(s);
+                                return -ENOMEM;
+                        }
+                        s->words = calloc(1, sizeof(char *));
+                        if (!s->words)
+                                return -ENOMEM;
+                        t->last = s;
+                }
+                t->last->block = true;
+                t->stack[++t->depth] = t->last;
+                t->last = NULL;
+                return 0;
+        }
+        s = stmt_new(l, l->text);
+        if (!s || stmt_add_child(t->stack[t->depth], s) < 0) {
+                ka_stmt_free(s);
+                return -ENOMEM;
+        }
+        r = split_words(l->text, &s->words, &s->n_words, &unmatched);
+        if (r < 0)
+                return r;
+        if (unmatched)
+                ka_note(t->notes, l->file, l->line, KA_LOST, "unmatched quote: the line ends there (as keepalived reads it)");
+        t->last = s;
+        return 0;
+}
+
+/* A line with a '$': the definitions replaced, comments removed again, then
+ * split at braces, as read_line() does. */
+static int tree_expand(Tree *t, const KaDefs *defs, const KaLine *l) {
+        _cleanup_free_ char *text = NULL;
+        KaLines split = {};
+        bool unterminated;
+        int r;
+
+        r = ka_defs_expand(defs, l->text, &text);
+        if (r == -E2BIG)
+                return ka_note(t->notes, l->file, l->line, KA_LOST, "definitions expand without end: line ignored");
+        if (r < 0)
+                return r;
+        decomment(text, &unterminated);
+        for (const char *p = strchr(text, '$'); p; p = strchr(p + 1, '$'))
+                if (!strncmp(p + 1 + (p[1] == '{'), "_PWD", 4) || !strncmp(p + 1 + (p[1] == '{'), "_INSTANCE", 9) ||
+                    !strncmp(p + 1 + (p[1] == '{'), "_RANDOM", 7) || !strncmp(p + 1 + (p[1] == '{'), "_ENV", 4))
+                        return ka_note(t->notes, l->file, l->line, KA_LOST,
+                                       "keepalived's built-in definitions $_PWD, $_INSTANCE, $_RANDOM and $_ENV "
+                                       "are not expanded by the importer: line ignored");
+        if (include_pattern(text))
+                return ka_note(t->notes, l->file, l->line, KA_LOST, "include built from a definition not expanded");
+        r = split_braces(&split, l->file, l->line, text);
+        for (size_t i = 0; r >= 0 && i < split.n; i++)
+                r = tree_line(t, &split.v[i]);
+        ka_lines_clear(&split);
+        return r;
+}
+
 int ka_tree_build(const KaLines *lines, KaStmt **ret, KaNotes *notes) {
         _cleanup_(ka_stmt_freep) KaStmt *root = calloc(1, sizeof(KaStmt));
-        KaStmt *stack[MAX_DEPTH + 1];
-        KaStmt *last = NULL; /* the statement of the previous line, if it can take a block */
-        unsigned depth = 0, skipping = 0;
-        int r;
+        Tree t = { .notes = notes };
+        KaDefs defs = {};
+        int r = 0;
 
         if (!root)
                 return -ENOMEM;
-        stack[0] = root;
-        for (size_t i = 0; i < lines->n; i++) {
+        t.stack[0] = root;
+        /* keepalived's constant built-in definitions */
+        if (ka_defs_set(&defs, "_HASH", 5, "#") < 0 || ka_defs_set(&defs, "_BANG", 5, "!") < 0)
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < lines->n; i++) {
                 const KaLine *l = &lines->v[i];
-                KaStmt *s;
-                bool unmatched;
 
-                if (l->include) {
-                        ka_note(notes, l->file, l->line, KA_LOST, "include '%s' not expanded", l->text);
-                        last = NULL;
-                        continue;
+                switch (l->kind) {
+                case KA_LINE_INCLUDE:
+                        r = ka_note(notes, l->file, l->line, KA_LOST, "include '%s' not expanded", l->text);
+                        t.last = NULL;
+                        break;
+                case KA_LINE_DEFINE:
+                        r = ka_defs_set(&defs, l->text, strcspn(l->text, "="), l->text + strcspn(l->text, "=") + 1);
+                        break;
+                case KA_LINE_EXPAND:
+                        r = tree_expand(&t, &defs, l);
+                        break;
+                default:
+                        r = tree_line(&t, l);
                 }
-                if (skipping) {
-                        skipping += strcmp(l->text, "{") == 0;
-                        skipping -= strcmp(l->text, "}") == 0;
-                        continue;
-                }
-                if (strcmp(l->text, "}") == 0) {
-                        if (depth == 0)
-                                ka_note(notes, l->file, l->line, KA_LOST, "extra '}' ignored (as keepalived does)");
-                        else
-                                depth--;
-                        last = NULL;
-                        continue;
-                }
-                if (strcmp(l->text, "{") == 0) {
-                        if (depth == MAX_DEPTH) {
-                                ka_note(notes, l->file, l->line, KA_LOST, "blocks nested deeper than %d ignored",
-                                        MAX_DEPTH);
-                                skipping = 1;
-                                continue;
-                        }
-                        if (!last) {
-                                /* keepalived ignores the brace; the lines after still need closing. */
-                                last = stmt_new(l, "");
-                                if (!last || stmt_add_child(stack[depth], last) < 0) {
-                                        ka_stmt_free(last);
-                                        return -ENOMEM;
-                                }
-                                last->words = calloc(1, sizeof(char *));
-                                if (!last->words)
-                                        return -ENOMEM;
-                        }
-                        last->block = true;
-                        stack[++depth] = last;
-                        last = NULL;
-                        continue;
-                }
-                s = stmt_new(l, l->text);
-                if (!s || stmt_add_child(stack[depth], s) < 0) {
-                        ka_stmt_free(s);
-                        return -ENOMEM;
-                }
-                r = split_words(l->text, &s->words, &s->n_words, &unmatched);
-                if (r < 0)
-                        return r;
-                if (unmatched)
-                        ka_note(notes, l->file, l->line, KA_LOST,
-                                "unmatched quote: the line ends there (as keepalived reads it)");
-                last = s;
         }
-        for (; depth > 0; depth--)
-                ka_note(notes, stack[depth]->file, stack[depth]->line, KA_LOST,
-                        "'%s' block not closed before the end of the configuration", ka_stmt_keyword(stack[depth]));
+        ka_defs_clear(&defs);
+        if (r < 0)
+                return r;
+        for (; t.depth > 0; t.depth--)
+                ka_note(notes, t.stack[t.depth]->file, t.stack[t.depth]->line, KA_LOST,
+                        "'%s' block not closed before the end of the configuration", ka_stmt_keyword(t.stack[t.depth]));
         if (notes->oom)
                 return -ENOMEM;
         *ret = TAKE_PTR(root);

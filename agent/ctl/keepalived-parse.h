@@ -41,13 +41,19 @@ int ka_note(KaNotes *notes, const char *file, unsigned line, KaNoteKind kind, co
 void ka_notes_clear(KaNotes *notes);
 size_t ka_notes_count(const KaNotes *notes, KaNoteKind kind);
 
-/* One logical line: text after comments, conditions and brace splitting
- * ("{" and "}" are lines of their own). An include line holds the pattern. */
+typedef enum KaLineKind {
+        KA_LINE_TEXT,    /* after comments, conditions and brace splitting */
+        KA_LINE_INCLUDE, /* include PATTERN: the pattern */
+        KA_LINE_DEFINE,  /* $NAME=VALUE: "NAME=VALUE" */
+        KA_LINE_EXPAND,  /* a line with a '$': expanded, then split at braces, by ka_tree_build() */
+} KaLineKind;
+
+/* One logical line ("{" and "}" are lines of their own). */
 typedef struct KaLine {
         const char *file; /* interned in KaLines.files */
         unsigned line;
         char *text;
-        bool include;
+        KaLineKind kind;
 } KaLine;
 
 typedef struct KaLines {
@@ -89,6 +95,21 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(KaStmt *, ka_stmt_free);
 /* The keyword (first word), or "" for a block without one. */
 const char *ka_stmt_keyword(const KaStmt *s);
 
+/* keepalived's definitions, in the order read (keepalived-expand.c). */
+typedef struct KaDefs {
+        char **names, **values;
+        size_t n;
+} KaDefs;
+
+/* The length of NAME when s is "$NAME=..." (blanks allowed before '='), else 0. */
+size_t ka_definition_name(const char *s);
+int ka_defs_set(KaDefs *d, const char *name, size_t len, const char *value);
+void ka_defs_clear(KaDefs *d);
+/* s with every $NAME / ${NAME} of a definition replaced (again within the
+ * replacement, as keepalived does): 0, -E2BIG (too many or too long) or
+ * -ENOMEM. */
+int ka_defs_expand(const KaDefs *d, const char *s, char **ret);
+
 /* Splits `s` as keepalived's alloc_strvec_quoted_escaped_common(): words
  * separated by blanks, '...' and "..." quote (quotes removed), with
  * `escapes` a backslash escape (\n, \t, \x41, \101, \c...) is decoded,
@@ -98,4 +119,6 @@ const char *ka_stmt_keyword(const KaStmt *s);
 int ka_split(const char *s, bool escapes, char ***ret);
 void ka_strv_free(char **v);
 size_t ka_strv_length(char *const *v);
+/* Appends a copy of s[0..len) to the NULL-terminated *v of *n words. */
+int ka_strv_push(char ***v, size_t *n, const char *s, size_t len);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, ka_strv_free);

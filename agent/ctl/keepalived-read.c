@@ -120,7 +120,7 @@ static int read_file(const char *path, const char *config_id, unsigned depth, Ka
         for (size_t i = 0; r >= 0 && i < tmp.n; i++) {
                 KaLine *l = &tmp.v[i];
 
-                if (l->include) {
+                if (l->kind == KA_LINE_INCLUDE) {
                         r = expand_include(l, config_id, depth, out, notes);
                         continue;
                 }

@@ -30,6 +30,7 @@ PURE = {
     "endpoint/metrics.c": {"endpoint/metrics.h", "endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
     "endpoint/status.c": {"endpoint/status.h", "endpoint/snapshot.h", "vrrp", "probe/probe.h", "shared"},
     "ctl/keepalived-parse.c": {"ctl/keepalived-parse.h", "shared"},
+    "ctl/keepalived-expand.c": {"ctl/keepalived-parse.h", "shared"},
     "ctl/keepalived-convert.c": {"ctl/keepalived-internal.h", "ctl/keepalived-convert.h", "ctl/keepalived-parse.h",
                                  "shared"},
     "ctl/keepalived-instance.c": {"ctl/keepalived-internal.h", "ctl/keepalived-convert.h", "ctl/keepalived-parse.h",

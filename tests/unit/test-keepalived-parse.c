@@ -103,7 +103,7 @@ static void test_broken(void **state) {
                                    "a \"unmatched\n"
                                    "b {\n"
                                    "  c {\n"
-                                   "$X=1\n"
+                                   "$X(a)=1\n"
                                    "include conf.d/*.conf\n"
                                    "x\0y\n"
                                    "  }\n";
@@ -115,7 +115,6 @@ static void test_broken(void **state) {
         assert_true(has_note(&p, 2, KA_LOST, "unterminated quote"));
         assert_true(has_note(&p, 2, KA_LOST, "unmatched quote"));
         assert_true(has_note(&p, 3, KA_LOST, "'b' block not closed"));
-        assert_true(has_note(&p, 5, KA_LOST, "parameter definitions"));
         assert_true(has_note(&p, 6, KA_LOST, "include 'conf.d/*.conf' not expanded"));
         assert_true(has_note(&p, 7, KA_LOST, "NUL"));
         assert_int_equal(p.root->n_children, 2);
@@ -131,10 +130,10 @@ static void test_include_line(void **state) {
         (void) state;
         assert_int_equal(ka_lex(text, strlen(text), file, NULL, &p.lines, &p.notes), 0);
         assert_int_equal(p.lines.n, 3);
-        assert_true(p.lines.v[0].include);
+        assert_int_equal(p.lines.v[0].kind, KA_LINE_INCLUDE);
         assert_string_equal(p.lines.v[0].text, "/etc/keepalived/*.conf");
-        assert_false(p.lines.v[1].include); /* "includes" is a keyword */
-        assert_true(p.lines.v[2].include);
+        assert_int_equal(p.lines.v[1].kind, KA_LINE_TEXT); /* "includes" is a keyword */
+        assert_int_equal(p.lines.v[2].kind, KA_LINE_INCLUDE);
         assert_string_equal(p.lines.v[2].text, "a.conf");
         parsed_clear(&p);
 }
@@ -151,6 +150,45 @@ static void test_deep(void **state) {
         parse(&p, text, strlen(text));
         assert_true(has_note(&p, 33, KA_LOST, "nested deeper"));
         assert_int_equal(ka_notes_count(&p.notes, KA_LOST), 1);
+        parsed_clear(&p);
+}
+
+static void test_definitions(void **state) {
+        static const char text[] = "$IF=eth0\n"
+                                   "$VIP = 192.0.2.1/24   # a comment\n"
+                                   "$BLOCK=virtual_ipaddress { ${VIP} }\n"
+                                   "$MULTI=a \\\n"
+                                   "vrrp_instance $IF-x { interface $IF\n"
+                                   "  $BLOCK\n"
+                                   "  script \"$(date) $UNDEFINED\"\n"
+                                   "}\n"
+                                   "$IF=eth1\n"
+                                   "x $IF\n"
+                                   "$LOOP=$LOOP$LOOP\n"
+                                   "y $LOOP\n"
+                                   "z ${_PWD}/x\n"
+                                   "w \"${_HASH}${_BANG} $_HASH\"\n";
+        const KaStmt *vi;
+        Parsed p;
+
+        (void) state;
+        parse(&p, text, strlen(text));
+        assert_int_equal(p.root->n_children, 3);
+        vi = p.root->children[0];
+        assert_string_equal(vi->words[1], "$IF-x"); /* a name is followed by a blank, ',' or ')' */
+        assert_int_equal(vi->line, 5);
+        assert_int_equal(vi->n_children, 3);
+        assert_string_equal(vi->children[0]->raw, "interface eth0");
+        assert_string_equal(ka_stmt_keyword(vi->children[1]), "virtual_ipaddress");
+        assert_true(vi->children[1]->block);
+        assert_string_equal(vi->children[1]->children[0]->words[0], "192.0.2.1/24");
+        assert_int_equal(vi->children[1]->children[0]->line, 6);
+        assert_string_equal(vi->children[2]->words[1], "$(date) $UNDEFINED");
+        assert_string_equal(p.root->children[1]->raw, "x eth1");
+        assert_true(has_note(&p, 4, KA_LOST, "multi-line definitions"));
+        assert_true(has_note(&p, 12, KA_LOST, "expand without end"));
+        assert_true(has_note(&p, 13, KA_LOST, "built-in definitions"));
+        assert_string_equal(p.root->children[2]->words[1], "#! $_HASH"); /* followed by a quote: not a name end */
         parsed_clear(&p);
 }
 
@@ -183,6 +221,7 @@ int main(void) {
                 cmocka_unit_test(test_broken),
                 cmocka_unit_test(test_include_line),
                 cmocka_unit_test(test_deep),
+                cmocka_unit_test(test_definitions),
                 cmocka_unit_test(test_split),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
