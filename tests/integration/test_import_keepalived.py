@@ -129,14 +129,22 @@ def test_include_glob(ctl, promvipd, tmp_path):
         "    interval 5\n    fall 3\n    rise 2\n    weight -60\n}\n")
     (tmp_path / "conf.d" / "20-instance.conf").write_text(
         "vrrp_instance prom {\n    interface eth0\n    virtual_router_id 51\n    priority 150\n"
-        "    advert_int 1\n    virtual_ipaddress {\n        192.0.2.100/24\n    }\n"
-        "    track_script {\n        chk_prom\n    }\n}\n")
+        "    advert_int 1\n    include sub/vips.{conf,inc}   # relative to conf.d/, braces\n"
+        "    track_script {\n        chk_prom\n    }\n}\ninclude none/*.conf\n")
+    (tmp_path / "conf.d" / "sub").mkdir()
+    (tmp_path / "conf.d" / "sub" / "vips.inc").write_text("virtual_ipaddress {\n    192.0.2.100/24\n}\n")
+    (tmp_path / "conf.d" / "30-executable.conf").write_text("bogus_keyword\n")
+    os.chmod(tmp_path / "conf.d" / "30-executable.conf", 0o755)
     res = subprocess.run([ctl, "import-keepalived", str(tmp_path / "keepalived.conf")], capture_output=True,
                          text=True, timeout=30, cwd="/")
     assert res.returncode == 0, res.stderr
     assert 'type = "http"; url = "http://127.0.0.1:9090/-/ready";' in res.stdout
     assert "timeout = 2;" in res.stdout and "interval = 5;" in res.stdout
     assert str(tmp_path / "conf.d" / "10-script.conf") + ":2: changed: " in res.stderr
+    assert 'virtual_addresses = ( "192.0.2.100/24" );' in res.stdout
+    assert "30-executable.conf is not a regular non-executable file (skipped" in res.stderr
+    assert str(tmp_path / "conf.d" / "20-instance.conf") + ":11: changed: include " in res.stderr
+    assert "matches no file" in res.stderr and "bogus_keyword" not in res.stderr
     (tmp_path / "out.conf").write_text(res.stdout)
     trc, tout, errors = config_test(promvipd, str(tmp_path / "out.conf"))
     assert trc == 0, "\n".join(errors) + "\n" + res.stdout
