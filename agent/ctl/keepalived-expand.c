@@ -163,7 +163,9 @@ int ka_split(const char *s, bool escapes, char ***ret) {
                 if (!*s)
                         break;
                 while (*s) {
-                        const char *stop = strpbrk(s, quote == '"' ? "\"\\" : quote == '\'' ? "'\\" : WHITE_SPACE "'\"\\");
+                        const char *stop = strpbrk(s, quote == '"'    ? "\"\\"
+                                                      : quote == '\'' ? "'\\"
+                                                                      : WHITE_SPACE "'\"\\");
 
                         if (!stop) {
                                 if (quote)

@@ -94,7 +94,8 @@ static bool is6(const char *a) {
 
 /* One virtual_ipaddress line: ADDRESS[/LEN] [dev IF] [label L] [scope S] ... */
 static int vip_line(KaConv *cv, const Inst *in, const KaStmt *c, FILE *out, size_t *n) {
-        static const char *const with_value[] = { "dev", "scope", "label", "brd", "broadcast", "preferred_lft", "peer" };
+        static const char *const with_value[] = { "dev", "scope", "label", "brd", "broadcast", "preferred_lft",
+                                                  "peer" };
         const char *a = c->words[0];
 
         for (size_t i = 1; i < c->n_words; i++) {
@@ -104,7 +105,8 @@ static int vip_line(KaConv *cv, const Inst *in, const KaStmt *c, FILE *out, size
                 for (size_t k = 0; k < ELEMENTSOF(with_value); k++)
                         takes = takes || !strcmp(o, with_value[k]);
                 if (!strcmp(o, "dev") && in->iface && strcmp(v, in->iface) != 0) {
-                        NOTE(cv, c, KA_LOST, "instance '%s': VIP %s on another interface (dev %s): promvip puts the VIPs "
+                        NOTE(cv, c, KA_LOST,
+                             "instance '%s': VIP %s on another interface (dev %s): promvip puts the VIPs "
                              "on the instance's interface: left out", in->name, a, v);
                         return 0;
                 }
@@ -114,7 +116,8 @@ static int vip_line(KaConv *cv, const Inst *in, const KaStmt *c, FILE *out, size
                 i += takes;
         }
         if (*n > 0 && in->fam6 != is6(a)) {
-                NOTE(cv, c, KA_LOST, "instance '%s': VIP %s is not of the instance's address family: left out", in->name, a);
+                NOTE(cv, c, KA_LOST,
+                     "instance '%s': VIP %s is not of the instance's address family: left out", in->name, a);
                 return 0;
         }
         for (size_t k = 0; k < in->vips->n_children; k++) {
@@ -147,11 +150,13 @@ static int peers(KaConv *cv, Inst *in, FILE *out) {
                                 NOTE(cv, c, KA_LOST, "instance '%s': unicast_peer %s: '%s' not understood", in->name,
                                      c->words[0], c->words[j]);
                         else if (!min && t != 255)
-                                NOTE(cv, c, KA_LOST, "instance '%s': unicast_peer %s: max_ttl has no promvip equivalent",
+                                NOTE(cv, c, KA_LOST,
+                                     "instance '%s': unicast_peer %s: max_ttl has no promvip equivalent",
                                      in->name, c->words[0]);
                         else if (min && t > 0) {
                                 if (in->min_ttl >= 0 && in->min_ttl != t)
-                                        NOTE(cv, c, KA_CHANGED, "instance '%s': promvip has one unicast_min_ttl for all "
+                                        NOTE(cv, c, KA_CHANGED,
+                                             "instance '%s': promvip has one unicast_min_ttl for all "
                                              "peers: the smallest is used", in->name);
                                 if (in->min_ttl < 0 || t < in->min_ttl)
                                         in->min_ttl = t;
@@ -426,7 +431,8 @@ int ka_instance(KaConv *cv, const KaStmt *s, FILE *out, bool *first) {
         } else if (in.version == 3 && in.advert % 10)
                 in.advert = (in.advert / 10 + 1) * 10;
         if (in.version == 3 && in.advert > 40950) {
-                NOTE(cv, in.advert_stmt, KA_CHANGED, "instance '%s': advert_int lowered to version 3's maximum, 40.95 s",
+                NOTE(cv, in.advert_stmt, KA_CHANGED,
+                     "instance '%s': advert_int lowered to version 3's maximum, 40.95 s",
                      in.name);
                 in.advert = 40950;
         }

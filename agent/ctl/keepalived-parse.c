@@ -440,7 +440,8 @@ static int tree_line(Tree *t, const KaLine *l) {
         if (r < 0)
                 return r;
         if (unmatched)
-                ka_note(t->notes, l->file, l->line, KA_LOST, "unmatched quote: the line ends there (as keepalived reads it)");
+                ka_note(t->notes, l->file, l->line, KA_LOST,
+                        "unmatched quote: the line ends there (as keepalived reads it)");
         t->last = s;
         return 0;
 }

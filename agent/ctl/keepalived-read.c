@@ -85,7 +85,8 @@ static int expand_include(const KaLine *l, const char *config_id, unsigned depth
                 struct stat st;
 
                 if (p[0] && p[strlen(p) - 1] == '/') {
-                        ka_note(notes, l->file, l->line, KA_CHANGED, "include: %s is a directory (skipped, as by keepalived)", p);
+                        ka_note(notes, l->file, l->line, KA_CHANGED,
+                                "include: %s is a directory (skipped, as by keepalived)", p);
                         continue;
                 }
                 if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0111)) {

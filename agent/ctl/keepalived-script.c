@@ -100,7 +100,8 @@ void ka_put_seconds(FILE *out, long long ms) {
 }
 
 static bool shell_word(const char *w) {
-        static const char *const ops[] = { "|", "||", "&&", ";", "&", ">", ">>", "<", "2>&1", ">/dev/null", "2>/dev/null" };
+        static const char *const ops[] = { "|", "||", "&&", ";", "&", ">", ">>", "<", "2>&1", ">/dev/null",
+                                           "2>/dev/null" };
 
         for (size_t i = 0; i < ELEMENTSOF(ops); i++)
                 if (strcmp(w, ops[i]) == 0)
@@ -195,7 +196,8 @@ static int http_option(HttpCheck *h, bool curl, const char *opt, const char *val
         if (curl ? (!strcmp(opt, "m") || !strcmp(opt, "max-time"))
                  : (!strcmp(opt, "T") || !strcmp(opt, "timeout") || !strcmp(opt, "read-timeout")))
                 return ka_parse_msec(val, 1, 3600000, &h->timeout_ms);
-        if (curl ? (!strcmp(opt, "o") || !strcmp(opt, "output")) : (!strcmp(opt, "O") || !strcmp(opt, "output-document")))
+        if (curl ? (!strcmp(opt, "o") || !strcmp(opt, "output"))
+                 : (!strcmp(opt, "O") || !strcmp(opt, "output-document")))
                 return file_ok ? 0 : -EINVAL;
         if (!strcmp(opt, "connect-timeout") || (!curl && !strcmp(opt, "dns-timeout")))
                 return 0; /* bounded by the probe's timeout */
@@ -358,7 +360,8 @@ static int script_http(const KaStmt *s, const char *name, char *const *argv, Htt
                 return r;
         if (r < 0)
                 return ka_note(notes, s->file, s->line, KA_CHANGED,
-                               "vrrp_script '%s': %s not understood ('%s'): kept as an exec probe", name, tool, why) ?: 1;
+                               "vrrp_script '%s': %s not understood ('%s'): kept as an exec probe", name, tool,
+                               why) ?: 1;
         return 0;
 }
 
@@ -379,7 +382,8 @@ int ka_script_convert(const KaStmt *s, const KaConvertOptions *o, const char *sc
         p->name = ka_name_sanitize(s->words[1], &changed);
         if (!p->ka_name || !p->name)
                 return -ENOMEM;
-        if (changed && ka_note(notes, s->file, s->line, KA_CHANGED, "vrrp_script '%s' is named '%s' (promvip's name rules)",
+        if (changed && ka_note(notes, s->file, s->line, KA_CHANGED,
+                               "vrrp_script '%s' is named '%s' (promvip's name rules)",
                                s->words[1], p->name) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_children; i++) {
@@ -422,14 +426,16 @@ int ka_script_convert(const KaStmt *s, const KaConvertOptions *o, const char *sc
                 } else if (!strcmp(k, "init_fail"))
                         continue; /* promvip's probes start DOWN anyway */
                 else {
-                        if (ka_note(notes, c->file, c->line, KA_LOST, "vrrp_script '%s': '%s' has no promvip equivalent",
+                        if (ka_note(notes, c->file, c->line, KA_LOST,
+                                    "vrrp_script '%s': '%s' has no promvip equivalent",
                                     p->ka_name, k) < 0)
                                 return -ENOMEM;
                         continue;
                 }
                 r = secs ? ka_parse_msec(v, lo, hi, &t) : ka_parse_int(v, lo, hi, &t);
                 if (r < 0) {
-                        if (ka_note(notes, c->file, c->line, KA_LOST, "vrrp_script '%s': bad %s '%s' (%lld..%lld%s) ignored",
+                        if (ka_note(notes, c->file, c->line, KA_LOST,
+                                    "vrrp_script '%s': bad %s '%s' (%lld..%lld%s) ignored",
                                     p->ka_name, k, v ?: "", secs ? lo / 1000 : lo, secs ? hi / 1000 : hi,
                                     secs ? " s" : "") < 0)
                                 return -ENOMEM;
@@ -446,7 +452,8 @@ int ka_script_convert(const KaStmt *s, const KaConvertOptions *o, const char *sc
                                "vrrp_script '%s': 'weight ... reverse' has no promvip equivalent: not carried over",
                                p->ka_name) ?: 1;
         if (interval < 100) {
-                if (ka_note(notes, s->file, s->line, KA_CHANGED, "vrrp_script '%s': interval raised to promvip's minimum, 0.1 s",
+                if (ka_note(notes, s->file, s->line, KA_CHANGED,
+                            "vrrp_script '%s': interval raised to promvip's minimum, 0.1 s",
                             p->ka_name) < 0)
                         return -ENOMEM;
                 interval = 100;
@@ -545,7 +552,8 @@ int ka_track_file_convert(const KaStmt *s, FILE *out, KaProbe *p, KaNotes *notes
                                     "%s '%s': promvip does not create the file; a missing file counts as %lld",
                                     s->words[0], p->ka_name, missing);
                 } else
-                        r = ka_note(notes, c->file, c->line, KA_LOST, "%s '%s': '%s' not carried over (%s)", s->words[0],
+                        r = ka_note(notes, c->file, c->line, KA_LOST,
+                                    "%s '%s': '%s' not carried over (%s)", s->words[0],
                                     p->ka_name, c->raw,
                                     !strcmp(k, "file") ? "not an absolute path"
                                     : !strcmp(k, "weight") ? "-253..253 without reverse"
