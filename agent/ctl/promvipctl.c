@@ -22,6 +22,7 @@
 #include "ctl/ctl-check-pair.h"
 #include "ctl/ctl-drain.h"
 #include "ctl/ctl-http.h"
+#include "ctl/ctl-import.h"
 #include "ctl/ctl-release.h"
 #include "ctl/status-table.h"
 #include "shared/addr.h"
@@ -34,6 +35,7 @@ static void usage(FILE *f) {
                 "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
                 "       promvipctl [-f CONFIG] [--probe NAME] drain|undrain INSTANCE\n"
                 "       promvipctl check-pair [--target SECONDS] [--strict] CONFIG...\n"
+                "       promvipctl import-keepalived [FILE]\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -55,6 +57,11 @@ static void usage(FILE *f) {
                 "                     check the configurations of every host of the routers\n"
                 "                     together: who is master after each failure, and what\n"
                 "                     would not move the VIP (promvipctl check-pair --help)\n"
+                "  import-keepalived [FILE]\n"
+                "                     print keepalived's FILE (default\n"
+                "                     " CTL_IMPORT_DEFAULT_PATH ") as promvip.conf, and on\n"
+                "                     stderr what is carried over differently or not at all;\n"
+                "                     exit 0: complete, 1: something left out, 2: FILE unreadable\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
@@ -293,6 +300,13 @@ int main(int argc, char **argv) {
         if (probe) {
                 fprintf(stderr, "promvipctl: --probe goes with drain and undrain\n");
                 return EXIT_USAGE;
+        }
+        if (strcmp(command, "import-keepalived") == 0) {
+                if (optind + 2 < argc || config || address || socket_path || json) {
+                        fprintf(stderr, "promvipctl: import-keepalived takes at most one argument, the file\n");
+                        return EXIT_USAGE;
+                }
+                return ctl_import_keepalived(optind + 1 < argc ? argv[optind + 1] : CTL_IMPORT_DEFAULT_PATH);
         }
         release = strcmp(command, "release") == 0;
         if (!release && strcmp(command, "status") != 0) {

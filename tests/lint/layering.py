@@ -34,6 +34,13 @@ PURE = {
                             "shared"},
     "ctl/pair-table.c": {"ctl/pair-table.h", "ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h",
                          "probe/priority.h", "shared"},
+    "ctl/keepalived-parse.c": {"ctl/keepalived-parse.h", "shared"},
+    "ctl/keepalived-expand.c": {"ctl/keepalived-parse.h", "shared"},
+    "ctl/keepalived-convert.c": {"ctl/keepalived-internal.h", "ctl/keepalived-convert.h", "ctl/keepalived-parse.h",
+                                 "shared"},
+    "ctl/keepalived-instance.c": {"ctl/keepalived-internal.h", "ctl/keepalived-convert.h", "ctl/keepalived-parse.h",
+                                  "shared"},
+    "ctl/keepalived-script.c": {"ctl/keepalived-convert.h", "ctl/keepalived-parse.h", "shared"},
 }
 # Headers the endpoint and promvipctl may take from probe/: the pure ones only.
 ENDPOINT_PROBE = {"probe/probe.h", "probe/priority.h", "probe/promql.h"}
