@@ -60,3 +60,9 @@ void conf_probe_free(ProbeConfig *p);
 int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c,
                         InstanceConfig *ret);
 void conf_instance_free(InstanceConfig *i);
+/* The `notify` group of an instance or a sync group (absent: no hooks, default timeout). */
+void conf_parse_notify(ConfCtx *ctx, const config_setting_t *g, NotifyConfig *ret);
+void conf_notify_free(NotifyConfig *n);
+/* `sync_groups`, after the instances: sets InstanceConfig.sync_group. */
+void conf_parse_sync_groups(ConfCtx *ctx, const config_setting_t *root, Config *c);
+void conf_sync_group_free(SyncGroupConfig *g);
