@@ -68,5 +68,7 @@ int routers_snapshot(const Routers *rs, Snapshot *s) {
                 memcpy(o->drops, e->drops, sizeof(o->drops));
         }
         s->n_sockets = rs->n_sockets;
+        if ((r = sync_groups_snapshot(rs->sync_groups, s)) < 0)
+                return r;
         return snapshot_probes(rs->probes, &s->probes, &s->n_probes);
 }
