@@ -362,33 +362,31 @@ static void set_link(Instance *i, const InstanceLink *l) {
 void instance_update_fault(Instance *i) {
         bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
         bool own = i->link_fault || i->probe_fault || vip_fault || i->timer_fault;
-        bool faulted;
+        bool own_changed = own != i->own_fault;
+        bool faulted = own || i->sync_fault;
 
-        /* Its sync group may set sync_fault, and come back here. */
-        if (own != i->own_fault) {
-                i->own_fault = own;
-                if (i->env->sync_changed)
-                        i->env->sync_changed(i->env->userdata, i, i->fsm.state);
+        i->own_fault = own;
+        if (faulted != i->faulted) {
+                i->faulted = faulted;
+                if (faulted) {
+                        if (i->link_fault)
+                                log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
+                        else if (i->probe_fault)
+                                log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
+                        else if (i->timer_fault)
+                                log_instance(i, LOG_ERR, "fault: %s; trying again at the next change of the links",
+                                             i->timer_fault);
+                        else if (i->sync_fault)
+                                log_instance(i, LOG_WARNING, "fault: %s", i->sync_fault);
+                        handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT, .reason = own ? NULL : "sync group" });
+                } else {
+                        log_instance(i, LOG_INFO, "fault cleared");
+                        handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
+                }
         }
-        faulted = own || i->sync_fault;
-        if (faulted == i->faulted)
-                return;
-        i->faulted = faulted;
-        if (faulted) {
-                if (i->link_fault)
-                        log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
-                else if (i->probe_fault)
-                        log_instance(i, LOG_WARNING, "fault: probe '%s' is DOWN", i->probe_fault);
-                else if (i->timer_fault)
-                        log_instance(i, LOG_ERR, "fault: %s; trying again at the next change of the links",
-                                     i->timer_fault);
-                else if (i->sync_fault)
-                        log_instance(i, LOG_WARNING, "fault: %s", i->sync_fault);
-                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT, .reason = own ? NULL : "sync group" });
-        } else {
-                log_instance(i, LOG_INFO, "fault cleared");
-                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
-        }
+        /* Its sync group may set or clear sync_fault, and come back here. */
+        if (own_changed && i->env->sync_changed)
+                i->env->sync_changed(i->env->userdata, i, i->fsm.state);
 }
 
 /* Room for the states of cfg's tracked probes, so that computing the
