@@ -14,7 +14,7 @@ import re
 import signal
 
 from lab import wait_for
-from vrrp import Agent, master_down_interval, notify_group, record_hook, transitions_since, wait_records
+from vrrp import Agent, master_down_interval, notify_group, record_hook, reload, transitions_since, wait_records
 
 INTERVAL = 0.2
 MARGIN = 2.0
@@ -45,7 +45,7 @@ def add_second_link(net):
         net.run(h.ns, ["ip", "link", "set", "eth1", "up"], check=True)
 
 
-def group_config(net, host, priority, drain=None, notify=""):
+def group_config(net, host, priority, drain=None, notify="", grouped=True):
     """prom4 (IPv4 VIP on eth0) and prom6 (IPv6 VIP on eth1) in sync group
     'prom'; with `drain`, prom4 alone tracks an exec probe (weight 0) that
     fails while that file exists."""
@@ -62,7 +62,8 @@ def group_config(net, host, priority, drain=None, notify=""):
             f'  {{ name = "prom6"; interface = "eth1"; vrid = 52; priority = {priority}; advert_interval = {INTERVAL};\n'
             f'    virtual_addresses = ( "{vip6(net)}/64" ); }}\n'
             ");\n"
-            f'sync_groups = ( {{ name = "prom"; instances = ( "prom4", "prom6" ); {notify} }} );\n')
+            + (f'sync_groups = ( {{ name = "prom"; instances = ( "prom4", "prom6" ); {notify} }} );\n'
+               if grouped else ""))
 
 
 def vips_on(net, host):
@@ -193,3 +194,36 @@ def test_group_hooks_and_status(hooks, lab, promvipd, ctl):
                                                       "PROMVIP_PREVIOUS_STATE", "PROMVIP_INSTANCES"}, r
     wait_for(lambda: len(open(env_out).read().splitlines()) == len(steps), 5, what="6 runs of any")
     assert open(env_out).read().splitlines() == [f"prom|prom4 prom6|--x GROUP prom {s} 0" for s, _ in steps]
+
+
+def test_reload_changes_membership(lab, promvipd, ctl):
+    """A reload that forms the group applies to the running instances
+    without a transition (the group is MASTER on h1 at once), and eth1 down
+    then moves both; a reload that dissolves it lets prom4 stay where it is
+    while prom6 moves alone."""
+    net = lab(2)
+    add_second_link(net)
+    h1, h2 = net.hosts
+    a = [Agent(net, h1, promvipd, group_config(net, h1, 150, grouped=False)),
+         Agent(net, h2, promvipd, group_config(net, h2, 100, grouped=False))]
+    together_on(net, a, "h1", mdi(100) + MARGIN + 3)
+    before = [len(transitions_since(x, 0, "prom4")) + len(transitions_since(x, 0, "prom6")) for x in a]
+    for x, prio in zip(a, (150, 100)):
+        reload(x, group_config(net, x.host, prio))
+    status = json.loads(net.run(h1.ns, [ctl, "-a", "127.0.0.1:9662", "status", "--json"], check=True).stdout)
+    assert status["sync_groups"] == [{"name": "prom", "state": "MASTER", "instances": ["prom4", "prom6"]}]
+    assert [len(transitions_since(x, 0, "prom4")) + len(transitions_since(x, 0, "prom6")) for x in a] == before
+
+    net.run(h1.ns, ["ip", "link", "set", "eth1", "down"], check=True)
+    together_on(net, a, "h2", mdi(100) + MARGIN)
+    net.run(h1.ns, ["ip", "link", "set", "eth1", "up"], check=True)
+    together_on(net, a, "h1", mdi(150) + MARGIN + 2)
+
+    for x, prio in zip(a, (150, 100)):
+        reload(x, group_config(net, x.host, prio, grouped=False))
+    status = json.loads(net.run(h1.ns, [ctl, "-a", "127.0.0.1:9662", "status", "--json"], check=True).stdout)
+    assert status["sync_groups"] == []
+    net.run(h1.ns, ["ip", "link", "set", "eth1", "down"], check=True)
+    wait_for(lambda: vips_on(net, h2) == {vip6(net)} and vips_on(net, h1) == {vip4(net)}, mdi(100) + MARGIN,
+             what=lambda: f"prom6 alone on h2: h1 {vips_on(net, h1)}, h2 {vips_on(net, h2)}")
+    assert a[0].state("prom4") == "MASTER" and a[0].state("prom6") == "FAULT"
