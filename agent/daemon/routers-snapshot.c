@@ -10,6 +10,7 @@
 void routers_dump(const Routers *rs) {
         for (size_t k = 0; k < rs->n_instances; k++)
                 instance_dump(rs->instances[k]);
+        sync_groups_dump(rs->sync_groups);
         probes_dump(rs->probes);
         for (size_t n = 0; n < rs->n_sockets; n++) {
                 const SocketEntry *e = rs->sockets[n];

@@ -549,13 +549,14 @@ uint64_t routers_stop_timeout_usec(const Routers *rs) {
                 stop_bounds(rs->instances[k], &handover, &hooks);
         for (size_t k = 0; k < rs->n_retired; k++)
                 stop_bounds(rs->retired[k].instance, &handover, &hooks);
+        if (sync_groups_hook_timeout_usec(rs->sync_groups) > hooks)
+                hooks = sync_groups_hook_timeout_usec(rs->sync_groups);
         return handover + hooks;
 }
 
 int routers_release(Routers *rs, const char *name, uint64_t *ret_timeout_usec, const char **ret_state) {
         Instance *i = find_instance(rs, name);
-        Instance *peers[16];
-        size_t n_peers;
+        uint64_t peers;
         int r;
 
         if (!i)
@@ -567,10 +568,8 @@ int routers_release(Routers *rs, const char *name, uint64_t *ret_timeout_usec, c
                 return r;
         /* Its sync group goes with it: a backup host's group takes over
          * only when all of its members want to. */
-        n_peers = sync_groups_peers(rs->sync_groups, i, peers, ELEMENTSOF(peers));
-        for (size_t k = 0; k < n_peers; k++)
-                if (instance_state(peers[k]) == VRRP_STATE_MASTER && instance_release(peers[k]) >= 0 &&
-                    instance_handover_max_usec(peers[k]) > *ret_timeout_usec)
-                        *ret_timeout_usec = instance_handover_max_usec(peers[k]);
+        peers = sync_groups_release_peers(rs->sync_groups, i);
+        if (peers > *ret_timeout_usec)
+                *ret_timeout_usec = peers;
         return 0;
 }

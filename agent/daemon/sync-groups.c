@@ -1,6 +1,7 @@
 #include "daemon/sync-groups.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,16 +266,47 @@ SyncGroups *sync_groups_free(SyncGroups *sgs) {
         return NULL;
 }
 
-size_t sync_groups_peers(const SyncGroups *sgs, const Instance *i, Instance **ret, size_t max) {
+uint64_t sync_groups_release_peers(SyncGroups *sgs, const Instance *i) {
+        uint64_t longest = 0;
         SyncGroup *g;
-        size_t k, n = 0;
+        size_t k;
 
         if (!find_member(sgs, i, &g, &k))
                 return 0;
-        for (size_t j = 0; j < g->n_members && n < max; j++)
-                if (j != k)
-                        ret[n++] = g->members[j];
-        return n;
+        for (size_t j = 0; j < g->n_members; j++) {
+                Instance *o = g->members[j];
+
+                if (j == k || instance_state(o) != VRRP_STATE_MASTER || instance_release(o) < 0)
+                        continue;
+                if (instance_handover_max_usec(o) > longest)
+                        longest = instance_handover_max_usec(o);
+        }
+        return longest;
+}
+
+uint64_t sync_groups_hook_timeout_usec(const SyncGroups *sgs) {
+        uint64_t t = 0;
+
+        for (size_t n = 0; sgs && n < sgs->n_groups; n++)
+                if (sgs->groups[n].cfg->notify.timeout_usec > t)
+                        t = sgs->groups[n].cfg->notify.timeout_usec;
+        return t;
+}
+
+void sync_groups_dump(const SyncGroups *sgs) {
+        for (size_t n = 0; sgs && n < sgs->n_groups; n++) {
+                const SyncGroup *g = &sgs->groups[n];
+                const HookCounters *h = hook_queue_counters(g->hooks);
+                _cleanup_free_ char *names = strdup(g->member_names);
+
+                for (char *p = names; p && *p; p++)
+                        if (*p == ' ')
+                                *p = ',';
+                log_info("sync group '%s': state=%s instances=%s hooks_run=%" PRIu64 " hooks_failed=%" PRIu64
+                         " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
+                         g->cfg->name, vrrp_state_to_string(g->state), names ? names : "?", h ? h->runs : 0,
+                         h ? h->failures : 0, h ? h->refused : 0, h ? h->dropped : 0);
+        }
 }
 
 size_t sync_groups_hooks_pending(const SyncGroups *sgs) {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf/conf.h"
 #include "daemon/instance.h"
@@ -29,8 +30,15 @@ void sync_groups_settle(SyncGroups *sgs);
  * master, or its own fault changed. */
 void sync_groups_changed(SyncGroups *sgs, Instance *i, VrrpState old_state);
 
-/* The other members of i's group, or 0 (for a release of the whole group). */
-size_t sync_groups_peers(const SyncGroups *sgs, const Instance *i, Instance **ret, size_t max);
+/* i was released (promvipctl release): the other masters of its group
+ * are released too. Returns the longest hand-over among them (0: none). */
+uint64_t sync_groups_release_peers(SyncGroups *sgs, const Instance *i);
+
+/* The longest timeout of a group's hooks (a stop waits for them). */
+uint64_t sync_groups_hook_timeout_usec(const SyncGroups *sgs);
+
+/* One log line per group with its state and hook counters (SIGUSR1). */
+void sync_groups_dump(const SyncGroups *sgs);
 
 /* Group hooks queued or running. */
 size_t sync_groups_hooks_pending(const SyncGroups *sgs);

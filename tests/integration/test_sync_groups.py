@@ -12,9 +12,11 @@ import json
 import os
 import re
 import signal
+import time
 
 from lab import wait_for
-from vrrp import Agent, master_down_interval, notify_group, record_hook, reload, transitions_since, wait_records
+from vrrp import (Agent, master_down_interval, notify_group, record_hook, release, reload, transitions_since,
+                  wait_records)
 
 INTERVAL = 0.2
 MARGIN = 2.0
@@ -54,7 +56,8 @@ def group_config(net, host, priority, drain=None, notify="", grouped=True):
         probes = ('probes = ( { name = "drain"; type = "exec"; interval = 0.2; timeout = 0.1; weight = 0;\n'
                   f'  command = ( "/usr/bin/test", "!", "-e", "{drain}" ); }} );\n')
         track = 'track = ( "drain" );'
-    return (f'global = {{ router_id = "{host.name}"; script_user = "nobody"; control_socket = ""; }};\n'
+    ctl_socket = os.path.join(net.sockdir, f"{host.name}-ctl.sock")
+    return (f'global = {{ router_id = "{host.name}"; script_user = "nobody"; control_socket = "{ctl_socket}"; }};\n'
             + probes +
             "instances = (\n"
             f'  {{ name = "prom4"; interface = "eth0"; vrid = 51; priority = {priority}; advert_interval = {INTERVAL};\n'
@@ -150,6 +153,19 @@ def test_link_down_of_one_interface_moves_both(lab, promvipd):
     assert re.search(r"instance 'prom4': MASTER -> FAULT \(sync group\)", a[0].proc.output())
     net.run(h1.ns, ["ip", "link", "set", "eth1", "up"], check=True)
     together_on(net, a, "h1", mdi(150) + MARGIN + 2)
+
+
+def test_release_takes_the_group(lab, promvipd, ctl):
+    """`promvipctl release prom4` on h1 releases prom6 too: h2 takes both
+    (its members each hear priority 0), and h1, released, stays BACKUP."""
+    net = lab(2)
+    a = pair(net, promvipd)
+    r = release(net, net.hosts[0], ctl, a[0].path, instance="prom4", timeout=mdi(150) + MARGIN + 10)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    together_on(net, a, "h2", 5)
+    assert "instance 'prom6': release requested" in a[0].proc.output()
+    time.sleep(2 * mdi(150))
+    together_on(net, a, "h2", 1)
 
 
 def test_group_hooks_and_status(hooks, lab, promvipd, ctl):
