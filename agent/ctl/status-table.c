@@ -364,16 +364,18 @@ static int add_transition_cell(Table *t, json_t *lt, int64_t now) {
                                  : "(bad time)");
 }
 
-/* What deserves a look: a hand-over, a release, split brain seen, packets dropped. */
+/* What deserves a look: its sync group, a hand-over, a release, split brain seen, packets dropped. */
 static int add_notes_cell(Table *t, json_t *inst) {
-        const char *handover = json_str(inst, "handover", "none");
+        const char *handover = json_str(inst, "handover", "none"), *group = json_str(inst, "sync_group", NULL);
         json_t *split = json_object_get(inst, "split_brain");
         char notes[160] = "";
         size_t n = 0;
         bool saturated;
         int64_t ndropped = sum_counts(json_object_get(inst, "dropped"), &saturated);
 
-        if (strcmp(handover, "none") != 0)
+        if (group)
+                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "sync group %.64s", group);
+        if (strcmp(handover, "none") != 0 && n < sizeof(notes))
                 n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%shanding over (%s)", n ? ", " : "", handover);
         if (json_is_true(json_object_get(inst, "released")) && n < sizeof(notes))
                 n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%sreleased", n ? ", " : "");
