@@ -2,9 +2,11 @@
 instance (eth0) and IPv6 instance (eth1, a second bridge) form one group on
 each host. The two VIPs stay on one host: on kill -9 of the master's
 promvipd, on a probe failure that only the IPv4 instance tracks, and on the
-link of eth1 going down on the master; and they come back together. The
-group's hooks run once per group transition with keepalived's arguments
-(GROUP <name> <STATE> 0). Advertisements every 0.2 s keep it short; bounds
+link of eth1 going down on the master; and they come back together. A
+release of one member releases the group; a reload forms or dissolves a
+group under running instances; keepalived's vrrp_sync_group on the other
+host plays the same game. The group's hooks run once per group transition
+with keepalived's arguments (GROUP <name> <STATE> 0). Advertisements every 0.2 s keep it short; bounds
 have a margin over the RFC's."""
 
 import functools
@@ -14,6 +16,8 @@ import re
 import signal
 import time
 
+import keepalived
+import pytest
 from lab import wait_for
 from vrrp import (Agent, master_down_interval, notify_group, record_hook, release, reload, transitions_since,
                   wait_records)
@@ -243,3 +247,83 @@ def test_reload_changes_membership(lab, promvipd, ctl):
     wait_for(lambda: vips_on(net, h2) == {vip6(net)} and vips_on(net, h1) == {vip4(net)}, mdi(100) + MARGIN,
              what=lambda: f"prom6 alone on h2: h1 {vips_on(net, h1)}, h2 {vips_on(net, h2)}")
     assert a[0].state("prom4") == "MASTER" and a[0].state("prom6") == "FAULT"
+
+
+def keepalived_group_config(net, priority):
+    """keepalived's side of the pair: the same two virtual routers in a
+    vrrp_sync_group."""
+    return f"""# keepalived.conf for test_sync_groups.py: two instances in one vrrp_sync_group
+global_defs {{
+    router_id ka-h2
+    vrrp_garp_master_repeat 1
+    vrrp_garp_master_delay 0
+}}
+vrrp_sync_group prom {{
+    group {{
+        VI_4
+        VI_6
+    }}
+}}
+vrrp_instance VI_4 {{
+    state BACKUP
+    interface eth0
+    version 3
+    virtual_router_id 51
+    priority {priority}
+    advert_int {INTERVAL}
+    virtual_ipaddress {{
+        {vip4(net)}/24
+    }}
+}}
+vrrp_instance VI_6 {{
+    state BACKUP
+    interface eth1
+    version 3
+    virtual_router_id 52
+    priority {priority}
+    advert_int {INTERVAL}
+    virtual_ipaddress {{
+        {vip6(net)}/64
+    }}
+}}
+"""
+
+
+def test_keepalived_sync_group_peer(lab, promvipd):
+    """promvipd's group (h1, 150) and keepalived's vrrp_sync_group (h2,
+    100) over the same two virtual routers: eth1 down on h1 moves both VIPs
+    to keepalived, eth1 up brings both back."""
+    why = keepalived.available()
+    if why:
+        pytest.fail(why, pytrace=False)
+    net = lab(2)
+    add_second_link(net)
+    h1, h2 = net.hosts
+    p = Agent(net, h1, promvipd, group_config(net, h1, 150))
+    ka = keepalived.Keepalived(net, h2, keepalived_group_config(net, 100), name="VI_4")
+
+    def ka_wait(state, since):
+        """Both of keepalived's instances entered `state` after `since` and are in it."""
+        def check():
+            seen = {}
+            for m in keepalived.STATE_RE.finditer(ka.output()[since:]):
+                seen[m["instance"]] = m["state"]
+            return seen.get("VI_4") == state and seen.get("VI_6") == state
+        wait_for(check, 3, what=lambda: f"keepalived's VI_4 and VI_6 {state}:\n{ka.output()[since:][-3000:]}")
+
+    def on(name):
+        want = {name: {vip4(net), vip6(net)}}
+        return lambda: all(vips_on(net, h) == want.get(h.name, set()) for h in net.hosts)
+    wait_for(on("h1"), mdi(100) + MARGIN + 3, what=lambda: f"both VIPs on h1: {vips_on(net, h1)} {vips_on(net, h2)}")
+    ka_wait("BACKUP", 0)
+
+    mark = ka.mark()
+    net.run(h1.ns, ["ip", "link", "set", "eth1", "down"], check=True)
+    wait_for(on("h2"), mdi(100) + MARGIN + 2, what=lambda: f"both VIPs on h2: {vips_on(net, h1)} {vips_on(net, h2)}")
+    ka_wait("MASTER", mark)
+    assert p.state("prom4") == "FAULT" and p.state("prom6") == "FAULT"
+
+    mark = ka.mark()
+    net.run(h1.ns, ["ip", "link", "set", "eth1", "up"], check=True)
+    wait_for(on("h1"), mdi(150) + MARGIN + 3, what=lambda: f"both VIPs back on h1: {vips_on(net, h1)} {vips_on(net, h2)}")
+    ka_wait("BACKUP", mark)
