@@ -70,7 +70,8 @@ static void apply_fault(SyncGroup *g, size_t first) {
                         snprintf(why, sizeof(why), "instance '%s' is FAULT", member_name(g, k));
         if (faulted != g->faulted)
                 log_info("sync group '%s': %s", g->cfg->name,
-                         faulted ? "fault: every instance goes to FAULT" : "fault cleared: every instance starts again");
+                         faulted ? "fault: every instance goes to FAULT"
+                                 : "fault cleared: every instance starts again");
         g->faulted = faulted;
         if (first < g->n_members)
                 instance_set_sync_fault(g->members[first], g->cfg->name, faulted ? why : NULL);
