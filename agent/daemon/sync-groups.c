@@ -84,8 +84,12 @@ static void decide(SyncGroup *g, const SyncEvent *ev) {
         const VrrpSyncMember *m = read_members(g);
         VrrpSyncAction *a = g->a;
 
-        if (vrrp_sync_decide(m, g->n_members, ev->member, ev->old_state, a) == 0)
+        if (vrrp_sync_decide(m, g->n_members, ev->member, ev->old_state, a) == 0) {
+                if (m[ev->member].wants_master && ev->old_state == VRRP_STATE_BACKUP)
+                        log_debug("sync group '%s': instance '%s' would be master; the group stays BACKUP "
+                                  "until every member would", g->cfg->name, member_name(g, ev->member));
                 return;
+        }
         for (size_t k = 0; k < g->n_members; k++)
                 if (a[k] != VRRP_SYNC_KEEP)
                         instance_sync_goto(g->members[k], g->cfg->name,
