@@ -51,15 +51,16 @@ def add_second_link(net):
         net.run(h.ns, ["ip", "link", "set", "eth1", "up"], check=True)
 
 
-def group_config(net, host, priority, drain=None, notify="", grouped=True):
+def group_config(net, host, priority, drain=None, notify="", grouped=True, weight=0, both=False):
     """prom4 (IPv4 VIP on eth0) and prom6 (IPv6 VIP on eth1) in sync group
-    'prom'; with `drain`, prom4 alone tracks an exec probe (weight 0) that
-    fails while that file exists."""
-    probes, track = "", ""
+    'prom'; with `drain`, prom4 (and prom6 if `both`) tracks an exec probe
+    of that weight that fails while that file exists."""
+    probes, track, track6 = "", "", ""
     if drain:
-        probes = ('probes = ( { name = "drain"; type = "exec"; interval = 0.2; timeout = 0.1; weight = 0;\n'
+        probes = (f'probes = ( {{ name = "drain"; type = "exec"; interval = 0.2; timeout = 0.1; weight = {weight};\n'
                   f'  command = ( "/usr/bin/test", "!", "-e", "{drain}" ); }} );\n')
         track = 'track = ( "drain" );'
+        track6 = track if both else ""
     ctl_socket = os.path.join(net.sockdir, f"{host.name}-ctl.sock")
     return (f'global = {{ router_id = "{host.name}"; script_user = "nobody"; control_socket = "{ctl_socket}"; }};\n'
             + probes +
@@ -67,7 +68,7 @@ def group_config(net, host, priority, drain=None, notify="", grouped=True):
             f'  {{ name = "prom4"; interface = "eth0"; vrid = 51; priority = {priority}; advert_interval = {INTERVAL};\n'
             f'    virtual_addresses = ( "{vip4(net)}/24" ); {track} }},\n'
             f'  {{ name = "prom6"; interface = "eth1"; vrid = 52; priority = {priority}; advert_interval = {INTERVAL};\n'
-            f'    virtual_addresses = ( "{vip6(net)}/64" ); }}\n'
+            f'    virtual_addresses = ( "{vip6(net)}/64" ); {track6} }}\n'
             ");\n"
             + (f'sync_groups = ( {{ name = "prom"; instances = ( "prom4", "prom6" ); {notify} }} );\n'
                if grouped else ""))
@@ -101,14 +102,14 @@ def together_on(net, agents, name, timeout, dead=()):
         f"{a.host.name} {sorted(vips_on(net, a.host))} {a.state('prom4')}/{a.state('prom6')}" for a in agents))
 
 
-def pair(net, promvipd, drain_dir=None, notify=""):
+def pair(net, promvipd, drain_dir=None, notify="", **kw):
     """h1 (150) master of both, h2 (100); with drain_dir, each host's
     probe fails while <drain_dir>/drain-<host> exists."""
     add_second_link(net)
     h1, h2 = net.hosts
     drain = {h.name: os.path.join(drain_dir, f"drain-{h.name}") if drain_dir else None for h in net.hosts}
-    a = [Agent(net, h1, promvipd, group_config(net, h1, 150, drain=drain["h1"], notify=notify)),
-         Agent(net, h2, promvipd, group_config(net, h2, 100, drain=drain["h2"]))]
+    a = [Agent(net, h1, promvipd, group_config(net, h1, 150, drain=drain["h1"], notify=notify, **kw)),
+         Agent(net, h2, promvipd, group_config(net, h2, 100, drain=drain["h2"], **kw))]
     together_on(net, a, "h1", mdi(100) + MARGIN + 3)
     return a
 
@@ -144,6 +145,31 @@ def test_probe_failure_of_one_member_moves_both(hooks, lab, promvipd):
     assert "instance 'prom6': fault: sync group 'prom' (instance 'prom4' is FAULT)" in a[0].proc.output()[mark:]
     os.unlink(drain)
     together_on(net, a, "h1", mdi(150) + MARGIN + 2)
+
+
+def test_weighted_probe_moves_the_group_only_from_every_member(hooks, lab, promvipd):
+    """A probe with weight -60 that both members track: its failure on h1
+    (150 -> 90) lets h2 (100) preempt both, together. Tracked by prom4
+    alone, it moves nothing: h2's prom6 still hears a better master, so
+    h2's group does not want MASTER (keepalived's rule), and both VIPs stay
+    on h1."""
+    net = lab(2)
+    drain = hooks.join("drain-h1")
+    a = pair(net, promvipd, drain_dir=hooks.path, weight=-60, both=True)
+    open(drain, "w").close()
+    together_on(net, a, "h2", 2 * mdi(100) + MARGIN)
+    os.unlink(drain)
+    together_on(net, a, "h1", 2 * mdi(150) + MARGIN + 2)
+
+    net2 = lab(2)
+    drain = hooks.join("b", "drain-h1")
+    b = pair(net2, promvipd, drain_dir=hooks.subdir("b"), weight=-60, both=False)
+    open(drain, "w").close()
+    wait_for(lambda: "effective priority 150 -> 90" in b[0].proc.output(), 3, what="prom4 at 90")
+    time.sleep(3 * mdi(100))
+    together_on(net2, b, "h1", 1)
+    assert "would be master; the group stays BACKUP" in b[1].proc.output()
+    os.unlink(drain)
 
 
 def test_link_down_of_one_interface_moves_both(lab, promvipd):
