@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "daemon/hooks.h"
 #include "shared/log.h"
@@ -27,6 +28,7 @@ typedef struct SyncGroup {
         Instance **members;
         size_t n_members;
         char *member_names;     /* "prom4 prom6", for the hooks */
+        char *log_field;        /* "PROMVIP_SYNC_GROUP=<name>" */
         HookQueue *hooks;
         VrrpSyncMember *m;      /* scratch, one per member: process() is not re-entered */
         VrrpSyncAction *a;
@@ -42,6 +44,11 @@ struct SyncGroups {
         SyncGroup *groups;
         size_t n_groups;
 };
+
+/* With the journal field PROMVIP_SYNC_GROUP (NULL on OOM: none). */
+#define log_group(g, level, fmt, ...)                                                                 \
+        log_struct((level), ((const char *const[]) { (g)->log_field, NULL }), "sync group '%s': " fmt, \
+                   (g)->cfg->name, ##__VA_ARGS__)
 
 static VrrpSyncMember *read_members(const SyncGroup *g) {
         VrrpSyncMember *m = g->m;
@@ -69,9 +76,9 @@ static void apply_fault(SyncGroup *g, size_t first) {
                 if (m[k].fault)
                         snprintf(why, sizeof(why), "instance '%s' is FAULT", member_name(g, k));
         if (faulted != g->faulted)
-                log_info("sync group '%s': %s", g->cfg->name,
-                         faulted ? "fault: every instance goes to FAULT"
-                                 : "fault cleared: every instance starts again");
+                log_group(g, LOG_INFO, "%s",
+                          faulted ? "fault: every instance goes to FAULT"
+                                  : "fault cleared: every instance starts again");
         g->faulted = faulted;
         if (first < g->n_members)
                 instance_set_sync_fault(g->members[first], g->cfg->name, faulted ? why : NULL);
@@ -86,8 +93,8 @@ static void decide(SyncGroup *g, const SyncEvent *ev) {
 
         if (vrrp_sync_decide(m, g->n_members, ev->member, ev->old_state, a) == 0) {
                 if (m[ev->member].wants_master && ev->old_state == VRRP_STATE_BACKUP)
-                        log_debug("sync group '%s': instance '%s' would be master; the group stays BACKUP "
-                                  "until every member would", g->cfg->name, member_name(g, ev->member));
+                        log_group(g, LOG_DEBUG, "instance '%s' would be master; the group stays BACKUP "
+                                  "until every member would", member_name(g, ev->member));
                 return;
         }
         for (size_t k = 0; k < g->n_members; k++)
@@ -102,7 +109,7 @@ static void update_state(const SyncGroups *sgs, SyncGroup *g) {
 
         if (s == g->state)
                 return;
-        log_info("sync group '%s': %s -> %s", g->cfg->name, vrrp_state_to_string(g->state), vrrp_state_to_string(s));
+        log_group(g, LOG_INFO, "%s -> %s", vrrp_state_to_string(g->state), vrrp_state_to_string(s));
         hook_queue_group_transition(g->hooks, g->cfg, g->member_names, sgs->env->script_user, g->state, s);
         g->state = s;
 }
@@ -119,7 +126,7 @@ static void process(const SyncGroups *sgs, SyncGroup *g) {
                 decide(g, &ev);
         }
         if (g->n_pending > 0) {
-                log_warning("sync group '%s': %zu events left unhandled (a loop?)", g->cfg->name, g->n_pending);
+                log_group(g, LOG_WARNING, "%zu events left unhandled (a loop?)", g->n_pending);
                 g->n_pending = 0;
         }
         update_state(sgs, g);
@@ -146,8 +153,7 @@ void sync_groups_changed(SyncGroups *sgs, Instance *i, VrrpState old_state) {
         if (g->n_pending < SYNC_PENDING_MAX)
                 g->pending[g->n_pending++] = (SyncEvent) { .member = k, .old_state = old_state };
         else
-                log_warning("sync group '%s': too many events at once, one of '%s' dropped", g->cfg->name,
-                            member_name(g, k));
+                log_group(g, LOG_WARNING, "too many events at once, one of '%s' dropped", member_name(g, k));
         process(sgs, g);
 }
 
@@ -186,7 +192,9 @@ static int group_init(SyncGroup *g, const SyncGroupConfig *cfg, const Config *co
         for (size_t k = 0; k < cfg->n_instances; k++)
                 len += strlen(config->instances[cfg->instances[k]].name) + 1;
         g->member_names = calloc(1, len);
-        if (!g->members || !g->m || !g->a || !g->member_names)
+        if (asprintf(&g->log_field, "PROMVIP_SYNC_GROUP=%s", cfg->name) < 0)
+                g->log_field = NULL;
+        if (!g->members || !g->m || !g->a || !g->member_names || !g->log_field)
                 return -ENOMEM;
         for (size_t k = 0; k < cfg->n_instances; k++) {
                 const char *name = config->instances[cfg->instances[k]].name;
@@ -265,6 +273,7 @@ SyncGroups *sync_groups_free(SyncGroups *sgs) {
                 free(sgs->groups[n].m);
                 free(sgs->groups[n].a);
                 free(sgs->groups[n].member_names);
+                free(sgs->groups[n].log_field);
         }
         free(sgs->groups);
         free(sgs);
@@ -307,10 +316,11 @@ void sync_groups_dump(const SyncGroups *sgs) {
                 for (char *p = names; p && *p; p++)
                         if (*p == ' ')
                                 *p = ',';
-                log_info("sync group '%s': state=%s instances=%s hooks_run=%" PRIu64 " hooks_failed=%" PRIu64
-                         " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
-                         g->cfg->name, vrrp_state_to_string(g->state), names ? names : "?", h ? h->runs : 0,
-                         h ? h->failures : 0, h ? h->refused : 0, h ? h->dropped : 0);
+                log_group(g, LOG_INFO,
+                          "state=%s instances=%s hooks_run=%" PRIu64 " hooks_failed=%" PRIu64
+                          " hooks_refused=%" PRIu64 " hooks_dropped=%" PRIu64,
+                          vrrp_state_to_string(g->state), names ? names : "?", h ? h->runs : 0,
+                          h ? h->failures : 0, h ? h->refused : 0, h ? h->dropped : 0);
         }
 }
 
