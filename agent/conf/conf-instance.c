@@ -216,9 +216,8 @@ static void parse_track(ConfCtx *ctx, const config_setting_t *g, const Config *c
         }
 }
 
-static void parse_notify(ConfCtx *ctx, const config_setting_t *g, InstanceConfig *in) {
+void conf_parse_notify(ConfCtx *ctx, const config_setting_t *g, NotifyConfig *nc) {
         const config_setting_t *s = config_setting_get_member(g, "notify");
-        NotifyConfig *nc = &in->notify;
 
         nc->timeout_usec = NOTIFY_TIMEOUT_DEFAULT_USEC;
         if (!s)
@@ -234,6 +233,14 @@ static void parse_notify(ConfCtx *ctx, const config_setting_t *g, InstanceConfig
         (void) conf_get_argv(ctx, s, "stop", &nc->stop);
         (void) conf_get_argv(ctx, s, "any", &nc->any);
         (void) conf_get_seconds(ctx, s, "timeout", 0.1, 3600, &nc->timeout_usec);
+}
+
+void conf_notify_free(NotifyConfig *n) {
+        argv_free(&n->master);
+        argv_free(&n->backup);
+        argv_free(&n->fault);
+        argv_free(&n->stop);
+        argv_free(&n->any);
 }
 
 static void parse_auth(ConfCtx *ctx, const config_setting_t *g, InstanceConfig *in) {
@@ -345,7 +352,7 @@ int conf_parse_instance(ConfCtx *ctx, const config_setting_t *s, const Config *c
                 conf_error(ctx, s, "IPv6 needs version = 3 (VRRP version 2 is IPv4 only)");
         parse_track(ctx, s, c, in);
         conf_parse_track_interfaces(ctx, s, in);
-        parse_notify(ctx, s, in);
+        conf_parse_notify(ctx, s, &in->notify);
         parse_auth(ctx, s, in);
         parse_announce(ctx, s, in);
 
@@ -366,11 +373,8 @@ void conf_instance_free(InstanceConfig *in) {
                 free(in->tracks[k].probe_name);
         free(in->tracks);
         conf_track_interfaces_free(in);
-        argv_free(&in->notify.master);
-        argv_free(&in->notify.backup);
-        argv_free(&in->notify.fault);
-        argv_free(&in->notify.stop);
-        argv_free(&in->notify.any);
+        conf_notify_free(&in->notify);
+        free(in->sync_group);
         *in = (InstanceConfig) {};
 }
 
@@ -394,7 +398,7 @@ bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b) {
             a->preempt_delay_usec != b->preempt_delay_usec || a->rapid_preemption != b->rapid_preemption ||
             a->n_vips != b->n_vips ||
             a->n_unicast_peers != b->n_unicast_peers || a->has_source_address != b->has_source_address ||
-            a->n_tracks != b->n_tracks || a->auth_type != b->auth_type ||
+            a->n_tracks != b->n_tracks || !str_equal(a->sync_group, b->sync_group) || a->auth_type != b->auth_type ||
             strcmp(a->auth_password, b->auth_password) != 0 ||
             a->checksum_pseudo_header != b->checksum_pseudo_header ||
             a->garp_master_repeat != b->garp_master_repeat || a->garp_interval_usec != b->garp_interval_usec ||

@@ -71,3 +71,9 @@ void conf_parse_track_interfaces(ConfCtx *ctx, const config_setting_t *g, Instan
 void conf_track_interfaces_free(InstanceConfig *in);
 bool conf_track_interfaces_equal(const InstanceConfig *a, const InstanceConfig *b);
 void conf_parse_file_probe(ConfCtx *ctx, const config_setting_t *s, ProbeConfig *p);
+/* The `notify` group of an instance or a sync group (absent: no hooks, default timeout). */
+void conf_parse_notify(ConfCtx *ctx, const config_setting_t *g, NotifyConfig *ret);
+void conf_notify_free(NotifyConfig *n);
+/* `sync_groups`, after the instances: sets InstanceConfig.sync_group. */
+void conf_parse_sync_groups(ConfCtx *ctx, const config_setting_t *root, Config *c);
+void conf_sync_group_free(SyncGroupConfig *g);

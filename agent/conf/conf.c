@@ -15,7 +15,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 
 #define CONF_UNIX_PATH_MAX ((int) sizeof(((struct sockaddr_un *) NULL)->sun_path))
 
-static const char *const top_keys[] = { "global", "probes", "instances", NULL };
+static const char *const top_keys[] = { "global", "probes", "instances", "sync_groups", NULL };
 static const char *const global_keys[] = { "router_id",   "listen",           "control_socket",
                                             "script_user", "log_level",        "realtime_priority",
                                             "lock_memory", NULL };
@@ -204,6 +204,7 @@ static int conf_from_libconfig(config_t *cfg, const char *name, Config **ret, Co
         parse_global(&ctx, root, &c->global);
         parse_probes(&ctx, root, c);
         parse_instances(&ctx, root, c);
+        conf_parse_sync_groups(&ctx, root, c);
 
         if (ctx.oom)
                 return -ENOMEM;
@@ -278,6 +279,9 @@ Config *conf_unref(Config *c) {
         for (size_t i = 0; i < c->n_instances; i++)
                 conf_instance_free(&c->instances[i]);
         free(c->instances);
+        for (size_t i = 0; i < c->n_sync_groups; i++)
+                conf_sync_group_free(&c->sync_groups[i]);
+        free(c->sync_groups);
         free(c->global.router_id);
         free(c->global.listen);
         free(c->global.control_socket);
@@ -291,16 +295,20 @@ void conf_unrefp(Config **c) {
         *c = conf_unref(*c);
 }
 
+static bool has_hooks(const NotifyConfig *n) {
+        return n->master.argv || n->backup.argv || n->fault.argv || n->stop.argv || n->any.argv;
+}
+
 bool conf_runs_commands(const Config *c) {
         for (size_t k = 0; k < c->n_probes; k++)
                 if (c->probes[k].kind == PROBE_EXEC)
                         return true;
-        for (size_t k = 0; k < c->n_instances; k++) {
-                const NotifyConfig *n = &c->instances[k].notify;
-
-                if (n->master.argv || n->backup.argv || n->fault.argv || n->stop.argv || n->any.argv)
+        for (size_t k = 0; k < c->n_instances; k++)
+                if (has_hooks(&c->instances[k].notify))
                         return true;
-        }
+        for (size_t k = 0; k < c->n_sync_groups; k++)
+                if (has_hooks(&c->sync_groups[k].notify))
+                        return true;
         return false;
 }
 

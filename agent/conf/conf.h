@@ -145,7 +145,17 @@ typedef struct InstanceConfig {
          * limit sent to unicast_peers, and the lowest accepted from them. */
         uint8_t unicast_ttl;
         uint8_t unicast_min_ttl;
+        char *sync_group;         /* the sync group it belongs to, or NULL (set from sync_groups) */
 } InstanceConfig;
+
+/* keepalived's vrrp_sync_group: instances that change state together. */
+typedef struct SyncGroupConfig {
+        char *name;
+        unsigned line;
+        size_t *instances;        /* indices into Config.instances, at least 2 */
+        size_t n_instances;
+        NotifyConfig notify;      /* the group's hooks; `any` gets GROUP <name> <STATE> 0 */
+} SyncGroupConfig;
 
 typedef struct GlobalConfig {
         char *router_id;
@@ -167,6 +177,8 @@ typedef struct Config {
         size_t n_probes;
         InstanceConfig *instances;
         size_t n_instances;
+        SyncGroupConfig *sync_groups;
+        size_t n_sync_groups;
 } Config;
 
 /* 0 with *ret set, or -EINVAL with the errors in *errs (-ENOMEM on OOM). */

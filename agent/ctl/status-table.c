@@ -364,9 +364,10 @@ static int add_transition_cell(Table *t, json_t *lt, int64_t now) {
                                  : "(bad time)");
 }
 
-/* What deserves a look: why it faults, a hand-over, a release, split brain seen, packets dropped. */
+/* What deserves a look: why it faults, its sync group, a hand-over, a release, split brain seen, packets dropped. */
 static int add_notes_cell(Table *t, json_t *inst) {
         const char *handover = json_str(inst, "handover", "none"), *fault = json_str(inst, "fault", NULL);
+        const char *group = json_str(inst, "sync_group", NULL);
         json_t *split = json_object_get(inst, "split_brain");
         char notes[240] = "";
         size_t n = 0;
@@ -375,6 +376,8 @@ static int add_notes_cell(Table *t, json_t *inst) {
 
         if (fault)
                 n += (size_t) snprintf(notes + n, sizeof(notes) - n, "fault: %s", fault);
+        if (group && n < sizeof(notes))
+                n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%ssync group %.64s", n ? ", " : "", group);
         if (strcmp(handover, "none") != 0 && n < sizeof(notes))
                 n += (size_t) snprintf(notes + n, sizeof(notes) - n, "%shanding over (%s)", n ? ", " : "",
                                        handover);

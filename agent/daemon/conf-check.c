@@ -18,6 +18,24 @@ static int check_argv(const Argv *a, const char *what, const char *name, const c
         return r < 0 ? r : 1;
 }
 
+static int check_notify(const NotifyConfig *n, const char *what, const char *name, ConfErrors *errs) {
+        const struct {
+                const char *key;
+                const Argv *argv;
+        } hooks[] = {
+                { "master", &n->master }, { "backup", &n->backup }, { "fault", &n->fault },
+                { "stop", &n->stop },     { "any", &n->any },
+        };
+        int r;
+
+        for (size_t k = 0; k < ELEMENTSOF(hooks); k++) {
+                r = check_argv(hooks[k].argv, what, name, hooks[k].key, errs);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int conf_check_scripts(const Config *c, ConfErrors *errs) {
         size_t errors_before = errs->n;
         int r;
@@ -32,21 +50,14 @@ int conf_check_scripts(const Config *c, ConfErrors *errs) {
                         return r;
         }
         for (size_t i = 0; i < c->n_instances; i++) {
-                const InstanceConfig *in = &c->instances[i];
-                const NotifyConfig *n = &in->notify;
-                const struct {
-                        const char *key;
-                        const Argv *argv;
-                } hooks[] = {
-                        { "master", &n->master }, { "backup", &n->backup }, { "fault", &n->fault },
-                        { "stop", &n->stop },     { "any", &n->any },
-                };
-
-                for (size_t k = 0; k < ELEMENTSOF(hooks); k++) {
-                        r = check_argv(hooks[k].argv, "instance", in->name, hooks[k].key, errs);
-                        if (r < 0)
-                                return r;
-                }
+                r = check_notify(&c->instances[i].notify, "instance", c->instances[i].name, errs);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < c->n_sync_groups; i++) {
+                r = check_notify(&c->sync_groups[i].notify, "sync group", c->sync_groups[i].name, errs);
+                if (r < 0)
+                        return r;
         }
         if (errs->n == errors_before)
                 return 0;

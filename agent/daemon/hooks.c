@@ -40,8 +40,8 @@ typedef struct Hook {
 
 struct HookQueue {
         sd_event *event;
-        char *instance;
-        char *log_field;       /* "PROMVIP_INSTANCE=<name>" */
+        char *label;           /* "instance '<name>'" or "sync group '<name>'" */
+        char *log_field;       /* "PROMVIP_INSTANCE=<name>" or "PROMVIP_SYNC_GROUP=<name>" */
         Hook *head, *tail;     /* the head runs while `run` is set */
         size_t n;
         ChildRun *run;
@@ -61,7 +61,7 @@ _printf_(3, 4) static void log_hook(const HookQueue *q, int level, const char *f
         va_end(ap);
         if (r < 0)
                 msg = NULL;
-        log_struct(level, ((const char *const[]) { q->log_field, NULL }), "instance '%s': %s", q->instance,
+        log_struct(level, ((const char *const[]) { q->log_field, NULL }), "%s: %s", q->label,
                    msg ? msg : "(out of memory)");
 }
 
@@ -127,48 +127,59 @@ static char *vips_to_string(const InstanceConfig *cfg) {
         return s;
 }
 
-/* The PROMVIP_* entries of one transition; NULL on OOM. */
-static char **hook_env(const InstanceConfig *cfg, VrrpState old_state, VrrpState new_state, uint8_t priority) {
-        _cleanup_free_ char *vips = vips_to_string(cfg);
-        char **v = calloc(7, sizeof(char *));
+/* What one transition's hooks get: `any` appends KIND NAME STATE PRIORITY,
+ * every hook gets env (the PROMVIP_* entries). */
+typedef struct HookInfo {
+        const NotifyConfig *notify;
+        const char *kind;      /* "INSTANCE" or "GROUP" */
+        const char *name;
+        VrrpState new_state;
+        uint8_t priority;
+        char *env[7];          /* NULL-terminated */
+} HookInfo;
 
-        if (!v || !vips) {
-                free(v);
-                return NULL;
-        }
-        v[0] = strf("PROMVIP_INSTANCE=%s", cfg->name);
-        v[1] = strf("PROMVIP_STATE=%s", vrrp_state_to_string(new_state));
-        v[2] = strf("PROMVIP_PREVIOUS_STATE=%s", vrrp_state_to_string(old_state));
-        v[3] = strf("PROMVIP_PRIORITY=%u", priority);
-        v[4] = strf("PROMVIP_VRID=%u", cfg->vrid);
-        v[5] = strf("PROMVIP_VIPS=%s", vips);
-        for (size_t i = 0; i < 6; i++)
-                if (!v[i]) {
-                        for (size_t j = 0; j < 6; j++)
-                                free(v[j]);
-                        free(v);
-                        return NULL;
-                }
-        return v;
+static void hook_info_done(HookInfo *info) {
+        for (size_t i = 0; i < ELEMENTSOF(info->env); i++)
+                free(info->env[i]);
 }
 
-/* One hook for `command`; extra arguments appended when any_args is set. */
-static Hook *hook_new(const Argv *command, bool any_args, const InstanceConfig *cfg, ChildUser *user,
-                      VrrpState old_state, VrrpState new_state, uint8_t priority) {
+/* The PROMVIP_* entries of an instance's transition; -ENOMEM. */
+static int instance_env(HookInfo *info, const InstanceConfig *cfg, VrrpState old_state) {
+        _cleanup_free_ char *vips = vips_to_string(cfg);
+
+        if (!vips)
+                return -ENOMEM;
+        info->env[0] = strf("PROMVIP_INSTANCE=%s", cfg->name);
+        info->env[1] = strf("PROMVIP_STATE=%s", vrrp_state_to_string(info->new_state));
+        info->env[2] = strf("PROMVIP_PREVIOUS_STATE=%s", vrrp_state_to_string(old_state));
+        info->env[3] = strf("PROMVIP_PRIORITY=%u", info->priority);
+        info->env[4] = strf("PROMVIP_VRID=%u", cfg->vrid);
+        info->env[5] = strf("PROMVIP_VIPS=%s", vips);
+        for (size_t i = 0; i < 6; i++)
+                if (!info->env[i])
+                        return -ENOMEM;
+        return 0;
+}
+
+/* One hook for `command`; the transition's arguments appended when any_args is set. */
+static Hook *hook_new(const Argv *command, bool any_args, const HookInfo *info, ChildUser *user) {
         _cleanup_(hook_freep) Hook *h = calloc(1, sizeof(Hook));
         char prio[4];
-        const char *args[] = { "INSTANCE", cfg->name, vrrp_state_to_string(new_state), prio };
+        const char *args[] = { info->kind, info->name, vrrp_state_to_string(info->new_state), prio };
+        size_t n_env = 0;
 
         if (!h)
                 return NULL;
-        snprintf(prio, sizeof(prio), "%u", priority);
+        snprintf(prio, sizeof(prio), "%u", info->priority);
+        while (info->env[n_env])
+                n_env++;
         h->argv = strv_copy(command->argv, command->argc, args, any_args ? ELEMENTSOF(args) : 0);
-        h->env = hook_env(cfg, old_state, new_state, priority);
+        h->env = strv_copy(NULL, 0, (const char *const *) info->env, n_env);
         h->user = child_user_ref(user);
         if (!h->argv || !h->env)
                 return NULL;
-        h->state = vrrp_state_to_string(new_state);
-        h->timeout_usec = cfg->notify.timeout_usec;
+        h->state = vrrp_state_to_string(info->new_state);
+        h->timeout_usec = info->notify->timeout_usec;
         return TAKE_PTR(h);
 }
 
@@ -292,7 +303,7 @@ static void hook_queue_next(HookQueue *q) {
                         hook_queue_pop(q);
                         continue;
                 }
-                spec.name = name = strf("instance '%s': hook %s", q->instance, h->argv[0]);
+                spec.name = name = strf("%s: hook %s", q->label, h->argv[0]);
                 r = child_run_start(&q->run, q->event, &spec, on_hook_done, q);
                 if (r >= 0)
                         return;
@@ -310,18 +321,15 @@ static int on_kick(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *user, VrrpState old_state,
-                           VrrpState new_state, uint8_t priority) {
-        const NotifyConfig *n;
+/* Queues a transition's hooks: its state's, then `any`. */
+static void queue_hooks(HookQueue *q, const HookInfo *info, ChildUser *user, bool env_ok) {
+        const NotifyConfig *n = info->notify;
         const Argv *state_hook;
         const Argv *hooks[2];
         int r;
 
-        if (!q || !cfg || !user || new_state >= _VRRP_STATE_MAX)
-                return;
-        hook_queue_drop_waiting(q, SIZE_MAX, vrrp_state_to_string(new_state));
-        n = &cfg->notify;
-        switch (new_state) {
+        hook_queue_drop_waiting(q, SIZE_MAX, vrrp_state_to_string(info->new_state));
+        switch (info->new_state) {
         case VRRP_STATE_MASTER:
                 state_hook = &n->master;
                 break;
@@ -345,10 +353,10 @@ void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *u
 
                 if (hooks[i]->argc == 0 || !hooks[i]->argv || !hooks[i]->argv[0])
                         continue;
-                h = hook_new(hooks[i], hooks[i] == &n->any, cfg, user, old_state, new_state, priority);
+                h = env_ok ? hook_new(hooks[i], hooks[i] == &n->any, info, user) : NULL;
                 if (!h) {
                         log_hook(q, LOG_ERR, "hook %s (%s) not run: out of memory", hooks[i]->argv[0],
-                                 vrrp_state_to_string(new_state));
+                                 vrrp_state_to_string(info->new_state));
                         q->counters.runs++;
                         q->counters.failures++;
                         continue;
@@ -365,21 +373,53 @@ void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *u
         }
 }
 
+void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *user, VrrpState old_state,
+                           VrrpState new_state, uint8_t priority) {
+        HookInfo info = {};
+        bool ok;
+
+        if (!q || !cfg || !user || new_state >= _VRRP_STATE_MAX)
+                return;
+        info = (HookInfo) { .notify = &cfg->notify, .kind = "INSTANCE", .name = cfg->name,
+                            .new_state = new_state, .priority = priority };
+        ok = instance_env(&info, cfg, old_state) >= 0;
+        queue_hooks(q, &info, user, ok);
+        hook_info_done(&info);
+}
+
+void hook_queue_group_transition(HookQueue *q, const SyncGroupConfig *g, const char *members, ChildUser *user,
+                                 VrrpState old_state, VrrpState new_state) {
+        HookInfo info = {};
+        bool ok;
+
+        if (!q || !g || !user || new_state >= _VRRP_STATE_MAX)
+                return;
+        /* keepalived passes priority 0 for a group. */
+        info = (HookInfo) { .notify = &g->notify, .kind = "GROUP", .name = g->name, .new_state = new_state };
+        info.env[0] = strf("PROMVIP_SYNC_GROUP=%s", g->name);
+        info.env[1] = strf("PROMVIP_STATE=%s", vrrp_state_to_string(new_state));
+        info.env[2] = strf("PROMVIP_PREVIOUS_STATE=%s", vrrp_state_to_string(old_state));
+        info.env[3] = strf("PROMVIP_INSTANCES=%s", members);
+        ok = info.env[0] && info.env[1] && info.env[2] && info.env[3];
+        queue_hooks(q, &info, user, ok);
+        hook_info_done(&info);
+}
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(HookQueue *, hook_queue_free);
 
-int hook_queue_new(HookQueue **ret, sd_event *event, const char *instance) {
+static int queue_new(HookQueue **ret, sd_event *event, const char *what, const char *field, const char *name) {
         _cleanup_(hook_queue_freep) HookQueue *q = NULL;
         int r;
 
-        if (!ret || !event || !instance)
+        if (!ret || !event || !name)
                 return -EINVAL;
         q = calloc(1, sizeof(*q));
         if (!q)
                 return -ENOMEM;
         q->event = sd_event_ref(event);
-        q->instance = strdup(instance);
-        q->log_field = strf("PROMVIP_INSTANCE=%s", instance);
-        if (!q->instance || !q->log_field)
+        q->label = strf("%s '%s'", what, name);
+        q->log_field = strf("%s=%s", field, name);
+        if (!q->label || !q->log_field)
                 return -ENOMEM;
         r = sd_event_add_defer(event, &q->kick, on_kick, q);
         if (r < 0)
@@ -392,6 +432,14 @@ int hook_queue_new(HookQueue **ret, sd_event *event, const char *instance) {
         return 0;
 }
 
+int hook_queue_new(HookQueue **ret, sd_event *event, const char *instance) {
+        return queue_new(ret, event, "instance", "PROMVIP_INSTANCE", instance);
+}
+
+int hook_queue_new_group(HookQueue **ret, sd_event *event, const char *group) {
+        return queue_new(ret, event, "sync group", "PROMVIP_SYNC_GROUP", group);
+}
+
 HookQueue *hook_queue_free(HookQueue *q) {
         if (!q)
                 return NULL;
@@ -401,7 +449,7 @@ HookQueue *hook_queue_free(HookQueue *q) {
         q->kick = sd_event_source_disable_unref(q->kick);
         sd_event_unref(q->event);
         free(q->log_field);
-        free(q->instance);
+        free(q->label);
         free(q);
         return NULL;
 }

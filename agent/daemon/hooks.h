@@ -35,6 +35,8 @@ typedef struct HookCounters {
 } HookCounters;
 
 int hook_queue_new(HookQueue **ret, sd_event *event, const char *instance);
+/* A sync group's queue: logs as "sync group '<name>'" with PROMVIP_SYNC_GROUP. */
+int hook_queue_new_group(HookQueue **ret, sd_event *event, const char *group);
 /* Kills a running hook (SIGKILL) and drops the queue. */
 HookQueue *hook_queue_free(HookQueue *q);
 
@@ -46,6 +48,12 @@ HookQueue *hook_queue_free(HookQueue *q);
  * run no hook (but still supersede what waits). */
 void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *user, VrrpState old_state,
                            VrrpState new_state, uint8_t priority);
+
+/* A sync group's transition, as above: its hooks get PROMVIP_SYNC_GROUP,
+ * PROMVIP_STATE, PROMVIP_PREVIOUS_STATE and PROMVIP_INSTANCES (the member
+ * names, space-separated); `any` gets keepalived's GROUP <name> <STATE> 0. */
+void hook_queue_group_transition(HookQueue *q, const SyncGroupConfig *g, const char *members, ChildUser *user,
+                                 VrrpState old_state, VrrpState new_state);
 
 const HookCounters *hook_queue_counters(const HookQueue *q);
 /* Hooks queued or running. */

@@ -53,6 +53,9 @@ struct Instance {
         char track_fault_text[160];
         const char *timer_fault; /* the VRRP timer could not be armed, or NULL */
         bool faulted;            /* what the state machine was last told */
+        bool own_fault;          /* link, probe, VIP or timer fault: what its sync group was told */
+        const char *sync_fault;  /* its sync group's fault (sync_fault_reason), or NULL */
+        char sync_fault_reason[CONF_NAME_MAX * 2 + 64];
         VrrpSocket *sock;  /* borrowed from the environment */
         sd_event_source *timer;  /* the state machine's; enabled ON */
         bool timer_on;
@@ -88,8 +91,10 @@ int instance_arm(const Instance *i, sd_event_source *s, uint64_t at);
 _printf_(3, 4) void log_instance(const Instance *i, int level, const char *fmt, ...);
 /* As log_instance(), "%m" naming the error; returns -|error|. */
 _printf_(4, 5) int log_instance_errno(const Instance *i, int level, int error, const char *fmt, ...);
-/* The link, probe or VIP fault changed: tell the state machine. */
+/* The link, probe, VIP or sync group fault changed: tell the state machine. */
 void instance_update_fault(Instance *i);
+/* Runs one event through the state machine and acts on it. */
+void instance_handle(Instance *i, const VrrpEvent *ev);
 
 /* ---- instance-track.c ---- */
 

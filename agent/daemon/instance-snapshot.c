@@ -59,6 +59,7 @@ int instance_snapshot(const Instance *i, SnapshotInstance *o) {
         IpAddr m;
 
         snprintf(o->name, sizeof(o->name), "%s", c->name);
+        snprintf(o->sync_group, sizeof(o->sync_group), "%s", c->sync_group ? c->sync_group : "");
         snprintf(o->interface, sizeof(o->interface), "%s", c->interface);
         o->vrid = c->vrid;
         o->version = c->version;

@@ -263,6 +263,12 @@ static void handle(Instance *i, const VrrpEvent *ev) {
         track_master(i);
         if (i->timer_fault && !i->faulted)
                 instance_update_fault(i);
+        if (i->env->sync_changed && (a.new_state != a.old_state || (a.flags & VRRP_ACT_WANT_MASTER)))
+                i->env->sync_changed(i->env->userdata, i, a.old_state);
+}
+
+void instance_handle(Instance *i, const VrrpEvent *ev) {
+        handle(i, ev);
 }
 
 static void run_timer(Instance *i, uint64_t usec, uint64_t woke) {
@@ -355,24 +361,32 @@ static void set_link(Instance *i, const InstanceLink *l) {
 
 void instance_update_fault(Instance *i) {
         bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
-        bool faulted = i->link_fault || i->track_fault || vip_fault || i->timer_fault;
+        bool own = i->link_fault || i->track_fault || vip_fault || i->timer_fault;
+        bool own_changed = own != i->own_fault;
+        bool faulted = own || i->sync_fault;
 
-        if (faulted == i->faulted)
-                return;
-        i->faulted = faulted;
-        if (faulted) {
-                if (i->link_fault)
-                        log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
-                else if (i->track_fault)
-                        log_instance(i, LOG_WARNING, "fault: %s", i->track_fault);
-                else if (i->timer_fault)
-                        log_instance(i, LOG_ERR, "fault: %s; trying again at the next change of the links",
-                                     i->timer_fault);
-                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT });
-        } else {
-                log_instance(i, LOG_INFO, "fault cleared");
-                handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
+        i->own_fault = own;
+        if (faulted != i->faulted) {
+                i->faulted = faulted;
+                if (faulted) {
+                        if (i->link_fault)
+                                log_instance(i, LOG_WARNING, "fault: %s (%s)", i->link_fault, i->cfg->interface);
+                        else if (i->track_fault)
+                                log_instance(i, LOG_WARNING, "fault: %s", i->track_fault);
+                        else if (i->timer_fault)
+                                log_instance(i, LOG_ERR, "fault: %s; trying again at the next change of the links",
+                                             i->timer_fault);
+                        else if (i->sync_fault)
+                                log_instance(i, LOG_WARNING, "fault: %s", i->sync_fault);
+                        handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT, .reason = own ? NULL : "sync group" });
+                } else {
+                        log_instance(i, LOG_INFO, "fault cleared");
+                        handle(i, &(VrrpEvent) { .type = VRRP_EV_FAULT_CLEARED });
+                }
         }
+        /* Its sync group may set or clear sync_fault, and come back here. */
+        if (own_changed && i->env->sync_changed)
+                i->env->sync_changed(i->env->userdata, i, i->fsm.state);
 }
 
 /* The tracks again: a new effective priority, a new track fault (which
@@ -432,6 +446,7 @@ static VrrpFsmParams fsm_params_from_config(const InstanceConfig *cfg) {
                 .version = cfg->version, .priority = cfg->priority,
                 .adver_int_cs = cfg->advert_interval_cs, .preempt = cfg->preempt,
                 .preempt_delay_us = cfg->preempt_delay_usec, .rapid_preemption = cfg->rapid_preemption,
+                .sync_group = cfg->sync_group != NULL,
         };
 }
 

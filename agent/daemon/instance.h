@@ -37,6 +37,10 @@ typedef struct InstanceEnv {
          * timers due by `now` (instance_run_due_timer()) in the same
          * dispatch; optional. */
         void (*timers_due)(void *userdata, uint64_t now);
+        /* Its state changed from old_state, it wants to be master (a sync
+         * group member), or its own fault began or ended: for its sync
+         * group (sync-groups.h); optional. */
+        void (*sync_changed)(void *userdata, Instance *i, VrrpState old_state);
         void *userdata;
         /* Set while the dispatch running now did work of unbounded length
          * before calling in (a reload loads the configuration and looks up
@@ -108,6 +112,19 @@ bool instance_holds_vip(const Instance *i, int ifindex, const IpPrefix *vip);
 
 /* The current master's address: ours when MASTER, else the one we follow. */
 bool instance_master(const Instance *i, IpAddr *ret);
+
+/* ---- instance-sync.c: what its sync group sees and does ---- */
+
+/* A fault of its own (link, probe, VIPs, timer), not one its group imposed. */
+bool instance_own_fault(const Instance *i);
+/* A BACKUP in a sync group that would be master (VrrpFsm.wants_master). */
+bool instance_wants_master(const Instance *i);
+/* The group's fault: FAULT while `why` is set ("instance 'x': ..."), the
+ * instance's own faults aside; NULL ends it. */
+void instance_set_sync_fault(Instance *i, const char *group, const char *why);
+/* Its group moves it: MASTER (from BACKUP) or BACKUP (from MASTER, no
+ * priority 0). */
+void instance_sync_goto(Instance *i, const char *group, VrrpState s);
 
 /* Fills o with its settings, state and counters (/status, /metrics);
  * 0 or -ENOMEM (what o holds so far is freed with its Snapshot). */

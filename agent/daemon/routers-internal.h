@@ -11,6 +11,7 @@
 #include "daemon/instance.h"
 #include "daemon/netlink.h"
 #include "daemon/routers.h"
+#include "daemon/sync-groups.h"
 #include "daemon/vrrp-socket.h"
 #include "probe/probes.h"
 #include "vrrp/vrrp-filter.h"
@@ -47,4 +48,5 @@ struct Routers {
         sd_event_source *reaper;
         SocketEntry **sockets;
         size_t n_sockets;
+        SyncGroups *sync_groups; /* over `instances`, rebuilt on reload */
 };

@@ -10,6 +10,7 @@
 void routers_dump(const Routers *rs) {
         for (size_t k = 0; k < rs->n_instances; k++)
                 instance_dump(rs->instances[k]);
+        sync_groups_dump(rs->sync_groups);
         probes_dump(rs->probes);
         for (size_t n = 0; n < rs->n_sockets; n++) {
                 const SocketEntry *e = rs->sockets[n];
@@ -70,5 +71,7 @@ int routers_snapshot(const Routers *rs, Snapshot *s) {
                 memcpy(o->drops, e->drops, sizeof(o->drops));
         }
         s->n_sockets = rs->n_sockets;
+        if ((r = sync_groups_snapshot(rs->sync_groups, s)) < 0)
+                return r;
         return snapshot_probes(rs->probes, &s->probes, &s->n_probes);
 }

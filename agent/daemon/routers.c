@@ -272,6 +272,23 @@ static void retire(Routers *rs, Instance *i, Config *config) {
         arm_reaper(rs);
 }
 
+static void sync_changed(void *userdata, Instance *i, VrrpState old_state) {
+        Routers *rs = userdata;
+
+        sync_groups_changed(rs->sync_groups, i, old_state);
+}
+
+/* The sync groups of rs->config over the instances now, taking over the
+ * hooks and state of the groups of the same name in `old`. */
+static int rebuild_sync_groups(Routers *rs, SyncGroups *old) {
+        int r;
+
+        r = sync_groups_new(&rs->sync_groups, &rs->env, rs->config, rs->instances, rs->n_instances, old);
+        if (r < 0)
+                return log_error_errno(r, "setting up the sync groups failed: %m");
+        return 0;
+}
+
 static void on_probes_changed(void *userdata) {
         Routers *rs = userdata;
 
@@ -345,7 +362,7 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
         rs->env = (InstanceEnv) { .event = event, .netlink = rs->netlink, .announcer = rs->announcer,
                                   .probes = rs->probes, .script_user = user,
                                   .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
-                                  .timers_due = timers_due, .userdata = rs };
+                                  .timers_due = timers_due, .sync_changed = sync_changed, .userdata = rs };
         r = sd_event_add_time_relative(event, &rs->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, rs);
         if (r >= 0)
                 r = sd_event_source_set_enabled(rs->reaper, SD_EVENT_OFF);
@@ -354,6 +371,8 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
         for (size_t n = 0; n < config->n_instances; n++)
                 if ((r = add_instance(rs, &config->instances[n], &i)) < 0)
                         goto fail;
+        if ((r = rebuild_sync_groups(rs, NULL)) < 0)
+                goto fail;
         *ret = rs;
         return 0;
 fail:
@@ -364,6 +383,7 @@ fail:
 Routers *routers_free(Routers *rs) {
         if (!rs)
                 return NULL;
+        rs->sync_groups = sync_groups_free(rs->sync_groups);
         for (size_t k = 0; k < rs->n_instances; k++)
                 instance_free(rs->instances[k]);
         free(rs->instances);
@@ -390,6 +410,7 @@ void routers_start(Routers *rs) {
         probes_start(rs->probes);
         for (size_t k = 0; k < rs->n_instances; k++)
                 instance_start(rs->instances[k]);
+        sync_groups_settle(rs->sync_groups);
         close_unused_sockets(rs);
 }
 
@@ -423,6 +444,7 @@ int routers_reload(Routers *rs, Config *config) {
         Instance **keep = calloc(config->n_instances + 1, sizeof(*keep));
         size_t n_old = rs->n_instances;
         Instance **old = rs->instances;
+        SyncGroups *old_groups;
         ChildUser *user = NULL;
         int r = 0;
 
@@ -432,6 +454,9 @@ int routers_reload(Routers *rs, Config *config) {
                 free(keep);
                 return -ENOMEM;
         }
+        /* The instances change state apart while they are sorted out; the
+         * new groups take over their members at the end. */
+        old_groups = TAKE_PTR(rs->sync_groups);
         rs->env.long_dispatch = true; /* the configuration was loaded in this dispatch */
         if (probes_reload(rs->probes, config, user) < 0)
                 r = -ENOMEM;
@@ -491,16 +516,20 @@ int routers_reload(Routers *rs, Config *config) {
         }
         free(keep);
         rs->config = conf_ref(config);
+        if (rebuild_sync_groups(rs, old_groups) < 0)
+                r = -ENOMEM;
+        sync_groups_free(old_groups);
         conf_unref(old_config);
         close_unused_sockets(rs);
         /* Kept instances may track probes that are new or gone. */
         on_probes_changed(rs);
+        sync_groups_settle(rs->sync_groups);
         rs->env.long_dispatch = false;
         return r;
 }
 
 size_t routers_hooks_pending(const Routers *rs) {
-        size_t n = 0;
+        size_t n = sync_groups_hooks_pending(rs->sync_groups);
 
         for (size_t k = 0; k < rs->n_instances; k++)
                 n += instance_hooks_pending(rs->instances[k]);
@@ -525,15 +554,27 @@ uint64_t routers_stop_timeout_usec(const Routers *rs) {
                 stop_bounds(rs->instances[k], &handover, &hooks);
         for (size_t k = 0; k < rs->n_retired; k++)
                 stop_bounds(rs->retired[k].instance, &handover, &hooks);
+        if (sync_groups_hook_timeout_usec(rs->sync_groups) > hooks)
+                hooks = sync_groups_hook_timeout_usec(rs->sync_groups);
         return handover + hooks;
 }
 
 int routers_release(Routers *rs, const char *name, uint64_t *ret_timeout_usec, const char **ret_state) {
         Instance *i = find_instance(rs, name);
+        uint64_t peers;
+        int r;
 
         if (!i)
                 return -ENOENT;
         *ret_state = vrrp_state_to_string(instance_state(i));
         *ret_timeout_usec = instance_handover_max_usec(i);
-        return instance_release(i);
+        r = instance_release(i);
+        if (r < 0)
+                return r;
+        /* Its sync group goes with it: a backup host's group takes over
+         * only when all of its members want to. */
+        peers = sync_groups_release_peers(rs->sync_groups, i);
+        if (peers > *ret_timeout_usec)
+                *ret_timeout_usec = peers;
+        return 0;
 }

@@ -170,6 +170,18 @@ static void render_state(FILE *f, const Snapshot *s) {
         }
 }
 
+static void render_sync_groups(FILE *f, const Snapshot *s) {
+        const char *name = "promvip_sync_group_state";
+
+        family_header(f, name, "gauge",
+                      "State of the sync group (its instances change state together): 1 for the current state, 0 for the others.");
+        for (size_t i = 0; i < s->n_sync_groups; i++)
+                for (VrrpState st = 0; st < _VRRP_STATE_MAX; st++)
+                        series_u64(f, name,
+                                   LABELS("sync_group", s->sync_groups[i].name, "state", vrrp_state_to_string(st)),
+                                   s->sync_groups[i].state == st);
+}
+
 static void render_priorities(FILE *f, const Snapshot *s) {
         family_header(f, "promvip_instance_priority", "gauge",
                       "Effective VRRP priority: the base priority adjusted by the tracked probes.");
@@ -394,6 +406,7 @@ char *metrics_render(const Snapshot *s) {
 
         render_global(f, s);
         render_state(f, s);
+        render_sync_groups(f, s);
         render_priorities(f, s);
         render_transitions(f, s);
         render_packets(f, s);

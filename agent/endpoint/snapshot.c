@@ -29,5 +29,8 @@ void snapshot_clear(Snapshot *s) {
         free(s->instances);
         free(s->probes);
         free(s->sockets);
+        for (size_t i = 0; s->sync_groups && i < s->n_sync_groups; i++)
+                free(s->sync_groups[i].instances);
+        free(s->sync_groups);
         memset(s, 0, sizeof(*s));
 }

@@ -48,6 +48,7 @@ typedef struct SnapshotInstance {
         uint64_t vip_add_failures, vip_remove_failures;
         uint64_t drops[_VRRP_DROP_MAX];   /* instance-level drop reasons */
         uint64_t hooks_run, hooks_failed, hooks_refused, hooks_dropped;
+        char sync_group[SNAPSHOT_NAME_MAX]; /* "" when in none */
         char **tracks;                    /* names of the probes it tracks */
         int *track_weights;
         size_t n_tracks;
@@ -76,6 +77,13 @@ typedef struct SnapshotSocket {
         uint64_t drops[_VRRP_DROP_MAX];   /* drops before the VRID was known */
 } SnapshotSocket;
 
+typedef struct SnapshotSyncGroup {
+        char name[SNAPSHOT_NAME_MAX];
+        VrrpState state;                  /* vrrp-sync.h's group state */
+        char (*instances)[SNAPSHOT_NAME_MAX];
+        size_t n_instances;
+} SnapshotSyncGroup;
+
 typedef struct Snapshot {
         char router_id[SNAPSHOT_NAME_MAX];
         char version[32];
@@ -90,6 +98,8 @@ typedef struct Snapshot {
         size_t n_probes;
         SnapshotSocket *sockets;
         size_t n_sockets;
+        SnapshotSyncGroup *sync_groups;
+        size_t n_sync_groups;
 } Snapshot;
 
 void snapshot_clear(Snapshot *s);

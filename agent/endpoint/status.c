@@ -114,6 +114,7 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
         set(b, o, "is_master", json_boolean(in->is_master));
         set(b, o, "handover", str(vrrp_handover_to_string(in->handover)));
         set(b, o, "released", json_boolean(in->released));
+        set(b, o, "sync_group", in->sync_group[0] ? str(in->sync_group) : json_null());
 
         if (in->last_transition_realtime_usec > 0) {
                 last = json_object();
@@ -199,9 +200,20 @@ static json_t *socket_json(Builder *b, const SnapshotSocket *k) {
         return o;
 }
 
+static json_t *sync_group_json(Builder *b, const SnapshotSyncGroup *g) {
+        json_t *o = json_object(), *members = json_array();
+
+        set(b, o, "name", str(g->name));
+        set(b, o, "state", str(vrrp_state_to_string(g->state)));
+        for (size_t i = 0; i < g->n_instances; i++)
+                append(b, members, str(g->instances[i]));
+        set(b, o, "instances", members);
+        return o;
+}
+
 char *status_render_json(const Snapshot *s) {
         _cleanup_(json_decrefp) json_t *root = json_object();
-        json_t *instances = json_array(), *probes = json_array(), *sockets = json_array();
+        json_t *instances = json_array(), *probes = json_array(), *sockets = json_array(), *groups = json_array();
         Builder b = { .ok = true };
         char *text, *with_newline;
         size_t len;
@@ -222,6 +234,9 @@ char *status_render_json(const Snapshot *s) {
         for (size_t i = 0; i < s->n_sockets; i++)
                 append(&b, sockets, socket_json(&b, &s->sockets[i]));
         set(&b, root, "sockets", sockets);
+        for (size_t i = 0; i < s->n_sync_groups; i++)
+                append(&b, groups, sync_group_json(&b, &s->sync_groups[i]));
+        set(&b, root, "sync_groups", groups);
 
         if (!b.ok)
                 return NULL;

@@ -57,6 +57,8 @@ void vrrp_fsm_set_primary(VrrpFsm *f, const IpAddr *primary) {
 
 void vrrp_fsm_update_params(VrrpFsm *f, const VrrpFsmParams *params, uint64_t now) {
         f->params = *params;
+        if (!params->sync_group)
+                f->wants_master = false;
         if (params->version == 3 && f->master_known)
                 return;
         f->master_adver_int_cs = params->adver_int_cs;
@@ -72,6 +74,7 @@ static void set_state(VrrpFsm *f, VrrpActions *a, VrrpState s, const char *reaso
         f->answered_at = 0;
         f->handover = VRRP_HANDOVER_NONE;
         f->handover_deadline = 0;
+        f->wants_master = false;
         if (s != VRRP_STATE_BACKUP)
                 f->master_known = false;
 }
@@ -103,6 +106,20 @@ static void arm_master_down(VrrpFsm *f, uint64_t now) {
         f->timer_at = now + vrrp_master_down_us(f->params.version, f->priority, f->master_adver_int_cs);
 }
 
+/* A backup that would take over. In a sync group it only wants to, and
+ * its group decides (VRRP_EV_SYNC_MASTER); meanwhile the Master_Down_Timer
+ * runs again, if `rearm`, and says it again when it runs out. */
+static void backup_to_master(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *reason, bool rearm) {
+        if (!f->params.sync_group) {
+                become_master(f, now, a, reason);
+                return;
+        }
+        f->wants_master = true;
+        a->flags |= VRRP_ACT_WANT_MASTER;
+        if (rearm)
+                arm_master_down(f, now);
+}
+
 static void become_backup(VrrpFsm *f, uint64_t now, VrrpActions *a, const char *reason) {
         arm_master_down(f, now);
         set_state(f, a, VRRP_STATE_BACKUP, reason);
@@ -130,6 +147,7 @@ static void follow_master(VrrpFsm *f, const VrrpEvent *ev, uint64_t now) {
                 f->master_adver_int_cs = ev->adver_int_cs;
         f->master_known = true;
         f->master = ev->src;
+        f->wants_master = false;
         arm_master_down(f, now);
 }
 
@@ -161,7 +179,7 @@ static void backup_advert(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpAct
                 }
         }
         if (rapid)
-                become_master(f, now, a, "rapid preemption: the master's priority is lower");
+                backup_to_master(f, now, a, "rapid preemption: the master's priority is lower", false);
         /* else discard: the Master_Down_Timer will make us master */
 }
 
@@ -297,10 +315,11 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
                 if (f->timer_at == 0 || now < f->timer_at)
                         break;
                 if (f->state == VRRP_STATE_BACKUP)
-                        become_master(f, now, ret,
-                                      f->params.rapid_preemption && f->preempt_at && now >= f->preempt_at
-                                              ? "rapid preemption after preempt_delay"
-                                              : "master down timer expired");
+                        backup_to_master(f, now, ret,
+                                         f->params.rapid_preemption && f->preempt_at && now >= f->preempt_at
+                                                 ? "rapid preemption after preempt_delay"
+                                                 : "master down timer expired",
+                                         true);
                 else if (f->state == VRRP_STATE_MASTER && f->handover != VRRP_HANDOVER_NONE)
                         handover_timer(f, now, ret);
                 else if (f->state == VRRP_STATE_MASTER) {
@@ -323,7 +342,7 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
         case VRRP_EV_FAULT:
                 f->fault = true;
                 if (f->state == VRRP_STATE_BACKUP || f->state == VRRP_STATE_MASTER)
-                        leave(f, ret, VRRP_STATE_FAULT, "fault");
+                        leave(f, ret, VRRP_STATE_FAULT, ev->reason ? ev->reason : "fault");
                 break;
         case VRRP_EV_FAULT_CLEARED:
                 f->fault = false;
@@ -332,6 +351,16 @@ void vrrp_fsm_handle(VrrpFsm *f, const VrrpEvent *ev, uint64_t now, VrrpActions 
                         /* VIPs left on an interface that went away and came back. */
                         if (f->state != VRRP_STATE_MASTER)
                                 ret->flags |= VRRP_ACT_DEL_VIPS;
+                }
+                break;
+        case VRRP_EV_SYNC_MASTER:
+                if (f->state == VRRP_STATE_BACKUP)
+                        become_master(f, now, ret, ev->reason ? ev->reason : "sync group");
+                break;
+        case VRRP_EV_SYNC_BACKUP:
+                if (f->state == VRRP_STATE_MASTER && f->handover == VRRP_HANDOVER_NONE) {
+                        ret->flags |= VRRP_ACT_DEL_VIPS;
+                        become_backup(f, now, ret, ev->reason ? ev->reason : "sync group");
                 }
                 break;
         }

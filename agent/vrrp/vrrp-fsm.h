@@ -33,6 +33,8 @@ typedef enum VrrpEventType {
         VRRP_EV_FAULT,         /* a fault began: link down, or a weight-0 probe DOWN */
         VRRP_EV_FAULT_CLEARED, /* every fault is gone */
         VRRP_EV_RELEASE,       /* MASTER: hand mastership over, then stay BACKUP */
+        VRRP_EV_SYNC_MASTER,   /* BACKUP: its sync group goes MASTER (vrrp-sync.h) */
+        VRRP_EV_SYNC_BACKUP,   /* MASTER (not handing over): its sync group goes BACKUP; no priority 0 */
 } VrrpEventType;
 
 /* A master's hand-over (SHUTDOWN or RELEASE): it has sent priority 0 and
@@ -50,6 +52,7 @@ typedef struct VrrpEvent {
         uint8_t priority;       /* ADVERT: the sender's; PRIORITY: our new one */
         uint16_t adver_int_cs;  /* ADVERT: the sender's interval */
         IpAddr src;             /* ADVERT: the sender's address */
+        const char *reason;     /* FAULT, SYNC_*: the transition's reason (static), NULL for the default */
 } VrrpEvent;
 
 enum {
@@ -65,6 +68,9 @@ enum {
         VRRP_ACT_SPLIT_BRAIN = 1 << 5,
         VRRP_ACT_HANDOVER = 1 << 6,    /* a hand-over began (priority 0 sent, VIPs kept) */
         VRRP_ACT_RELEASE_FAILED = 1 << 7, /* nobody took over: MASTER again */
+        /* A sync group member would have become master: it wants to, and
+         * stays BACKUP until its group decides (wants_master). */
+        VRRP_ACT_WANT_MASTER = 1 << 8,
 };
 
 typedef struct VrrpActions {
@@ -83,6 +89,9 @@ typedef struct VrrpFsmParams {
         /* Beyond RFC 5798: with preempt, a backup takes over at once from a
          * master that advertises a lower priority. */
         bool rapid_preemption;
+        /* A member of a sync group: a backup never becomes master by
+         * itself (keepalived's vrrp_sync_can_goto_master()). */
+        bool sync_group;
 } VrrpFsmParams;
 
 typedef struct VrrpFsm {
@@ -100,6 +109,7 @@ typedef struct VrrpFsm {
         VrrpHandover handover;        /* MASTER: a hand-over in progress */
         uint64_t handover_deadline;
         bool released;                /* BACKUP after a release: no preemption until master again */
+        bool wants_master;            /* BACKUP in a sync group: would be master (keepalived's wantstate) */
 } VrrpFsm;
 
 void vrrp_fsm_init(VrrpFsm *f, const VrrpFsmParams *params, const IpAddr *primary);

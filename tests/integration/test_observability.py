@@ -155,7 +155,7 @@ def test_one_master_in_promql_across_kill9_failover(lab, promvipd):
 FAMILIES = {
     "promvip_build_info": "gauge", "promvip_start_time_seconds": "gauge",
     "promvip_reloads_total": "counter", "promvip_reload_failures_total": "counter",
-    "promvip_instance_state": "gauge", "promvip_instance_priority": "gauge",
+    "promvip_instance_state": "gauge", "promvip_sync_group_state": "gauge", "promvip_instance_priority": "gauge",
     "promvip_instance_base_priority": "gauge", "promvip_instance_master_info": "gauge",
     "promvip_instance_transitions_total": "counter",
     "promvip_instance_last_transition_timestamp_seconds": "gauge",

@@ -10,7 +10,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 def loader_keys():
     keys = set()
-    for name in ("conf.c", "conf-probe.c", "conf-instance.c", "conf-track.c"):
+    for name in ("conf.c", "conf-probe.c", "conf-instance.c", "conf-sync.c", "conf-track.c"):
         with open(os.path.join(REPO, "agent", "conf", name)) as f:
             src = f.read()
         # The known-key arrays (`..._keys[] = { ... };`) and the macros they use.

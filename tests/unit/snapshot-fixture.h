@@ -120,4 +120,14 @@ static inline void fixture_snapshot(Snapshot *s) {
         s->sockets[0].received = 45;
         s->sockets[0].drops[VRRP_PKT_BAD_CHECKSUM] = 4;
         s->sockets[0].drops[VRRP_DROP_UNKNOWN_VRID] = 9;
+
+        strcpy(a->sync_group, "prom");
+        s->n_sync_groups = 1;
+        s->sync_groups = fixture_alloc(sizeof(SnapshotSyncGroup));
+        strcpy(s->sync_groups[0].name, "prom");
+        s->sync_groups[0].state = VRRP_STATE_MASTER;
+        s->sync_groups[0].n_instances = 2;
+        s->sync_groups[0].instances = fixture_alloc(2 * sizeof(*s->sync_groups[0].instances));
+        strcpy(s->sync_groups[0].instances[0], "prometheus");
+        strcpy(s->sync_groups[0].instances[1], "prometheus6");
 }

@@ -70,6 +70,25 @@ static void test_safe_commands(void **state) {
         conf_unref(c);
 }
 
+/* A sync group's hooks pass the same check, named after the group. */
+static void test_sync_group_hooks(void **state) {
+        Config *c = load("instances = ( { name = \"prom4\"; interface = \"eth0\"; vrid = 51;\n"
+                         "  virtual_addresses = ( \"192.0.2.100/24\" ); },\n"
+                         "  { name = \"prom6\"; interface = \"eth0\"; vrid = 52;\n"
+                         "  virtual_addresses = ( \"2001:db8::100/64\" ); } );\n"
+                         "sync_groups = ( { name = \"prom\"; instances = ( \"prom4\", \"prom6\" );\n"
+                         "  notify = { master = \"/bin/true\"; fault = \"/nonexistent/fault.sh\"; }; } );\n");
+        ConfErrors errs = {};
+
+        (void) state;
+        assert_int_equal(conf_check_scripts(c, &errs), -EINVAL);
+        assert_int_equal(errs.n, 1);
+        assert_error(&errs.items[0], "t.conf", 6,
+                     "sync group 'prom': 'fault': /nonexistent/fault.sh: No such file or directory " SAFE);
+        conf_errors_clear(&errs);
+        conf_unref(c);
+}
+
 static void write_file(const char *path, const char *text, mode_t mode) {
         FILE *f = fopen(path, "w");
 
@@ -142,6 +161,7 @@ int main(void) {
         static const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_refused_in_file_order),
                 cmocka_unit_test(test_safe_commands),
+                cmocka_unit_test(test_sync_group_hooks),
                 cmocka_unit_test(test_insecure_hook),
                 cmocka_unit_test(test_loader_errors_first),
         };

@@ -25,6 +25,7 @@ static const struct {
         { "promvip_realtime_priority", "gauge" },
         { "promvip_memory_locked", "gauge" },
         { "promvip_instance_state", "gauge" },
+        { "promvip_sync_group_state", "gauge" },
         { "promvip_instance_priority", "gauge" },
         { "promvip_instance_base_priority", "gauge" },
         { "promvip_instance_master_info", "gauge" },
@@ -171,6 +172,15 @@ static void test_state_series(void **state) {
                          states[i], strcmp(states[i], "BACKUP") == 0);
                 assert_true(has_line(text, buf));
         }
+}
+
+static void test_sync_group_series(void **state) {
+        _cleanup_free_ char *text = render_fixture();
+
+        (void) state;
+        assert_int_equal(count_lines(text, "promvip_sync_group_state{"), 5);
+        assert_true(has_line(text, "promvip_sync_group_state{sync_group=\"prom\",state=\"MASTER\"} 1"));
+        assert_true(has_line(text, "promvip_sync_group_state{sync_group=\"prom\",state=\"FAULT\"} 0"));
 }
 
 static void test_values(void **state) {
@@ -343,6 +353,7 @@ int main(void) {
                 cmocka_unit_test(test_series_grouped_and_parseable),
                 cmocka_unit_test(test_label_escaping),
                 cmocka_unit_test(test_state_series),
+                cmocka_unit_test(test_sync_group_series),
                 cmocka_unit_test(test_values),
                 cmocka_unit_test(test_advert_lateness_histogram),
                 cmocka_unit_test(test_float_format),

@@ -68,8 +68,22 @@ static void test_top_level(void **state) {
         assert_int_equal(json_array_size(get(root, "instances", JSON_ARRAY)), 2);
         assert_int_equal(json_array_size(get(root, "probes", JSON_ARRAY)), 2);
         assert_int_equal(json_array_size(get(root, "sockets", JSON_ARRAY)), 1);
-        assert_int_equal(json_object_size(root), 9);
+        assert_int_equal(json_object_size(root), 10);
         assert_int_equal(text[strlen(text) - 1], '\n');
+}
+
+static void test_sync_groups(void **state) {
+        json_t *g = json_array_get(get(root, "sync_groups", JSON_ARRAY), 0), *members;
+
+        (void) state;
+        assert_int_equal(json_array_size(json_object_get(root, "sync_groups")), 1);
+        assert_string_equal(get_str(g, "name"), "prom");
+        assert_string_equal(get_str(g, "state"), "MASTER");
+        members = get(g, "instances", JSON_ARRAY);
+        assert_int_equal(json_array_size(members), 2);
+        assert_string_equal(json_string_value(json_array_get(members, 1)), "prometheus6");
+        assert_string_equal(get_str(json_array_get(json_object_get(root, "instances"), 0), "sync_group"), "prom");
+        get(json_array_get(json_object_get(root, "instances"), 1), "sync_group", JSON_NULL);
 }
 
 static void test_instance_master(void **state) {
@@ -260,6 +274,7 @@ static void test_invalid_utf8(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_top_level),
+                cmocka_unit_test(test_sync_groups),
                 cmocka_unit_test(test_instance_master),
                 cmocka_unit_test(test_instance_backup_nulls),
                 cmocka_unit_test(test_probes_and_sockets),
