@@ -21,10 +21,6 @@ from vrrp import promvipctl_path  # noqa: E402
 
 SAMPLES = "/usr/share/doc/keepalived/samples"
 REPORT_LINE = re.compile(r"^(?P<file>[^:]+)(:(?P<line>\d+))?: (?P<kind>changed|not carried over): (?P<text>.+)$")
-# Keys of issue 17 that other parts of it add to the loader.
-PENDING_KEYS = ("sync_groups", "track_interfaces", "unicast_ttl", "unicast_min_ttl", "family")
-PENDING = re.compile(r"unknown setting '(%s)'|unknown type 'file'|'virtual_addresses' is required"
-                     % "|".join(PENDING_KEYS))
 MISSING_SCRIPT = re.compile(r"'[a-z]+': (/\S+): No such file or directory \(scripts must")
 
 
@@ -80,21 +76,16 @@ def check_sample(ctl, promvipd, sample, tmp_path):
     trc, tout, errors = config_test(promvipd, str(out))
     if trc == 0:
         return rc, conf, report, tout.strip()
-    pending, bad = [], []
+    bad = []
     for e in errors:
         m = MISSING_SCRIPT.search(e)
         if "no 'instances' defined" in e and any("no vrrp_instance carried over" in l for l in report):
             continue  # reported: nothing of VRRP in this sample
         if m and not os.path.exists(m.group(1)):
             continue  # the sample's own script, not installed on this host
-        if PENDING.search(e):
-            pending.append(e)
-            continue
         bad.append(e)
     assert not bad, f"{name}: the converted configuration fails --config-test:\n" + "\n".join(bad) + \
         "\n--- converted:\n" + conf
-    if pending:
-        pytest.skip(f"{name}: needs the issue-17 keys in the loader (not in this tree yet): " + "; ".join(pending))
     return rc, conf, report, "; ".join(errors)
 
 
@@ -199,7 +190,7 @@ def summary(out_path, ctl, promvipd):
                 "| --- | --- | --- | --- | --- | --- | --- | --- |\n")
         for name, rc, probes, instances, groups, lost, changed, trc, tout, errors in rows:
             verdict = "OK" if trc == 0 else (
-                "needs the issue-17 keys" if any(PENDING.search(e) for e in errors) else
+                "its own scripts are not installed here" if all(MISSING_SCRIPT.search(e) for e in errors) else
                 "no instance (reported)" if any("no 'instances' defined" in e for e in errors) else
                 "fails: " + "; ".join(errors))
             f.write(f"| {name} | {rc} | {probes} | {len(instances)} | {groups} | {len(changed)} | {len(lost)} "
