@@ -43,11 +43,15 @@ void pair_source_set_value_weight(PairSource *s, int weight) {
  *                          down (pair_source_set_down_weight(); without a
  *                          weight: 0, FAULT); seen at once through netlink.
  *
+ * In a sync group, the other members' FAULT sources are this one's too
+ * (pair_sync_sources()).
+ *
  * This function is the only place that knows the configuration's kinds:
  * the scenarios and findings only see PairSource. */
 int pair_sources_build(const Config *c, const InstanceConfig *in, PairSource **ret, size_t *ret_n) {
         size_t total = in->n_tracks + in->n_track_interfaces, n = 0;
         PairSource *s = NULL;
+        int k;
 
         if (total > 0) {
                 s = calloc(total, sizeof(*s));
@@ -73,6 +77,11 @@ int pair_sources_build(const Config *c, const InstanceConfig *in, PairSource **r
 
                 s[n] = (PairSource) { .name = t->interface, .kind = PAIR_SOURCE_INTERFACE };
                 pair_source_set_down_weight(&s[n++], t->weight);
+        }
+        k = pair_sync_sources(c, in, &s, &n);
+        if (k < 0) {
+                free(s);
+                return k;
         }
         *ret = s;
         *ret_n = n;

@@ -62,7 +62,7 @@ const char *pair_seconds(uint64_t usec, char *buf) {
         return buf;
 }
 
-_printf_(4, 5) static int finding(PairReport *rep, PairSeverity sev, size_t router, const char *fmt, ...) {
+int pair_finding(PairReport *rep, PairSeverity sev, size_t router, const char *fmt, ...) {
         PairFinding *a;
         va_list ap;
         char *msg;
@@ -182,7 +182,7 @@ static int differ(PairReport *rep, size_t ri, PairSeverity sev, const char *what
         }
         if (list.oom)
                 return -ENOMEM;
-        return finding(rep, sev, ri, "%s differ%s between hosts (%s)%s", what, show ? "" : "s", buf_str(&list),
+        return pair_finding(rep, sev, ri, "%s differ%s between hosts (%s)%s", what, show ? "" : "s", buf_str(&list),
                        fix);
 }
 
@@ -220,17 +220,17 @@ static int check_settings(PairReport *rep, size_t ri) {
         if (owners.oom || slow.oom || fast.oom)
                 return -ENOMEM;
         if (n_owners > 1)
-                k = finding(rep, PAIR_ERROR, ri,
+                k = pair_finding(rep, PAIR_ERROR, ri,
                             "priority 255 (the address owner) on more than one host (%s): only the host that "
                             "owns the virtual addresses may have it",
                             buf_str(&owners));
         if (k == 0 && slow.n > 0)
-                k = fast.n > 0 ? finding(rep, PAIR_WARNING, ri,
+                k = fast.n > 0 ? pair_finding(rep, PAIR_WARNING, ri,
                                          "rapid_preemption is off on %s (on on %s): there a backup takes over "
                                          "from a master whose priority dropped only after "
                                          "Master_Down_Interval, not at once",
                                          buf_str(&slow), buf_str(&fast))
-                               : finding(rep, PAIR_WARNING, ri,
+                               : pair_finding(rep, PAIR_WARNING, ri,
                                          "rapid_preemption is off on every host: a backup takes over from a "
                                          "master whose priority dropped only after Master_Down_Interval "
                                          "(about 3 advert intervals); turn it on when every host runs "
@@ -262,7 +262,7 @@ static int check_sources(PairReport *rep, size_t ri) {
                                 return -ENOMEM;
                         if (without.n == 0)
                                 continue;
-                        k = finding(rep, PAIR_WARNING, ri,
+                        k = pair_finding(rep, PAIR_WARNING, ri,
                                     "%s '%s' is not tracked on %s: its failure there moves nothing",
                                     pair_source_kind_to_string(src->kind), src->name, buf_str(&without));
                         if (k < 0)
@@ -286,7 +286,7 @@ static int check_target(PairReport *rep, size_t ri, uint64_t target) {
                         if (src->detect_usec <= target)
                                 continue;
                         if (p)
-                                k = finding(rep, PAIR_WARNING, ri,
+                                k = pair_finding(rep, PAIR_WARNING, ri,
                                             "%s '%s' on %s: fall %u x interval %s s + timeout %s s = %s s to "
                                             "detect a failure, more than the target %s s",
                                             pair_source_kind_to_string(src->kind), src->name, label(rep, r, i),
@@ -294,7 +294,7 @@ static int check_target(PairReport *rep, size_t ri, uint64_t target) {
                                             pair_seconds(p->timeout_usec, b), pair_seconds(src->detect_usec, c),
                                             pair_seconds(target, d));
                         else
-                                k = finding(rep, PAIR_WARNING, ri,
+                                k = pair_finding(rep, PAIR_WARNING, ri,
                                             "%s '%s' on %s: %s s to detect a failure, more than the target %s s",
                                             pair_source_kind_to_string(src->kind), src->name, label(rep, r, i),
                                             pair_seconds(src->detect_usec, e), pair_seconds(target, d));
@@ -342,7 +342,7 @@ static int tie(PairReport *rep, size_t ri, const PairScenario *s) {
         scenario_text(rep, r, s, &when);
         if (who.oom || when.oom)
                 return -ENOMEM;
-        return finding(rep, PAIR_ERROR, ri,
+        return pair_finding(rep, PAIR_ERROR, ri,
                        "%s tie at priority %u %s: the higher primary address wins, which the configs do not say; "
                        "give every host its own priority so that no failure makes two equal",
                        buf_str(&who), prio, buf_str(&when));
@@ -358,7 +358,7 @@ static int not_moving(PairReport *rep, size_t ri, const PairScenario *s) {
         const char *lm = label(rep, r, m);
 
         if (r->members[m].instance->priority == 255)
-                return finding(rep, PAIR_ERROR, ri,
+                return pair_finding(rep, PAIR_ERROR, ri,
                                "'%s' failing on %s does not move the VIP: priority 255 (the address owner) is never "
                                "lowered by a weight; track it with weight 0 (FAULT), or give %s a priority below 255",
                                s->source, lm, lm);
@@ -395,7 +395,7 @@ static int not_moving(PairReport *rep, size_t ri, const PairScenario *s) {
         }
         if (why.oom || fix.oom)
                 return -ENOMEM;
-        return finding(rep, PAIR_ERROR, ri, "'%s' failing on %s (priority %u -> %u) does not move the VIP: %s%s%s",
+        return pair_finding(rep, PAIR_ERROR, ri, "'%s' failing on %s (priority %u -> %u) does not move the VIP: %s%s%s",
                        s->source, lm, before, after, buf_str(&why), why.n ? "; " : "", buf_str(&fix));
 }
 
@@ -412,7 +412,7 @@ static int check_scenarios(PairReport *rep, size_t ri) {
                 else if (s->kind == PAIR_FAILS_ON_MASTER && s->master == m && r->n_members > 1)
                         k = not_moving(rep, ri, s);
                 else if (s->kind == PAIR_FAILS_EVERYWHERE && s->master == PAIR_NOBODY)
-                        k = finding(rep, PAIR_WARNING, ri,
+                        k = pair_finding(rep, PAIR_WARNING, ri,
                                     "when '%s' fails everywhere no host holds the VIP (FAULT on every host: "
                                     "weight 0)",
                                     s->source);
@@ -474,7 +474,7 @@ static int check_vrids(PairReport *rep, bool *flagged) {
                         hosts_of(rep, b, &hb);
                         if (ha.oom || hb.oom || what.oom)
                                 return -ENOMEM;
-                        k = finding(rep, PAIR_ERROR, SIZE_MAX,
+                        k = pair_finding(rep, PAIR_ERROR, SIZE_MAX,
                                     "the VRID differs between hosts: %s has vrid %u on %s and vrid %u on %s; "
                                     "give it the same vrid everywhere",
                                     buf_str(&what), a->vrid, buf_str(&ha), b->vrid, buf_str(&hb));
@@ -494,7 +494,7 @@ int pair_findings(PairReport *rep, const PairOptions *o) {
         k = check_vrids(rep, flagged);
         for (size_t i = 0; i < rep->n_routers && k == 0; i++) {
                 if (rep->n_hosts > 1 && rep->routers[i].n_members == 1 && !flagged[i])
-                        k = finding(rep, PAIR_WARNING, i,
+                        k = pair_finding(rep, PAIR_WARNING, i,
                                     "only %s has this router: no other host takes the VIP over when it fails",
                                     label(rep, &rep->routers[i], 0));
                 k = k ?: check_settings(rep, i);
@@ -502,5 +502,5 @@ int pair_findings(PairReport *rep, const PairOptions *o) {
                 k = k ?: check_target(rep, i, o ? o->target_usec : 0);
                 k = k ?: check_scenarios(rep, i);
         }
-        return k;
+        return k ?: pair_sync_findings(rep);
 }

@@ -32,6 +32,7 @@ PURE = {
     "ctl/pair-check.c": {"ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h", "probe/priority.h", "shared"},
     "ctl/pair-findings.c": {"ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h", "probe/priority.h",
                             "shared"},
+    "ctl/pair-sync.c": {"ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h", "probe/priority.h", "shared"},
     "ctl/pair-table.c": {"ctl/pair-table.h", "ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h",
                          "probe/priority.h", "shared"},
     "ctl/keepalived-parse.c": {"ctl/keepalived-parse.h", "shared"},

@@ -474,9 +474,44 @@ static void test_file_probe_and_interfaces(void **state) {
         pair_done(&p);
 }
 
+/* Sync groups: a member's FAULT sources fault the whole group, so they move
+ * the other member's VIP too; a weight only one member tracks moves nothing. */
+#define SYNCED(id, prio, track4)                                                                              \
+        "global = { router_id = \"" id "\"; };\n" PROBES                                                     \
+        "instances = (\n"                                                                                     \
+        "  { name = \"prom4\"; interface = \"eth0\"; vrid = 51; priority = " prio ";\n"                       \
+        "    virtual_addresses = ( " VIP " ); track = ( " track4 " ); " RAPID " },\n"                           \
+        "  { name = \"prom6\"; interface = \"eth0\"; vrid = 52; priority = " prio ";\n"                       \
+        "    virtual_addresses = ( \"2001:db8::100/64\" ); " RAPID " } );\n"                                    \
+        "sync_groups = ( { name = \"prom\"; instances = ( \"prom4\", \"prom6\" ); } );\n"
+
+static void test_sync_group(void **state) {
+        Pair p;
+
+        (void) state;
+        run(&p, 0, SYNCED("prom-a", "150", "\"alive\""), SYNCED("prom-b", "100", "\"alive\""), NULL);
+        counts(&p.rep, 0, 2); /* 'alive' failing everywhere: no master, in both routers */
+        assert_int_equal(p.rep.n_routers, 2);
+        /* prom6 tracks nothing itself: its group's FAULT moves it. */
+        assert_int_equal(scenario(&p.rep.routers[1], PAIR_FAILS_ON_MASTER, "alive")->master, 1);
+        pair_done(&p);
+
+        run(&p, 0, SYNCED("prom-a", "150", "\"ready\""), SYNCED("prom-b", "100", "\"ready\""), NULL);
+        counts(&p.rep, 2, 0);
+        expect(&p.rep, PAIR_ERROR, "on prom-a, 'ready' (weight -60) moves instance 'prom4' but not 'prom6'", NULL);
+        expect(&p.rep, PAIR_ERROR, "on prom-b, 'ready' (weight -60) moves instance 'prom4' but not 'prom6'", NULL);
+        pair_done(&p);
+
+        run(&p, 0, SYNCED("prom-a", "150", "\"alive\""), HOST("prom-b", "100", "\"alive\"", RAPID), NULL);
+        expect(&p.rep, PAIR_WARNING, "instance 'prometheus' is in a sync group on some hosts but not on prom-b",
+               NULL);
+        pair_done(&p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good_pair),
+                cmocka_unit_test(test_sync_group),
                 cmocka_unit_test(test_file_probe_and_interfaces),
                 cmocka_unit_test(test_small_weight_does_not_move),
                 cmocka_unit_test(test_guide_weight_minus_two),
