@@ -8,9 +8,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "conf-test-util.h"
 #include "conf/conf.h"
 
 /* Line 1: the instance's head; line 2: the case's text; line 3: the end. */
@@ -19,14 +21,7 @@
 #define PEERS6 "unicast_peers = ( \"2001:db8:96:2::12\" ); "
 #define VIP4 "virtual_addresses = ( \"10.96.100.1/32\" ); "
 
-typedef struct ErrorCase {
-        const char *name;
-        const char *text;
-        unsigned line;
-        const char *message;
-} ErrorCase;
-
-static const ErrorCase error_cases[] = {
+static const ConfErrorCase error_cases[] = {
         { "ttl without peers", INST(VIP4 "unicast_ttl = 64;"), 2, "'unicast_ttl' needs 'unicast_peers'" },
         { "min ttl without peers", INST(VIP4 "\nunicast_min_ttl = 63;"), 3, "'unicast_min_ttl' needs 'unicast_peers'" },
         { "min ttl with empty peers", INST("unicast_peers = ( );\nunicast_min_ttl = 63;"), 3, "needs 'unicast_peers'" },
@@ -39,7 +34,6 @@ static const ErrorCase error_cases[] = {
         { "family against vips", INST(VIP4 "\nfamily = \"ipv6\";"), 3, "family = \"ipv6\" but the instance's addresses are IPv4" },
         { "family against peers", INST(PEERS6 "\n\nfamily = \"ipv4\";"), 4, "family = \"ipv4\" but the instance's addresses are IPv6" },
         { "family ipv6 with v2", INST("version = 2; family = \"ipv6\";"), 1, "IPv6 needs version = 3" },
-        { "too many vips", NULL, 2, "'virtual_addresses' must list at most 255 addresses (got 256)" },
         { "typo", INST(PEERS4 "unicast_tll = 64;"), 2, "unknown setting 'unicast_tll' (did you mean 'unicast_ttl'?)" },
 };
 
@@ -57,37 +51,17 @@ static char *too_many_vips(void) {
         return text;
 }
 
-static void test_error_case(void **state) {
-        const ErrorCase *c = *state;
-        char *generated = c->text ? NULL : too_many_vips();
-        ConfErrors errs = {};
-        Config *conf = NULL;
-        bool found = false;
+static void test_too_many_vips(void **state) {
+        char *text = too_many_vips();
 
-        assert_int_equal(conf_load_string(c->text ? c->text : generated, "r.conf", &conf, &errs), -EINVAL);
-        assert_null(conf);
-        for (size_t i = 0; i < errs.n; i++) {
-                assert_string_equal(errs.items[i].file, "r.conf");
-                if (errs.items[i].line == c->line && strstr(errs.items[i].message, c->message))
-                        found = true;
-        }
-        if (!found)
-                for (size_t i = 0; i < errs.n; i++)
-                        print_error("got r.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-        assert_true(found);
-        conf_errors_clear(&errs);
-        free(generated);
+        (void) state;
+        conf_expect_error(text, 2, "'virtual_addresses' must list at most 255 addresses (got 256)");
+        free(text);
 }
 
 static Config *load(const char *text) {
-        ConfErrors errs = {};
-        Config *c = NULL;
+        Config *c = conf_load_ok(text);
 
-        if (conf_load_string(text, "r.conf", &c, &errs) < 0) {
-                for (size_t i = 0; i < errs.n; i++)
-                        print_error("r.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-                fail();
-        }
         assert_int_equal(c->n_instances, 1);
         return c;
 }
@@ -185,16 +159,15 @@ static void test_equal_and_same_router(void **state) {
 }
 
 int main(void) {
-        struct CMUnitTest tests[sizeof(error_cases) / sizeof(error_cases[0]) + 5];
-        size_t n = 0;
+        static const struct CMUnitTest fixed[] = {
+                cmocka_unit_test(test_too_many_vips),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_ttls),
+                cmocka_unit_test(test_no_vip_family),
+                cmocka_unit_test(test_no_vip_conflicts),
+                cmocka_unit_test(test_equal_and_same_router),
+        };
 
-        for (size_t k = 0; k < sizeof(error_cases) / sizeof(error_cases[0]); k++)
-                tests[n++] = (struct CMUnitTest) { .name = error_cases[k].name, .test_func = test_error_case,
-                                                   .initial_state = (void *) &error_cases[k] };
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_defaults);
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_ttls);
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_no_vip_family);
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_no_vip_conflicts);
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_equal_and_same_router);
-        return _cmocka_run_group_tests("conf-routed", tests, n, NULL, NULL);
+        return conf_run_tests("conf-routed", fixed, sizeof(fixed) / sizeof(fixed[0]), error_cases,
+                              sizeof(error_cases) / sizeof(error_cases[0]));
 }

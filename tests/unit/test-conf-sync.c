@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf-test-util.h"
 #include "conf/conf.h"
 
 /* Lines 1-3: three instances; line 4 on: the case's sync_groups. */
@@ -18,14 +19,7 @@
         "  { name = \"prom6\"; interface = \"eth0\"; vrid = 51; virtual_addresses = ( \"2001:db8::100/64\" ); },\n"          \
         "  { name = \"am\"; interface = \"eth1\"; vrid = 52; virtual_addresses = ( \"192.0.2.101/24\" ); } );\n"
 
-typedef struct ErrorCase {
-        const char *name;
-        const char *text;
-        unsigned line;
-        const char *message;
-} ErrorCase;
-
-static const ErrorCase error_cases[] = {
+static const ConfErrorCase error_cases[] = {
         { "not a list", INSTANCES "sync_groups = { name = \"g\"; };\n", 4, "'sync_groups' must be a list of groups" },
         { "no name", INSTANCES "sync_groups = ( { instances = ( \"prom4\", \"prom6\" ); } );\n", 4, "'name' is required" },
         { "bad name", INSTANCES "sync_groups = ( { name = \"a b\"; instances = ( \"prom4\", \"prom6\" ); } );\n", 4,
@@ -61,37 +55,8 @@ static const ErrorCase error_cases[] = {
           5, "'timeout' must be between 0.1 and 3600" },
 };
 
-static void test_error_case(void **state) {
-        const ErrorCase *c = *state;
-        ConfErrors errs = {};
-        Config *conf = NULL;
-        bool found = false;
-
-        assert_int_equal(conf_load_string(c->text, "t.conf", &conf, &errs), -EINVAL);
-        assert_null(conf);
-        for (size_t i = 0; i < errs.n; i++)
-                if (errs.items[i].line == c->line && strstr(errs.items[i].message, c->message))
-                        found = true;
-        if (!found)
-                for (size_t i = 0; i < errs.n; i++)
-                        print_error("got t.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-        assert_true(found);
-        conf_errors_clear(&errs);
-}
-
-static Config *load_ok(const char *text) {
-        ConfErrors errs = {};
-        Config *c = NULL;
-        int r = conf_load_string(text, "t.conf", &c, &errs);
-
-        for (size_t i = 0; i < errs.n; i++)
-                print_error("t.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-        assert_int_equal(r, 0);
-        return c;
-}
-
 static void test_group(void **state) {
-        Config *c = load_ok(INSTANCES "sync_groups = ( { name = \"prom\"; instances = ( \"prom6\", \"prom4\" );\n"
+        Config *c = conf_load_ok(INSTANCES "sync_groups = ( { name = \"prom\"; instances = ( \"prom6\", \"prom4\" );\n"
                                       "  notify = { master = \"/usr/local/bin/m\"; any = ( \"/usr/local/bin/n\", \"x\" ); timeout = 5; }; } );\n");
 
         (void) state;
@@ -113,21 +78,21 @@ static void test_group(void **state) {
 }
 
 static void test_no_groups(void **state) {
-        Config *c = load_ok(INSTANCES);
+        Config *c = conf_load_ok(INSTANCES);
 
         (void) state;
         assert_int_equal(c->n_sync_groups, 0);
         assert_null(c->instances[0].sync_group);
         assert_false(conf_runs_commands(c));
         conf_unref(c);
-        c = load_ok(INSTANCES "sync_groups = ( );\n");
+        c = conf_load_ok(INSTANCES "sync_groups = ( );\n");
         assert_int_equal(c->n_sync_groups, 0);
         conf_unref(c);
 }
 
 /* Joining or leaving a group is a change of the instance (a reload applies it). */
 static void test_membership_changes_instance(void **state) {
-        Config *a = load_ok(INSTANCES), *b = load_ok(INSTANCES "sync_groups = ( { name = \"g\"; instances = ( \"prom4\", \"am\" ); } );\n");
+        Config *a = conf_load_ok(INSTANCES), *b = conf_load_ok(INSTANCES "sync_groups = ( { name = \"g\"; instances = ( \"prom4\", \"am\" ); } );\n");
 
         (void) state;
         assert_false(conf_instance_equal(&a->instances[0], &b->instances[0]));
@@ -138,14 +103,12 @@ static void test_membership_changes_instance(void **state) {
 }
 
 int main(void) {
-        struct CMUnitTest tests[(sizeof(error_cases) / sizeof(error_cases[0])) + 3];
-        size_t n = 0;
+        static const struct CMUnitTest fixed[] = {
+                cmocka_unit_test(test_group),
+                cmocka_unit_test(test_no_groups),
+                cmocka_unit_test(test_membership_changes_instance),
+        };
 
-        for (size_t i = 0; i < (sizeof(error_cases) / sizeof(error_cases[0])); i++)
-                tests[n++] = (struct CMUnitTest) { .name = error_cases[i].name, .test_func = test_error_case,
-                                                   .initial_state = (void *) &error_cases[i] };
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_group);
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_no_groups);
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_membership_changes_instance);
-        return _cmocka_run_group_tests("conf-sync", tests, n, NULL, NULL);
+        return conf_run_tests("conf-sync", fixed, sizeof(fixed) / sizeof(fixed[0]), error_cases,
+                              sizeof(error_cases) / sizeof(error_cases[0]));
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf-test-util.h"
 #include "conf/conf.h"
 
 /* Line 1: a probe, line 2: an instance's head, line 3: the case, line 4: the end. */
@@ -20,14 +21,7 @@
 /* Line 1: a file probe named "drain" with the case's keys. */
 #define FILE_PROBE(keys) "probes = ( { name = \"drain\"; type = \"file\"; " keys " } );\n" INST_HEAD "\n" INST_TAIL
 
-typedef struct ErrorCase {
-        const char *name;
-        const char *text;
-        unsigned line;
-        const char *message;
-} ErrorCase;
-
-static const ErrorCase error_cases[] = {
+static const ConfErrorCase error_cases[] = {
         { "track_interfaces not a list", INST("  track_interfaces = \"eth1\";"), 3, "'track_interfaces' must be a list" },
         { "track_interfaces bad element", INST("  track_interfaces = ( 5 );"), 3, "must be an interface name or a group" },
         { "track_interfaces no interface", INST("  track_interfaces = ( { weight = -5; } );"), 3, "needs 'interface'" },
@@ -62,35 +56,6 @@ static const ErrorCase error_cases[] = {
           "use http, promql, exec or file" },
 };
 
-static void test_error_case(void **state) {
-        const ErrorCase *c = *state;
-        ConfErrors errs = {};
-        Config *conf = NULL;
-        bool found = false;
-
-        assert_int_equal(conf_load_string(c->text, "t.conf", &conf, &errs), -EINVAL);
-        assert_null(conf);
-        for (size_t i = 0; i < errs.n; i++)
-                if (errs.items[i].line == c->line && strstr(errs.items[i].message, c->message))
-                        found = true;
-        if (!found)
-                for (size_t i = 0; i < errs.n; i++)
-                        print_error("got t.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-        assert_true(found);
-        conf_errors_clear(&errs);
-}
-
-static Config *load_ok(const char *text) {
-        ConfErrors errs = {};
-        Config *c = NULL;
-        int r = conf_load_string(text, "t.conf", &c, &errs);
-
-        for (size_t i = 0; i < errs.n; i++)
-                print_error("t.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-        assert_int_equal(r, 0);
-        return c;
-}
-
 static const char valid[] =
         "probes = (\n"
         "  { name = \"drain\"; type = \"file\"; path = \"/var/lib/promvip/drain\"; weight = -100; },\n"
@@ -102,7 +67,7 @@ static const char valid[] =
         "  track_interfaces = ( \"eth1\", { interface = \"eth2\"; weight = -50; }, { interface = \"bond0\"; } ); } );\n";
 
 static void test_valid(void **state) {
-        Config *c = load_ok(valid);
+        Config *c = conf_load_ok(valid);
         const InstanceConfig *in = &c->instances[0];
 
         (void) state;
@@ -128,7 +93,7 @@ static void test_valid(void **state) {
 
 /* A reload compares tracked interfaces and the file probe's settings. */
 static void test_equal(void **state) {
-        Config *a = load_ok(valid), *b = load_ok(valid);
+        Config *a = conf_load_ok(valid), *b = conf_load_ok(valid);
         char *text = strdup(valid), *p;
 
         (void) state;
@@ -138,7 +103,7 @@ static void test_equal(void **state) {
         assert_non_null(text);
         p = strstr(text, "weight = -50");
         memcpy(p, "weight = -51", 12);
-        b = load_ok(text);
+        b = conf_load_ok(text);
         assert_false(conf_instance_equal(&a->instances[0], &b->instances[0]));
         conf_unref(b);
         free(text);
@@ -146,7 +111,7 @@ static void test_equal(void **state) {
         assert_non_null(text);
         p = strstr(text, "/run/maint");
         memcpy(p, "/run/mains", 10);
-        b = load_ok(text);
+        b = conf_load_ok(text);
         assert_false(conf_probe_equal(&a->probes[1], &b->probes[1]));
         conf_unref(b);
         free(text);
@@ -154,7 +119,7 @@ static void test_equal(void **state) {
         assert_non_null(text);
         p = strstr(text, "missing = 1");
         memcpy(p, "missing = 2", 11);
-        b = load_ok(text);
+        b = conf_load_ok(text);
         assert_false(conf_probe_equal(&a->probes[1], &b->probes[1]));
         conf_unref(b);
         free(text);
@@ -162,25 +127,11 @@ static void test_equal(void **state) {
 }
 
 int main(void) {
-        const struct CMUnitTest fixed[] = {
+        static const struct CMUnitTest fixed[] = {
                 cmocka_unit_test(test_valid),
                 cmocka_unit_test(test_equal),
         };
-        size_t n_cases = sizeof(error_cases) / sizeof(error_cases[0]);
-        size_t n = sizeof(fixed) / sizeof(fixed[0]) + n_cases;
-        struct CMUnitTest *tests = calloc(n, sizeof(*tests));
-        int r;
 
-        if (!tests)
-                return 1;
-        memcpy(tests, fixed, sizeof(fixed));
-        for (size_t i = 0; i < n_cases; i++)
-                tests[sizeof(fixed) / sizeof(fixed[0]) + i] = (struct CMUnitTest) {
-                        .name = error_cases[i].name,
-                        .test_func = test_error_case,
-                        .initial_state = (void *) &error_cases[i],
-                };
-        r = _cmocka_run_group_tests("conf-track", tests, n, NULL, NULL);
-        free(tests);
-        return r;
+        return conf_run_tests("conf-track", fixed, sizeof(fixed) / sizeof(fixed[0]), error_cases,
+                              sizeof(error_cases) / sizeof(error_cases[0]));
 }

@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "conf-test-util.h"
 #include "conf/conf.h"
 
 /* Line 1: a probe. Line 2: an instance's head. Line 3: the case's text.
@@ -28,14 +29,7 @@
 #define INST_V(line2, line3) \
         PROBE_LINE "instances = ( { name = \"prom\"; interface = \"eth0\";\n" line2 "\n" line3 "\n} );\n"
 
-typedef struct ErrorCase {
-        const char *name;
-        const char *text;
-        unsigned line;
-        const char *message; /* a substring of the error at that line */
-} ErrorCase;
-
-static const ErrorCase error_cases[] = {
+static const ConfErrorCase error_cases[] = {
         /* syntax and types */
         { "syntax error", INST("  priority = ;"), 3, "syntax error" },
         { "vrid wrong type", INST_V("vrid = \"51\";", "virtual_addresses = ( \"192.0.2.1\" );"), 3, "'vrid' must be an integer, not a string" },
@@ -153,41 +147,8 @@ static const ErrorCase error_cases[] = {
         { "typo realtime_prio", "global = {\n realtime_prio = 50; };\n" INST(""), 2, "unknown setting 'realtime_prio'" },
 };
 
-static void test_error_case(void **state) {
-        const ErrorCase *c = *state;
-        ConfErrors errs = {};
-        Config *conf = NULL;
-        bool found = false;
-
-        assert_int_equal(conf_load_string(c->text, "t.conf", &conf, &errs), -EINVAL);
-        assert_null(conf);
-        assert_true(errs.n > 0);
-        for (size_t i = 0; i < errs.n; i++) {
-                assert_string_equal(errs.items[i].file, "t.conf");
-                if (errs.items[i].line == c->line && strstr(errs.items[i].message, c->message))
-                        found = true;
-        }
-        if (!found)
-                for (size_t i = 0; i < errs.n; i++)
-                        print_error("got t.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-        assert_true(found);
-        conf_errors_clear(&errs);
-}
-
-static Config *load_ok(const char *text) {
-        ConfErrors errs = {};
-        Config *c = NULL;
-        int r = conf_load_string(text, "t.conf", &c, &errs);
-
-        for (size_t i = 0; i < errs.n; i++)
-                print_error("t.conf:%u: %s\n", errs.items[i].line, errs.items[i].message);
-        assert_int_equal(r, 0);
-        assert_int_equal(errs.n, 0);
-        return c;
-}
-
 static void test_defaults(void **state) {
-        Config *c = load_ok(INST("  track = ( \"ready\" );"));
+        Config *c = conf_load_ok(INST("  track = ( \"ready\" );"));
         const InstanceConfig *in = &c->instances[0];
         const ProbeConfig *p = &c->probes[0];
 
@@ -231,7 +192,7 @@ static void test_defaults(void **state) {
 }
 
 static void test_full(void **state) {
-        Config *c = load_ok(
+        Config *c = conf_load_ok(
                 "global = { router_id = \"prom-a\"; listen = \"[::1]:9100\"; script_user = \"nobody\"; log_level = \"debug\";\n"
                 "  control_socket = \"/run/pv/ctl.sock\"; };\n"
                 "probes = (\n"
@@ -299,7 +260,7 @@ static void test_full(void **state) {
 }
 
 static void test_listen_disabled(void **state) {
-        Config *c = load_ok("global = { listen = \"\"; };\n" INST(""));
+        Config *c = conf_load_ok("global = { listen = \"\"; };\n" INST(""));
 
         (void) state;
         assert_string_equal(c->global.listen, "");
@@ -308,9 +269,9 @@ static void test_listen_disabled(void **state) {
 
 /* What runs as global.script_user: exec probes and hooks, nothing else. */
 static void test_runs_commands(void **state) {
-        Config *plain = load_ok(INST("  track = ( \"ready\" );"));
-        Config *hook = load_ok(INST("  notify = { stop = \"/bin/true\"; };"));
-        Config *exec = load_ok("probes = ( { name = \"x\"; type = \"exec\"; command = \"/bin/true\"; } );\n"
+        Config *plain = conf_load_ok(INST("  track = ( \"ready\" );"));
+        Config *hook = conf_load_ok(INST("  notify = { stop = \"/bin/true\"; };"));
+        Config *exec = conf_load_ok("probes = ( { name = \"x\"; type = \"exec\"; command = \"/bin/true\"; } );\n"
                                INST_HEAD "\n" INST_TAIL);
 
         (void) state;
@@ -360,7 +321,7 @@ static void test_missing_file(void **state) {
  * that are not safe to run load (promvipd checks them, conf-check.c), each
  * with where it is set. */
 static void test_commands_not_examined(void **state) {
-        Config *c = load_ok("probes = ( { name = \"p\"; type = \"exec\"; command = \"/nonexistent/check\"; } );\n"
+        Config *c = conf_load_ok("probes = ( { name = \"p\"; type = \"exec\"; command = \"/nonexistent/check\"; } );\n"
                             INST_HEAD
                             "  notify = { backup = \"/etc/passwd\";\n"
                             "    master = [ \"/nonexistent/to-master.sh\", \"x\" ]; };\n" INST_TAIL);
@@ -411,7 +372,7 @@ static void test_realtime_bounds(void **state) {
 
                 snprintf(text, sizeof(text), "global = { realtime_priority = %d; lock_memory = %s; };\n" INST(""),
                          values[i], i % 2 ? "true" : "false");
-                c = load_ok(text);
+                c = conf_load_ok(text);
                 assert_int_equal(c->global.realtime_priority, values[i]);
                 assert_int_equal(c->global.lock_memory, i % 2 == 1);
                 conf_unref(c);
@@ -447,21 +408,7 @@ int main(void) {
                 cmocka_unit_test(test_example_file),
                 cmocka_unit_test(test_realtime_bounds),
         };
-        size_t n_cases = sizeof(error_cases) / sizeof(error_cases[0]);
-        size_t n = sizeof(fixed) / sizeof(fixed[0]) + n_cases;
-        struct CMUnitTest *tests = calloc(n, sizeof(*tests));
-        int r;
 
-        if (!tests)
-                return 1;
-        memcpy(tests, fixed, sizeof(fixed));
-        for (size_t i = 0; i < n_cases; i++)
-                tests[sizeof(fixed) / sizeof(fixed[0]) + i] = (struct CMUnitTest) {
-                        .name = error_cases[i].name,
-                        .test_func = test_error_case,
-                        .initial_state = (void *) &error_cases[i],
-                };
-        r = _cmocka_run_group_tests("conf", tests, n, NULL, NULL);
-        free(tests);
-        return r;
+        return conf_run_tests("conf", fixed, sizeof(fixed) / sizeof(fixed[0]), error_cases,
+                              sizeof(error_cases) / sizeof(error_cases[0]));
 }
