@@ -44,16 +44,18 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def lab(request, tmp_path):
-    """Factory: lab(n_hosts=2) builds a Lab; all are torn down after the test."""
+    """Factory: lab(n_hosts=2) builds a Lab (lab(n, kind=lab.RoutedLab): the
+    hosts on two subnets with a router between them); all are torn down
+    after the test."""
     problem = labmod.check_environment()
     if problem:
         pytest.fail(problem, pytrace=False)
     labs = request.node._promvip_labs = []
 
-    def make(n_hosts=2):
+    def make(n_hosts=2, kind=labmod.Lab):
         workdir = tmp_path / f"lab{len(labs) + 1}"
         workdir.mkdir()
-        net = labmod.Lab(n_hosts, prefix="pvt-", workdir=str(workdir))
+        net = kind(n_hosts, prefix="pvt-", workdir=str(workdir))
         labs.append(net)
         return net
 

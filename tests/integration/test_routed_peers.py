@@ -31,25 +31,10 @@ MARGIN = 2.0
 
 
 @pytest.fixture
-def routed_lab(request, tmp_path):
-    """Factory: routed_lab(n_hosts=2) builds a lab.RoutedLab; all are torn
-    down after the test, and their logs join a failure's report (as the
-    `lab` fixture of conftest.py does)."""
-    problem = labmod.check_environment()
-    if problem:
-        pytest.fail(problem, pytrace=False)
-    labs = request.node._promvip_labs = []
-
-    def make(n_hosts=2):
-        workdir = tmp_path / f"lab{len(labs) + 1}"
-        workdir.mkdir()
-        net = labmod.RoutedLab(n_hosts, prefix="pvt-", workdir=str(workdir))
-        labs.append(net)
-        return net
-
-    yield make
-    for net in labs:
-        net.close()
+def routed_lab(lab):
+    """Factory: routed_lab(n_hosts=2) builds a lab.RoutedLab (through the
+    `lab` fixture of conftest.py, which tears it down)."""
+    return lambda n_hosts=2: lab(n_hosts, kind=labmod.RoutedLab)
 
 
 def instance(name, vrid, priority, peers, vips=(), extra=""):
