@@ -1,7 +1,7 @@
 /* promvipctl import-keepalived: reads the files (keepalived-read.c), builds
  * the statement tree and converts it (both pure), prints the configuration
- * and the report. keepalived's config id (for `@ID` lines) is its default,
- * the host name up to the first dot; a bare command name is looked up in
+ * and the report. keepalived's config id (for `@ID` lines) is the one
+ * given, else its default, the host name up to the first dot; a bare command name is looked up in
  * the PATH keepalived has under systemd. */
 #include <errno.h>
 #include <stdio.h>
@@ -59,7 +59,7 @@ static void sort_notes(KaNotes *notes, const KaLines *lines) {
         }
 }
 
-int ctl_import_keepalived(const char *path) {
+int ctl_import_keepalived(const char *path, const char *config_id) {
         _cleanup_(ka_stmt_freep) KaStmt *root = NULL;
         _cleanup_free_ char *text = NULL, *id = NULL;
         KaConvertOptions o = { .resolve = resolve };
@@ -70,9 +70,9 @@ int ctl_import_keepalived(const char *path) {
         FILE *f = NULL;
         int r;
 
-        if (uname(&u) == 0)
+        if (!config_id && uname(&u) == 0)
                 id = strndup(u.nodename, strcspn(u.nodename, "."));
-        r = ka_read(path, id, &lines, &notes);
+        r = ka_read(path, config_id ?: id, &lines, &notes);
         if (r < 0 && r != -ENOMEM) {
                 errno = -r;
                 fprintf(stderr, "promvipctl: cannot read %s: %m\n", path);

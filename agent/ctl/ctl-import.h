@@ -1,4 +1,4 @@
-/* promvipctl import-keepalived [FILE]: keepalived.conf (default
+/* promvipctl import-keepalived [--config-id ID] [FILE]: keepalived.conf (default
  * /etc/keepalived/keepalived.conf) as promvip.conf on stdout, and a report
  * on stderr of what was carried over differently or not at all, each line
  * FILE:LINE. */
@@ -6,6 +6,8 @@
 
 #define CTL_IMPORT_DEFAULT_PATH "/etc/keepalived/keepalived.conf"
 
-/* 0 when everything was carried over, 1 when something was left out (or
+/* config_id: keepalived's config id for `@ID` lines (its -i); NULL: its
+ * default, this host's name up to the first dot.
+ * 0 when everything was carried over, 1 when something was left out (or
  * out of memory), 2 when FILE cannot be read. */
-int ctl_import_keepalived(const char *path);
+int ctl_import_keepalived(const char *path, const char *config_id);

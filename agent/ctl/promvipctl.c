@@ -35,7 +35,7 @@ static void usage(FILE *f) {
                 "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
                 "       promvipctl [-f CONFIG] [--probe NAME] drain|undrain INSTANCE\n"
                 "       promvipctl check-pair [--target SECONDS] [--strict] CONFIG...\n"
-                "       promvipctl import-keepalived [FILE]\n"
+                "       promvipctl import-keepalived [--config-id ID] [FILE]\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -73,6 +73,8 @@ static void usage(FILE *f) {
                 "                     configuration, else %s)\n"
                 "  -j, --json         status: print /status as JSON (pretty) instead of a table\n"
                 "  -p, --probe NAME   drain, undrain: the file probe, when the instance tracks several\n"
+                "  -i, --config-id ID import-keepalived: keepalived's config id for `@ID` lines, as its\n"
+                "                     -i (default: this host's name up to the first dot)\n"
                 "  -V, --version      print the version and exit\n"
                 "  -h, --help         print this help and exit\n"
                 "\n"
@@ -245,18 +247,19 @@ int main(int argc, char **argv) {
                 { "socket", required_argument, NULL, 's' },
                 { "json", no_argument, NULL, 'j' },
                 { "probe", required_argument, NULL, 'p' },
+                { "config-id", required_argument, NULL, 'i' },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        const char *config = NULL, *address = NULL, *socket_path = NULL, *probe = NULL, *command;
+        const char *config = NULL, *address = NULL, *socket_path = NULL, *probe = NULL, *config_id = NULL, *command;
         _cleanup_free_ char *where = NULL;
         bool json = false, release;
         int c, r;
 
         if (argc > 1 && strcmp(argv[1], "check-pair") == 0)
                 return ctl_check_pair(argc - 1, argv + 1);
-        while ((c = getopt_long(argc, argv, "f:a:s:jp:Vh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "f:a:s:jp:i:Vh", options, NULL)) >= 0)
                 switch (c) {
                 case 'f':
                         config = optarg;
@@ -272,6 +275,9 @@ int main(int argc, char **argv) {
                         break;
                 case 'p':
                         probe = optarg;
+                        break;
+                case 'i':
+                        config_id = optarg;
                         break;
                 case 'V':
                         printf("promvipctl %s\n", PROMVIP_VERSION);
@@ -306,7 +312,12 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "promvipctl: import-keepalived takes at most one argument, the file\n");
                         return EXIT_USAGE;
                 }
-                return ctl_import_keepalived(optind + 1 < argc ? argv[optind + 1] : CTL_IMPORT_DEFAULT_PATH);
+                return ctl_import_keepalived(optind + 1 < argc ? argv[optind + 1] : CTL_IMPORT_DEFAULT_PATH,
+                                             config_id);
+        }
+        if (config_id) {
+                fprintf(stderr, "promvipctl: --config-id goes with import-keepalived\n");
+                return EXIT_USAGE;
         }
         release = strcmp(command, "release") == 0;
         if (!release && strcmp(command, "status") != 0) {

@@ -141,6 +141,25 @@ def test_include_glob(ctl, promvipd, tmp_path):
     assert trc == 0, "\n".join(errors) + "\n" + res.stdout
 
 
+def test_config_id(ctl, tmp_path):
+    """--config-id picks the `@ID` lines as keepalived's -i does, so a host's
+    configuration can be imported on another machine; a `@^ID` line is kept
+    for every other id."""
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text("vrrp_instance prom {\n    interface eth0\n    virtual_router_id 51\n"
+                    "@prom-a    priority 150\n@prom-b    priority 100\n@^prom-a  advert_int 2\n"
+                    "    virtual_ipaddress {\n        192.0.2.100/24\n    }\n}\n")
+    for cid, priority, interval in (("prom-a", 150, None), ("prom-b", 100, 2)):
+        res = subprocess.run([ctl, "import-keepalived", "--config-id", cid, str(conf)], capture_output=True,
+                             text=True, timeout=30)
+        assert res.returncode == 0, res.stderr
+        assert f"priority = {priority};" in res.stdout, res.stdout
+        assert ("advert_interval = 2;" in res.stdout) == (interval == 2), res.stdout
+        assert f"does not apply to config id '{cid}'" in res.stderr, res.stderr
+    res = subprocess.run([ctl, "--config-id", "x", "status"], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2 and "--config-id goes with import-keepalived" in res.stderr
+
+
 def test_readme_example(ctl, tmp_path):
     """The README's example converts to exactly the text it shows, with the
     report it shows."""
