@@ -201,6 +201,68 @@ def test_optional_keys_rendered(tmp_path, promvipd):
     assert 'log_level = "debug";' in text, text
 
 
+def test_issue17_keys_rendered(tmp_path, promvipd):
+    """A file probe (drain flag), track_interfaces with and without a
+    weight, a unicast instance without a VIP with unicast_ttl and
+    unicast_min_ttl (numbers given as strings, as an INI inventory has them),
+    and promvip_sync_groups with hooks: rendered with their keys, accepted
+    by --config-test and by the pair check."""
+    inventory, play, paths = write_lab(tmp_path, promvipd, {"prom-a": "promvip_priority=150"})
+    track = ["ready", "fresh", "drain"]
+    ifaces = ["eth1", {"interface": "eth2", "weight": "-50"}]
+    extra = {
+        "promvip_extra_probes": [{"name": "drain", "type": "file", "path": "/var/lib/promvip/drain",
+                                  "weight": -100, "missing": "0"}],
+        "promvip_instances": [
+            {"name": "prometheus", "interface": "eth0", "vrid": 51, "priority": "{{ promvip_priority }}",
+             "virtual_addresses": "192.0.2.100/24", "track": track, "track_interfaces": ifaces},
+            {"name": "relay", "interface": "eth0", "vrid": 52, "priority": "{{ promvip_priority }}",
+             "unicast_peers": "192.0.2.12", "unicast_ttl": "64", "unicast_min_ttl": 250, "family": "ipv4",
+             "track": track, "track_interfaces": ifaces},
+        ],
+        "promvip_sync_groups": [{"name": "prom", "instances": ["prometheus", "relay"],
+                                 "notify": {"master": ["/usr/bin/true", "sync master"],
+                                            "backup": "/usr/bin/true", "timeout": 10}}],
+    }
+    r = run_playbook(["-i", str(inventory), str(play), "--tags", "config", "-e", json.dumps(extra)],
+                     ansible_env(tmp_path))
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert "1 host, 2 routers: 0 errors" in out, out
+    text = paths["prom-a"].read_text()
+    for want in ('{ name = "drain"; type = "file"; path = "/var/lib/promvip/drain"; weight = -100; missing = 0; }',
+                 'track = ( "ready", "fresh", "drain" ); '
+                 'track_interfaces = ( "eth1", { interface = "eth2"; weight = -50; } ); }',
+                 'unicast_peers = ( "192.0.2.12" ); unicast_ttl = 64; unicast_min_ttl = 250; family = "ipv4"; ',
+                 '\n\nsync_groups = (\n  { name = "prom"; instances = ( "prometheus", "relay" ); '
+                 'notify = { master = ( "/usr/bin/true", "sync master" ); backup = "/usr/bin/true"; timeout = 10; }; }\n);\n'):
+        assert want in text, f"{want!r} not in:\n{text}"
+    assert text.endswith(");\n"), text
+    t = subprocess.run([promvipd, "--config-test", "-f", str(paths["prom-a"])],
+                       capture_output=True, text=True, timeout=30)
+    assert t.returncode == 0, t.stdout + t.stderr
+    assert "configuration OK: 3 probes, 2 instances" in t.stdout + t.stderr, t.stdout + t.stderr
+
+
+def test_without_new_variables_nothing_new_rendered(tmp_path, promvipd):
+    """The defaults (promvip_sync_groups empty) render no key of issue 17:
+    a config the role wrote before is written again byte for byte, so an
+    upgrade of the role changes nothing and reloads nothing."""
+    inventory, play, paths = write_lab(tmp_path, promvipd, {"prom-a": "promvip_priority=150"})
+    r = run_playbook(["-i", str(inventory), str(play), "--tags", "config"], ansible_env(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = paths["prom-a"].read_text()
+    for key in ("sync_groups", "track_interfaces", "unicast_ttl", "unicast_min_ttl", "missing", "family"):
+        assert key not in text, f"{key} in:\n{text}"
+    # The instances list is the last thing in the file, as before.
+    assert re.search(r"\ninstances = \(\n  \{ name = \"prometheus\"; [^\n]*\}\n\);\n\Z", text), text
+    r = run_playbook(["-i", str(inventory), str(play), "--tags", "config", "-e", '{"promvip_sync_groups": []}'],
+                     ansible_env(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    tasks, recap = results(r.stdout)
+    assert tasks[CONFIG] == {"prom-a": "ok"} and recap["prom-a"]["changed"] == 0, r.stdout
+
+
 def test_realtime_keys_rendered(tmp_path, promvipd):
     """promvip_realtime_priority and promvip_lock_memory (INI strings on
     prom-a, off by default on prom-b, where the keys are left out). The
