@@ -36,7 +36,7 @@ static int add_fault_source(const char *name, PairSourceKind kind, const ProbeCo
         for (size_t i = 0; i < *n; i++)
                 if (streq((*s)[i].name, name)) {
                         /* The group's FAULT outweighs this member's own weight. */
-                        if (valued)
+                        if ((*s)[i].kind == PAIR_SOURCE_FILE)
                                 pair_source_set_value_weight(&(*s)[i], 0);
                         else
                                 pair_source_set_down_weight(&(*s)[i], 0);
