@@ -209,6 +209,49 @@ static int group_init(SyncGroup *g, const SyncGroupConfig *cfg, const Config *co
         return 0;
 }
 
+/* Whether `in` tracks a probe or an interface called `name`. */
+static bool tracks(const InstanceConfig *in, const char *name) {
+        for (size_t k = 0; k < in->n_tracks; k++)
+                if (strcmp(in->tracks[k].probe_name, name) == 0)
+                        return true;
+        for (size_t k = 0; k < in->n_track_interfaces; k++)
+                if (strcmp(in->track_interfaces[k].interface, name) == 0)
+                        return true;
+        return false;
+}
+
+/* A weight that some members track and others do not never moves the
+ * group (its other members do not want MASTER): said at each load, as
+ * `promvipctl check-pair` says it before. */
+static void warn_partial_weights(const SyncGroup *g, const Config *config) {
+        const SyncGroupConfig *cfg = g->cfg;
+
+        for (size_t a = 0; a < cfg->n_instances; a++) {
+                const InstanceConfig *in = &config->instances[cfg->instances[a]];
+
+                for (size_t t = 0; t < in->n_tracks + in->n_track_interfaces; t++) {
+                        bool probe = t < in->n_tracks;
+                        const char *name = probe ? in->tracks[t].probe_name
+                                                 : in->track_interfaces[t - in->n_tracks].interface;
+                        int weight = probe ? in->tracks[t].weight : in->track_interfaces[t - in->n_tracks].weight;
+
+                        for (size_t b = 0; weight != 0 && b < cfg->n_instances; b++) {
+                                const InstanceConfig *other = &config->instances[cfg->instances[b]];
+
+                                if (b == a || tracks(other, name))
+                                        continue;
+                                log_group(g, LOG_WARNING,
+                                          "%s '%s' (weight %d) moves instance '%s' but not '%s': the group "
+                                          "takes over only when every member would, so it does not move the "
+                                          "VIPs; track it in every member, or with weight 0 (FAULT)",
+                                          probe ? "probe" : "tracked interface", name, weight, in->name,
+                                          other->name);
+                                break;
+                        }
+                }
+        }
+}
+
 /* Takes the hook queue and state of the group of that name in old. */
 static int group_adopt(SyncGroup *g, SyncGroups *old, sd_event *event) {
         for (size_t n = 0; old && n < old->n_groups; n++) {
@@ -252,6 +295,8 @@ int sync_groups_new(SyncGroups **ret, const InstanceEnv *env, const Config *conf
                 r = group_init(g, &config->sync_groups[n], config, instances, n_instances);
                 if (r >= 0)
                         r = group_adopt(g, old, env->event);
+                if (r >= 0)
+                        warn_partial_weights(g, config);
         }
         if (r < 0) {
                 sync_groups_free(sgs);

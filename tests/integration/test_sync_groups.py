@@ -169,6 +169,10 @@ def test_weighted_probe_moves_the_group_only_from_every_member(hooks, lab, promv
     time.sleep(3 * mdi(100))
     together_on(net2, b, "h1", 1)
     assert "would be master; the group stays BACKUP" in b[1].proc.output()
+    # Said at load, before anything failed.
+    assert re.search(r"sync group '\w+': probe 'drain' \(weight -60\) moves instance 'prom4' but not 'prom6'",
+                     b[0].proc.output()), b[0].proc.output()[-2000:]
+    assert "moves instance" not in a[0].proc.output()
     os.unlink(drain)
 
 
