@@ -92,7 +92,8 @@ int instance_tracks_snapshot(const Instance *i, SnapshotInstance *o) {
                 const char *why = i->link_fault ? i->link_fault
                                   : i->track_fault ? i->track_fault
                                   : i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE ? i->vip_fault_reason
-                                  : i->timer_fault ? i->timer_fault : "";
+                                  : i->timer_fault ? i->timer_fault
+                                  : i->sync_fault ? i->sync_fault : "";
                 snprintf(o->fault, sizeof(o->fault), "%s", why);
         }
         o->track_interfaces = calloc(c->n_track_interfaces + 1, sizeof(*o->track_interfaces));

@@ -143,6 +143,10 @@ def test_probe_failure_of_one_member_moves_both(hooks, lab, promvipd):
     assert a[0].state("prom4") == "FAULT" and a[0].state("prom6") == "FAULT"
     assert re.search(r"instance 'prom6': MASTER -> FAULT \(sync group\)", a[0].proc.output()[mark:])
     assert "instance 'prom6': fault: sync group 'prom' (instance 'prom4' is FAULT)" in a[0].proc.output()[mark:]
+    status = json.loads(net.run(net.hosts[0].ns, ["curl", "-sf", "http://127.0.0.1:9662/status"], check=True).stdout)
+    faults = {i["name"]: i["fault"] for i in status["instances"]}
+    assert faults["prom6"] == "sync group 'prom' (instance 'prom4' is FAULT)", faults
+    assert faults["prom4"] and "drain" in faults["prom4"], faults
     os.unlink(drain)
     together_on(net, a, "h1", mdi(150) + MARGIN + 2)
 
