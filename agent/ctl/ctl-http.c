@@ -40,7 +40,8 @@ void ctl_answer_clear(CtlAnswer *a) {
         *a = (CtlAnswer) {};
 }
 
-int ctl_request(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a) {
+int ctl_request_quiet(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a, char *msg,
+                      size_t msg_size) {
         char errbuf[CURL_ERROR_SIZE] = "", why[CURL_ERROR_SIZE + 64];
         const char *where = e->socket ? e->socket : e->address;
         _cleanup_free_ char *url = NULL;
@@ -48,12 +49,16 @@ int ctl_request(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a)
         CURLcode cr;
         CURL *h;
 
+        msg[0] = '\0';
         /* Over the socket the host part is only the Host header. */
-        if (asprintf(&url, "http://%s%s", e->socket ? "localhost" : e->address, path) < 0)
+        if (asprintf(&url, "http://%s%s", e->socket ? "localhost" : e->address, path) < 0) {
+                url = NULL;
+                snprintf(msg, msg_size, "promvipctl: out of memory");
                 return EXIT_FAIL;
+        }
         h = curl_easy_init();
         if (!h) {
-                fprintf(stderr, "promvipctl: cannot initialize libcurl\n");
+                snprintf(msg, msg_size, "promvipctl: cannot initialize libcurl");
                 return EXIT_FAIL;
         }
         (void) curl_easy_setopt(h, CURLOPT_URL, url);
@@ -77,7 +82,7 @@ int ctl_request(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a)
         if (cr == CURLE_OK)
                 return EXIT_OK;
         if (a->too_big) {
-                fprintf(stderr, "promvipctl: the answer of %s on %s is larger than %u MiB\n", path, where,
+                snprintf(msg, msg_size, "promvipctl: the answer of %s on %s is larger than %u MiB", path, where,
                         ANSWER_MAX >> 20);
                 return EXIT_BAD_ANSWER;
         }
@@ -92,16 +97,25 @@ int ctl_request(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a)
         lowercase_first(why);
         if (cr == CURLE_COULDNT_CONNECT || cr == CURLE_OPERATION_TIMEDOUT || cr == CURLE_COULDNT_RESOLVE_HOST ||
             cr == CURLE_RECV_ERROR || cr == CURLE_SEND_ERROR || cr == CURLE_GOT_NOTHING) {
-                fprintf(stderr, "promvipd is not answering on %s: %s (is it running? is global.%s set?)\n", where,
+                snprintf(msg, msg_size, "promvipd is not answering on %s: %s (is it running? is global.%s set?)", where,
                         why, e->socket ? "control_socket" : "listen");
                 return EXIT_UNREACHABLE;
         }
         if (cr == CURLE_OUT_OF_MEMORY || cr == CURLE_WRITE_ERROR) {
-                fprintf(stderr, "promvipctl: out of memory\n");
+                snprintf(msg, msg_size, "promvipctl: out of memory");
                 return EXIT_FAIL;
         }
-        fprintf(stderr, "promvipctl: asking promvipd on %s failed: %s\n", where, why);
+        snprintf(msg, msg_size, "promvipctl: asking promvipd on %s failed: %s", where, why);
         return EXIT_BAD_ANSWER;
+}
+
+int ctl_request(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a) {
+        char msg[CURL_ERROR_SIZE + 1024];
+        int r = ctl_request_quiet(e, post, path, a, msg, sizeof(msg));
+
+        if (msg[0])
+                fprintf(stderr, "%s\n", msg);
+        return r;
 }
 
 int ctl_get(const CtlEndpoint *e, const char *path, CtlAnswer *a) {

@@ -35,6 +35,11 @@ typedef struct CtlAnswer {
  * a->code); else EXIT_* after saying why. */
 int ctl_request(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a);
 
+/* As ctl_request(), but what went wrong is written to `msg` (of `msg_size`
+ * bytes, one line without newline; "" on EXIT_OK) instead of stderr. */
+int ctl_request_quiet(const CtlEndpoint *e, bool post, const char *path, CtlAnswer *a, char *msg,
+                      size_t msg_size);
+
 /* As ctl_request() with GET, and any status other than 200 is an
  * EXIT_BAD_ANSWER said on stderr. */
 int ctl_get(const CtlEndpoint *e, const char *path, CtlAnswer *a);

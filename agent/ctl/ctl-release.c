@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctl/status-table.h"
+#include "ctl/ctl-text.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
 
@@ -22,10 +22,10 @@ static const char *json_text(json_t *o, const char *key, const char *fallback) {
         return s ? s : fallback;
 }
 
-/* What promvipd said, fit for the terminal (see status_table_escape()):
+/* What promvipd said, fit for the terminal (see ctl_text_escape()):
  * malloc'ed, or NULL on OOM. */
 static char *said(json_t *o, const char *key, const char *fallback) {
-        return status_table_escape(json_text(o, key, fallback));
+        return ctl_text_escape(json_text(o, key, fallback));
 }
 
 /* POST the release: EXIT_OK with the longest the hand-over may take. */
@@ -62,7 +62,7 @@ static int start_release(const CtlEndpoint *e, const char *instance, uint64_t *r
                 _cleanup_free_ char *text = NULL;
 
                 snprintf(body, sizeof(body), "%s", a.data ? a.data : "");
-                text = status_table_escape(body);
+                text = ctl_text_escape(body);
                 fprintf(stderr, "promvipctl: unexpected answer to the release from %s: HTTP %ld %s\n", e->socket,
                         a.code, text ?: "(out of memory)");
                 r = EXIT_BAD_ANSWER;
@@ -117,7 +117,7 @@ static int check(const CtlEndpoint *e, const char *instance, Progress *ret) {
                         instance);
                 *ret = PROGRESS_FAILED;
         } else {
-                _cleanup_free_ char *escaped = status_table_escape(state);
+                _cleanup_free_ char *escaped = ctl_text_escape(state);
 
                 fprintf(stderr, "promvipctl: instance '%s' went %s during the release\n", instance,
                         escaped ?: "(out of memory)");

@@ -4,9 +4,12 @@
  * control socket (global.control_socket, or --socket) to hand an instance's
  * mastership over (ctl-release.c).
  *
+ * `events` asks for /events (ctl-events.c); `status --watch` polls /status
+ * (ctl-status.c).
+ *
  * This file is the command line only: arguments, where promvipd answers,
  * messages and exit codes. Requests are in ctl-http.c; rendering stays pure
- * in status-table.c, which it hands the answer and the time. */
+ * in status-table.c and events-table.c. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -21,17 +24,19 @@
 #include "config.h"
 #include "ctl/ctl-check-pair.h"
 #include "ctl/ctl-drain.h"
+#include "ctl/ctl-events.h"
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-import.h"
 #include "ctl/ctl-release.h"
-#include "ctl/status-table.h"
+#include "ctl/ctl-status.h"
 #include "shared/addr.h"
 #include "shared/macro.h"
-#include "shared/time-util.h"
 
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: promvipctl [-f CONFIG | -a HOST:PORT] status [--json]\n"
+                "       promvipctl [-f CONFIG | -a HOST:PORT] status --watch [--interval SECONDS]\n"
+                "       promvipctl [-f CONFIG | -a HOST:PORT] events [--json] [INSTANCE]\n"
                 "       promvipctl [-f CONFIG | -s SOCKET] release INSTANCE\n"
                 "       promvipctl [-f CONFIG] [--probe NAME] drain|undrain INSTANCE\n"
                 "       promvipctl check-pair [--target SECONDS] [--strict] CONFIG...\n"
@@ -43,7 +48,12 @@ static void usage(FILE *f) {
                 "Commands:\n"
                 "  status             instances (state, priority effective/base, VIPs, master,\n"
                 "                     last transition) and probes (state, latency, result),\n"
-                "                     from the HTTP endpoint (global.listen)\n"
+                "                     from the HTTP endpoint (global.listen); with --watch, redraws\n"
+                "                     it when it changes until interrupted (SIGINT, SIGTERM: exit 0)\n"
+                "  events [INSTANCE]  what happened lately, oldest first (global.event_history per\n"
+                "                     instance): transitions, priority changes, probes, tracked\n"
+                "                     interfaces, adverts, masters, hand-overs, split brain, hooks,\n"
+                "                     reloads; of one instance with INSTANCE (unknown: exit 1)\n"
                 "  release INSTANCE   hand the instance's mastership over without stopping:\n"
                 "                     it says priority 0, keeps the VIPs until the new master\n"
                 "                     is heard, then stays BACKUP (no preemption) until it is\n"
@@ -67,11 +77,18 @@ static void usage(FILE *f) {
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
                 "                     (default %s)\n"
                 "  -a, --address HOST:PORT\n"
-                "                     status: ask promvipd there, e.g. 127.0.0.1:9662 or [::1]:9662\n"
+                "                     status, events: ask promvipd there, e.g. 127.0.0.1:9662 or\n"
+                "                     [::1]:9662\n"
                 "                     (the configuration is then not read)\n"
                 "  -s, --socket PATH  release: promvipd's control socket (default from the\n"
                 "                     configuration, else %s)\n"
-                "  -j, --json         status: print /status as JSON (pretty) instead of a table\n"
+                "  -j, --json         status, events: print /status or /events as JSON (pretty)\n"
+                "                     instead of a table\n"
+                "  -w, --watch        status: poll /status, redraw the table when it changes (on a\n"
+                "                     terminal clearing the screen, else followed by a blank line);\n"
+                "                     one line while promvipd does not answer; not with --json\n"
+                "  -n, --interval SECONDS\n"
+                "                     status --watch: between polls, 0.1 to 60 (default 1)\n"
                 "  -p, --probe NAME   drain, undrain: the file probe, when the instance tracks several\n"
                 "  -i, --config-id ID import-keepalived: keepalived's config id for `@ID` lines, as its\n"
                 "                     -i (default: this host's name up to the first dot)\n"
@@ -183,36 +200,6 @@ static int endpoint_from_config(const char *path, bool explicit_path, bool want_
         return 0;
 }
 
-static int cmd_status(const char *address, bool json) {
-        _cleanup_free_ char *escaped = NULL;
-        CtlEndpoint e = { .address = address };
-        CtlAnswer a = {};
-        char why[256];
-        int k, r;
-
-        r = ctl_get(&e, "/status", &a);
-        if (r != EXIT_OK)
-                goto out;
-        k = json ? status_table_render_json(a.data ?: "", a.len, stdout, why, sizeof(why))
-                 : status_table_render(a.data ?: "", a.len, now_usec(CLOCK_REALTIME), stdout, why,
-                                       sizeof(why));
-        if (k == -EBADMSG) {
-                /* The reason can quote the answer (jansson's "near '...'"). */
-                escaped = status_table_escape(why);
-                fprintf(stderr, "promvipctl: unexpected /status answer from %s: %s\n", address,
-                        escaped ?: "(out of memory)");
-                r = EXIT_BAD_ANSWER;
-        } else if (k < 0) {
-                fprintf(stderr, "promvipctl: out of memory\n");
-                r = EXIT_FAIL;
-        }
-        if (r == EXIT_OK && fflush(stdout) != 0)
-                r = EXIT_FAIL;
-out:
-        ctl_answer_clear(&a);
-        return r;
-}
-
 /* The endpoint of a command: from --address / --socket or the configuration. */
 static int endpoint(const char *given, const char *config, bool want_socket, char **ret) {
         int r;
@@ -248,18 +235,22 @@ int main(int argc, char **argv) {
                 { "json", no_argument, NULL, 'j' },
                 { "probe", required_argument, NULL, 'p' },
                 { "config-id", required_argument, NULL, 'i' },
+                { "watch", no_argument, NULL, 'w' },
+                { "interval", required_argument, NULL, 'n' },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         const char *config = NULL, *address = NULL, *socket_path = NULL, *probe = NULL, *config_id = NULL, *command;
+        const char *interval = NULL;
         _cleanup_free_ char *where = NULL;
-        bool json = false, release;
+        bool json = false, watch = false, release, events;
+        uint64_t interval_usec = USEC_PER_SEC;
         int c, r;
 
         if (argc > 1 && strcmp(argv[1], "check-pair") == 0)
                 return ctl_check_pair(argc - 1, argv + 1);
-        while ((c = getopt_long(argc, argv, "f:a:s:jp:i:Vh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "f:a:s:jp:i:wn:Vh", options, NULL)) >= 0)
                 switch (c) {
                 case 'f':
                         config = optarg;
@@ -279,6 +270,12 @@ int main(int argc, char **argv) {
                 case 'i':
                         config_id = optarg;
                         break;
+                case 'w':
+                        watch = true;
+                        break;
+                case 'n':
+                        interval = optarg;
+                        break;
                 case 'V':
                         printf("promvipctl %s\n", PROMVIP_VERSION);
                         return EXIT_OK;
@@ -295,6 +292,10 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         command = argv[optind];
+        if ((watch || interval) && strcmp(command, "status") != 0) {
+                fprintf(stderr, "promvipctl: --watch and --interval go with status\n");
+                return EXIT_USAGE;
+        }
         if (strcmp(command, "drain") == 0 || strcmp(command, "undrain") == 0) {
                 if (optind + 2 != argc || address || socket_path || json) {
                         fprintf(stderr, "promvipctl: %s takes one argument, the instance's name, and goes with "
@@ -320,7 +321,8 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         release = strcmp(command, "release") == 0;
-        if (!release && strcmp(command, "status") != 0) {
+        events = strcmp(command, "events") == 0;
+        if (!release && !events && strcmp(command, "status") != 0) {
                 fprintf(stderr, "promvipctl: unknown command '%s'\n", command);
                 usage(stderr);
                 return EXIT_USAGE;
@@ -329,13 +331,29 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "promvipctl: release takes one argument, the instance's name\n");
                 return EXIT_USAGE;
         }
-        if (!release && optind + 1 < argc) {
+        if (events && optind + 2 < argc) {
+                fprintf(stderr, "promvipctl: events takes at most one argument, an instance's name\n");
+                return EXIT_USAGE;
+        }
+        if (!release && !events && optind + 1 < argc) {
                 fprintf(stderr, "promvipctl: status takes no argument ('%s')\n", argv[optind + 1]);
                 return EXIT_USAGE;
         }
         if ((release && (address || json)) || (!release && socket_path)) {
-                fprintf(stderr, "promvipctl: %s goes with %s\n", release ? "release" : "status",
+                fprintf(stderr, "promvipctl: %s goes with %s\n", command,
                         release ? "--config or --socket (not --address, --json)" : "--config or --address (not --socket)");
+                return EXIT_USAGE;
+        }
+        if (interval && !watch) {
+                fprintf(stderr, "promvipctl: --interval goes with --watch\n");
+                return EXIT_USAGE;
+        }
+        if (watch && json) {
+                fprintf(stderr, "promvipctl: --watch shows the table; it does not go with --json\n");
+                return EXIT_USAGE;
+        }
+        if (interval && ctl_watch_parse_interval(interval, &interval_usec) < 0) {
+                fprintf(stderr, "promvipctl: bad --interval '%s': expected seconds from 0.1 to 60\n", interval);
                 return EXIT_USAGE;
         }
         r = endpoint(release ? socket_path : address, config, release, &where);
@@ -346,7 +364,14 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "promvipctl: cannot initialize libcurl\n");
                 return EXIT_FAIL;
         }
-        r = release ? ctl_release(&(CtlEndpoint) { .socket = where }, argv[optind + 1]) : cmd_status(where, json);
+        if (release)
+                r = ctl_release(&(CtlEndpoint) { .socket = where }, argv[optind + 1]);
+        else if (events)
+                r = ctl_events(where, optind + 1 < argc ? argv[optind + 1] : NULL, json);
+        else if (watch)
+                r = ctl_status_watch(where, interval_usec, isatty(STDOUT_FILENO) == 1);
+        else
+                r = ctl_status(where, json);
         curl_global_cleanup();
         return r;
 }

@@ -35,6 +35,8 @@ PURE = {
     "ctl/pair-sync.c": {"ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h", "probe/priority.h", "shared"},
     "ctl/pair-table.c": {"ctl/pair-table.h", "ctl/pair-check.h", "ctl/pair-internal.h", "conf/conf.h",
                          "probe/priority.h", "shared"},
+    "ctl/ctl-text.c": {"ctl/ctl-text.h", "shared"},
+    "ctl/events-table.c": {"ctl/events-table.h", "ctl/ctl-text.h", "shared"},
     "ctl/keepalived-parse.c": {"ctl/keepalived-parse.h", "shared"},
     "ctl/keepalived-expand.c": {"ctl/keepalived-parse.h", "shared"},
     "ctl/keepalived-convert.c": {"ctl/keepalived-internal.h", "ctl/keepalived-convert.h", "ctl/keepalived-parse.h",

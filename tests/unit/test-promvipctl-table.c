@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ctl/ctl-text.h"
 #include "ctl/status-table.h"
 #include "shared/macro.h"
 
@@ -22,42 +23,42 @@ static void test_rfc3339(void **state) {
         int64_t t;
 
         (void) state;
-        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00Z", &t), 0);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-22T00:00:00Z", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00.123456Z", &t), 0);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-22T00:00:00.123456Z", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(status_table_parse_rfc3339("2026-11-22T02:00:00+02:00", &t), 0);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-22T02:00:00+02:00", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(status_table_parse_rfc3339("2026-11-21T23:30:00-00:30", &t), 0);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-21T23:30:00-00:30", &t), 0);
         assert_int_equal(t, NOW - 3600);
-        assert_int_equal(status_table_parse_rfc3339("2026-11-22 00:00:00Z", &t), 0);
-        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00", &t), -EINVAL);
-        assert_int_equal(status_table_parse_rfc3339("2026-11-22T00:00:00Zjunk", &t), -EINVAL);
-        assert_int_equal(status_table_parse_rfc3339("2026-13-22T00:00:00Z", &t), -EINVAL);
-        assert_int_equal(status_table_parse_rfc3339("yesterday", &t), -EINVAL);
-        assert_int_equal(status_table_parse_rfc3339("", &t), -EINVAL);
-        assert_int_equal(status_table_parse_rfc3339(NULL, &t), -EINVAL);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-22 00:00:00Z", &t), 0);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-22T00:00:00", &t), -EINVAL);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-22T00:00:00Zjunk", &t), -EINVAL);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-13-22T00:00:00Z", &t), -EINVAL);
+        assert_int_equal(ctl_text_parse_rfc3339("yesterday", &t), -EINVAL);
+        assert_int_equal(ctl_text_parse_rfc3339("", &t), -EINVAL);
+        assert_int_equal(ctl_text_parse_rfc3339(NULL, &t), -EINVAL);
 }
 
 static void test_durations(void **state) {
         char b[48];
 
         (void) state;
-        assert_string_equal(status_table_format_duration(0, b, sizeof(b)), "0s");
-        assert_string_equal(status_table_format_duration(-5, b, sizeof(b)), "0s");
-        assert_string_equal(status_table_format_duration(59, b, sizeof(b)), "59s");
-        assert_string_equal(status_table_format_duration(60, b, sizeof(b)), "1m");
-        assert_string_equal(status_table_format_duration(3 * 60 + 59, b, sizeof(b)), "3m");
-        assert_string_equal(status_table_format_duration(3600, b, sizeof(b)), "1h");
-        assert_string_equal(status_table_format_duration(2 * 3600 + 5 * 60 + 7, b, sizeof(b)), "2h 5m");
-        assert_string_equal(status_table_format_duration(86400, b, sizeof(b)), "1d");
-        assert_string_equal(status_table_format_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b)), "3d 4h");
-        assert_string_equal(status_table_format_ago(NOW - 180, NOW, b, sizeof(b)), "3m ago");
-        assert_string_equal(status_table_format_ago(NOW, NOW, b, sizeof(b)), "0s ago");
-        assert_string_equal(status_table_format_ago(NOW + 5, NOW, b, sizeof(b)), "in 5s");
-        assert_string_equal(status_table_format_latency(0.0021, b, sizeof(b)), "2.1 ms");
-        assert_string_equal(status_table_format_latency(0.00004, b, sizeof(b)), "0.0 ms");
-        assert_string_equal(status_table_format_latency(1.5, b, sizeof(b)), "1500 ms");
+        assert_string_equal(ctl_text_duration(0, b, sizeof(b)), "0s");
+        assert_string_equal(ctl_text_duration(-5, b, sizeof(b)), "0s");
+        assert_string_equal(ctl_text_duration(59, b, sizeof(b)), "59s");
+        assert_string_equal(ctl_text_duration(60, b, sizeof(b)), "1m");
+        assert_string_equal(ctl_text_duration(3 * 60 + 59, b, sizeof(b)), "3m");
+        assert_string_equal(ctl_text_duration(3600, b, sizeof(b)), "1h");
+        assert_string_equal(ctl_text_duration(2 * 3600 + 5 * 60 + 7, b, sizeof(b)), "2h 5m");
+        assert_string_equal(ctl_text_duration(86400, b, sizeof(b)), "1d");
+        assert_string_equal(ctl_text_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b)), "3d 4h");
+        assert_string_equal(ctl_text_ago(NOW - 180, NOW, b, sizeof(b)), "3m ago");
+        assert_string_equal(ctl_text_ago(NOW, NOW, b, sizeof(b)), "0s ago");
+        assert_string_equal(ctl_text_ago(NOW + 5, NOW, b, sizeof(b)), "in 5s");
+        assert_string_equal(ctl_text_latency(0.0021, b, sizeof(b)), "2.1 ms");
+        assert_string_equal(ctl_text_latency(0.00004, b, sizeof(b)), "0.0 ms");
+        assert_string_equal(ctl_text_latency(1.5, b, sizeof(b)), "1500 ms");
 }
 
 /* What promvipctl prints for the /status `json`: the table, or with
@@ -70,7 +71,7 @@ static char *render_as(bool as_json, const char *json, int *ret, const char **wh
 
         assert_non_null(f);
         buf[0] = '\0';
-        *ret = as_json ? status_table_render_json(json, strlen(json), f, buf, sizeof(buf))
+        *ret = as_json ? ctl_text_json_pretty(json, strlen(json), f, buf, sizeof(buf))
                        : status_table_render(json, strlen(json), (uint64_t) NOW * USEC_PER_SEC, f, buf, sizeof(buf));
         assert_int_equal(fclose(f), 0);
         *why = buf[0] ? buf : NULL;
@@ -232,13 +233,13 @@ static void test_escape(void **state) {
 
         (void) state;
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                char *e = status_table_escape(cases[i].in);
+                char *e = ctl_text_escape(cases[i].in);
 
                 assert_non_null(e);
                 assert_string_equal(e, cases[i].out);
                 free(e);
         }
-        assert_null(status_table_escape(NULL));
+        assert_null(ctl_text_escape(NULL));
 }
 
 /* Whether `text` holds nothing a terminal would act on: valid UTF-8
