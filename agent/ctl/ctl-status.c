@@ -53,18 +53,22 @@ out:
 
 int ctl_watch_parse_interval(const char *s, uint64_t *ret_usec) {
         char *end;
-        double secs, usec;
+        uint64_t usec;
+        double secs;
 
-        if (!s || !s[0] || (s[0] < '0' || s[0] > '9'))
-                return -EINVAL; /* no sign, space, "inf", "nan" */
+        /* Plain decimal: no sign, space, exponent, hexadecimal, "inf", "nan". */
+        if (!s || s[0] < '0' || s[0] > '9' || s[strspn(s, "0123456789.")] != '\0')
+                return -EINVAL;
         errno = 0;
         secs = strtod(s, &end);
         if (errno || *end || !isfinite(secs))
                 return -EINVAL;
-        usec = secs * 1e6 + 0.5; /* rounded; it is not negative */
-        if (usec < (double) CTL_WATCH_INTERVAL_MIN_USEC || usec > (double) CTL_WATCH_INTERVAL_MAX_USEC)
+        if (secs > 1e6)
                 return -EINVAL;
-        *ret_usec = (uint64_t) usec;
+        usec = (uint64_t) (secs * 1e6 + 0.5); /* rounded; not negative */
+        if (usec < CTL_WATCH_INTERVAL_MIN_USEC || usec > CTL_WATCH_INTERVAL_MAX_USEC)
+                return -EINVAL;
+        *ret_usec = usec;
         return 0;
 }
 

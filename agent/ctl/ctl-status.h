@@ -12,7 +12,7 @@
 /* `address` is HOST:PORT. Returns an exit code (ctl-http.h). */
 int ctl_status(const char *address, bool json);
 
-/* --interval's SECONDS ("1", "0.5", 0.1..60) to µs: 0 or -EINVAL. */
+/* --interval's SECONDS, plain decimal ("1", "0.5"; 0.1..60), to µs: 0 or -EINVAL. */
 int ctl_watch_parse_interval(const char *s, uint64_t *ret_usec);
 
 /* Polls /status every `interval_usec` and redraws the table when its text

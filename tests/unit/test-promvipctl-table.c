@@ -1,6 +1,6 @@
-/* Unit tests: status-table.c, the pure part of promvipctl (RFC 3339 times,
- * "ago" and latency formatting, the status table rendered from a /status
- * text). */
+/* Unit tests: status-table.c and ctl-text.c, the pure part of promvipctl
+ * (RFC 3339 times, "ago" and latency formatting, the status table rendered
+ * from a /status text), and status --watch's --interval parser. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ctl/ctl-status.h"
 #include "ctl/ctl-text.h"
 #include "ctl/status-table.h"
 #include "shared/macro.h"
@@ -38,6 +39,21 @@ static void test_rfc3339(void **state) {
         assert_int_equal(ctl_text_parse_rfc3339("yesterday", &t), -EINVAL);
         assert_int_equal(ctl_text_parse_rfc3339("", &t), -EINVAL);
         assert_int_equal(ctl_text_parse_rfc3339(NULL, &t), -EINVAL);
+
+        /* milliseconds: the fraction's first three digits */
+        assert_int_equal(ctl_text_parse_rfc3339_ms("2026-11-22T00:00:00.123Z", &t), 0);
+        assert_int_equal(t, (NOW - 3600) * 1000 + 123);
+        assert_int_equal(ctl_text_parse_rfc3339_ms("2026-11-22T00:00:00.1Z", &t), 0);
+        assert_int_equal(t, (NOW - 3600) * 1000 + 100);
+        assert_int_equal(ctl_text_parse_rfc3339_ms("2026-11-22T00:00:00.98765Z", &t), 0);
+        assert_int_equal(t, (NOW - 3600) * 1000 + 987);
+        assert_int_equal(ctl_text_parse_rfc3339_ms("2026-11-22T02:00:00.5+02:00", &t), 0);
+        assert_int_equal(t, (NOW - 3600) * 1000 + 500);
+        assert_int_equal(ctl_text_parse_rfc3339_ms("2026-11-22T00:00:00Z", &t), 0);
+        assert_int_equal(t, (NOW - 3600) * 1000);
+        assert_int_equal(ctl_text_parse_rfc3339_ms("2026-11-22T00:00:00.Z", &t), -EINVAL);
+        assert_int_equal(ctl_text_parse_rfc3339("2026-11-22T00:00:00.999Z", &t), 0);
+        assert_int_equal(t, NOW - 3600);
 }
 
 static void test_durations(void **state) {
@@ -56,6 +72,16 @@ static void test_durations(void **state) {
         assert_string_equal(ctl_text_ago(NOW - 180, NOW, b, sizeof(b)), "3m ago");
         assert_string_equal(ctl_text_ago(NOW, NOW, b, sizeof(b)), "0s ago");
         assert_string_equal(ctl_text_ago(NOW + 5, NOW, b, sizeof(b)), "in 5s");
+        /* with tenths below a minute */
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 - 400, NOW * 1000, b, sizeof(b)), "0.4s ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 - 12345, NOW * 1000, b, sizeof(b)), "12.3s ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 - 59999, NOW * 1000, b, sizeof(b)), "59.9s ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000, NOW * 1000, b, sizeof(b)), "0.0s ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 - 60000, NOW * 1000, b, sizeof(b)), "1m ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 - 300500, NOW * 1000, b, sizeof(b)), "5m ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 - 7200000, NOW * 1000, b, sizeof(b)), "2h ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 - 3 * 86400000, NOW * 1000, b, sizeof(b)), "3d ago");
+        assert_string_equal(ctl_text_ago_ms(NOW * 1000 + 5100, NOW * 1000, b, sizeof(b)), "in 5s");
         assert_string_equal(ctl_text_latency(0.0021, b, sizeof(b)), "2.1 ms");
         assert_string_equal(ctl_text_latency(0.00004, b, sizeof(b)), "0.0 ms");
         assert_string_equal(ctl_text_latency(1.5, b, sizeof(b)), "1500 ms");
@@ -354,6 +380,27 @@ static void test_bad_answers(void **state) {
         }
 }
 
+/* status --watch --interval SECONDS: 0.1 to 60, plain decimal only. */
+static void test_interval(void **state) {
+        static const char *const bad[] = { "", "0", "0.09", "0.0999", "60.1", "61", "-1", "+1", " 1", "1 ", "1s",
+                                           "inf", "nan", "1e400", "abc", "0x10", ".5", "1e1", "1.2.3" };
+        uint64_t usec;
+
+        (void) state;
+        assert_int_equal(ctl_watch_parse_interval("1", &usec), 0);
+        assert_int_equal(usec, 1000000);
+        assert_int_equal(ctl_watch_parse_interval("0.1", &usec), 0);
+        assert_int_equal(usec, 100000);
+        assert_int_equal(ctl_watch_parse_interval("60", &usec), 0);
+        assert_int_equal(usec, 60000000);
+        assert_int_equal(ctl_watch_parse_interval("2.5", &usec), 0);
+        assert_int_equal(usec, 2500000);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                if (ctl_watch_parse_interval(bad[i], &usec) != -EINVAL)
+                        fail_msg("'%s' accepted", bad[i]);
+        assert_int_equal(ctl_watch_parse_interval(NULL, &usec), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_rfc3339),
@@ -366,6 +413,7 @@ int main(void) {
                 cmocka_unit_test(test_hostile_strings),
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_bad_answers),
+                cmocka_unit_test(test_interval),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
