@@ -8,7 +8,11 @@ a test sees the URL promvipctl asked for.
 """
 
 import json
+import os
+import pty
+import select
 import signal
+import subprocess
 import time
 
 from lab import wait_for
@@ -247,6 +251,41 @@ def test_status_watch(lab, ctl, tmp_path):
     watch3.signal(signal.SIGTERM)
     assert watch3.wait(5) == 0, watch3.output()
     assert time.monotonic() - start < 2
+
+
+def test_status_watch_terminal(lab, ctl, tmp_path):
+    """On a terminal each draw clears the screen first."""
+    net = lab(1)
+    h1 = net.hosts[0]
+    server = Canned(h1, tmp_path, {"/status": (200, status("MASTER", 150))})
+    master, slave = pty.openpty()
+    p = subprocess.Popen(["ip", "netns", "exec", h1.ns, ctl, "-a", ADDRESS, "status", "--watch", "--interval",
+                          "0.2"], stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    out = b""
+
+    def read_until(needle, timeout=10):
+        nonlocal out
+        deadline = time.monotonic() + timeout
+        while needle not in out and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                out += os.read(master, 65536)
+        assert needle in out, out
+
+    try:
+        read_until(b"prometheus  MASTER")
+        assert out.startswith(b"\033[H\033[2Jrouter prom-a"), out
+        server.set({"/status": (200, status("BACKUP", 90))})
+        read_until(b"prometheus  BACKUP")
+        assert out.count(b"\033[H\033[2J") == 2, out
+        assert b"\n\n\033[H" not in out and b"\r\n\r\n\033[H" not in out   # no blank line between draws
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=5) == 0, p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
 
 
 def test_status_watch_usage(lab, ctl):
