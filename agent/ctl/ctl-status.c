@@ -143,18 +143,20 @@ static int poll_once(const CtlEndpoint *e, uint64_t interval_usec, Frame *ret_fr
 }
 
 /* Waits until `deadline` (CLOCK_MONOTONIC, µs) or a stop signal, which
- * `wait_mask` lets through. */
+ * `wait_mask` lets through. ppoll() runs at least once, with no timeout
+ * left too: a signal that came during the request is taken here even when
+ * the request outlasted the interval. */
 static void wait_until(uint64_t deadline, const sigset_t *wait_mask) {
-        while (!stop_signal) {
-                uint64_t now = now_usec(CLOCK_MONOTONIC);
-                struct timespec ts;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
-                if (now >= deadline)
-                        return;
-                ts.tv_sec = (time_t) ((deadline - now) / USEC_PER_SEC);
-                ts.tv_nsec = (long) ((deadline - now) % USEC_PER_SEC) * 1000;
+        do {
+                uint64_t left = deadline > now ? deadline - now : 0;
+                struct timespec ts = { .tv_sec = (time_t) (left / USEC_PER_SEC),
+                                       .tv_nsec = (long) (left % USEC_PER_SEC) * 1000 };
+
                 (void) ppoll(NULL, 0, &ts, wait_mask);
-        }
+                now = now_usec(CLOCK_MONOTONIC);
+        } while (!stop_signal && now < deadline);
 }
 
 int ctl_status_watch(const char *address, uint64_t interval_usec, bool tty) {

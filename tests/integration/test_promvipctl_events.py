@@ -253,6 +253,24 @@ def test_status_watch(lab, ctl, tmp_path):
     assert time.monotonic() - start < 2
 
 
+def test_status_watch_silent_endpoint(lab, ctl):
+    """An endpoint that accepts and never answers: each poll lasts the
+    request timeout (2 s), longer than the interval; SIGTERM still ends it."""
+    net = lab(1)
+    h1 = net.hosts[0]
+    silent = h1.spawn(["python3", "-c", "import socket, time\n"
+                       "s = socket.socket(); s.bind(('127.0.0.1', 9662)); s.listen(64)\n"
+                       "print('ready', flush=True); time.sleep(600)"], name="silent")
+    wait_for(lambda: "ready" in silent.output(), 10, what="the silent server")
+    watch = h1.spawn([ctl, "-a", ADDRESS, "status", "--watch", "--interval", "0.1"], name="watch")
+    wait_for(lambda: "is not answering" in watch.output(), 10, what="the not-answering line")
+    assert "no answer within 2 s" in watch.output(), watch.output()
+    time.sleep(2.5)    # into the next request
+    watch.signal(signal.SIGTERM)
+    assert watch.wait(4) == 0, watch.output()
+    assert watch.output().count("is not answering") == 1, watch.output()
+
+
 def test_status_watch_terminal(lab, ctl, tmp_path):
     """On a terminal each draw clears the screen first."""
     net = lab(1)
