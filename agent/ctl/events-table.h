@@ -1,8 +1,8 @@
 /* The human table of `promvipctl events`: a parsed /events answer
- * ({"now", "instances": [{"name", "events": [...]}]}, the fields of
- * /work/spec issue 18 and README) rendered as INSTANCE / AGE / EVENT /
- * DETAIL rows, every instance's events together, oldest first by "seq",
- * ages relative to the answer's "now".
+ * ({"now", "instances": [{"name", "events": [...]}]}, each event's fields
+ * as README's "Metrics, status and promvipctl" lists them) rendered as
+ * INSTANCE / AGE / EVENT / DETAIL rows, every instance's events together,
+ * oldest first by "seq", ages relative to the answer's "now".
  *
  * Pure: given the JSON and nothing else (no clock, no I/O), returns text.
  * The endpoint is not trusted: every cell reaches the terminal escaped. */
