@@ -27,6 +27,7 @@
 #include "ctl/ctl-events.h"
 #include "ctl/ctl-http.h"
 #include "ctl/ctl-import.h"
+#include "ctl/ctl-list.h"
 #include "ctl/ctl-release.h"
 #include "ctl/ctl-status.h"
 #include "shared/addr.h"
@@ -41,6 +42,7 @@ static void usage(FILE *f) {
                 "       promvipctl [-f CONFIG] [--probe NAME] drain|undrain INSTANCE\n"
                 "       promvipctl check-pair [--target SECONDS] [--strict] CONFIG...\n"
                 "       promvipctl import-keepalived [--config-id ID] [FILE]\n"
+                "       promvipctl [-f CONFIG] list instances|probes|sync-groups\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -72,6 +74,9 @@ static void usage(FILE *f) {
                 "                     " CTL_IMPORT_DEFAULT_PATH ") as promvip.conf, and on\n"
                 "                     stderr what is carried over differently or not at all;\n"
                 "                     exit 0: complete, 1: something left out, 2: FILE unreadable\n"
+                "  list instances|probes|sync-groups\n"
+                "                     print the names of that kind in the configuration, one a\n"
+                "                     line (for shell completion); promvipd need not run\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
@@ -295,6 +300,14 @@ int main(int argc, char **argv) {
         if ((watch || interval) && strcmp(command, "status") != 0) {
                 fprintf(stderr, "promvipctl: --watch and --interval go with status\n");
                 return EXIT_USAGE;
+        }
+        if (strcmp(command, "list") == 0) {
+                if (optind + 2 != argc || address || socket_path || json || probe || config_id) {
+                        fprintf(stderr, "promvipctl: list takes one argument, instances, probes or sync-groups, "
+                                        "and goes with --config only\n");
+                        return EXIT_USAGE;
+                }
+                return ctl_list(config ?: CONF_DEFAULT_PATH, argv[optind + 1]);
         }
         if (strcmp(command, "drain") == 0 || strcmp(command, "undrain") == 0) {
                 if (optind + 2 != argc || address || socket_path || json) {

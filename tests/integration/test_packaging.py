@@ -31,6 +31,7 @@ MAX_EXPOSURE = 1.8
 SHIPPED = {
     "/usr/sbin/promvipd",
     "/usr/bin/promvipctl",
+    "/usr/share/bash-completion/completions/promvipctl",
     "/lib/systemd/system/promvipd.service",
     "/usr/lib/sysusers.d/promvip.conf",
     "/usr/share/doc/promvip/README.md",
@@ -145,6 +146,9 @@ def test_deb_unpacked_runs(deb, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     r = run([str(root / "usr" / "bin" / "promvipctl"), "--help"])
     assert r.returncode == 0, r.stdout + r.stderr
+    # The completion as in the tree, where bash-completion loads it on demand.
+    completion = root / "usr" / "share" / "bash-completion" / "completions" / "promvipctl"
+    assert completion.read_text() == open(os.path.join(REPO, "packaging", "bash-completion", "promvipctl")).read()
 
 
 # `dpkg -i` for real, with its maintainer scripts, but in a private mount
