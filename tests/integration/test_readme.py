@@ -4,21 +4,10 @@ documented in a reference table, and every documented key is accepted."""
 
 import os
 import re
+import sys
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def loader_keys():
-    keys = set()
-    for name in ("conf.c", "conf-probe.c", "conf-instance.c", "conf-sync.c", "conf-track.c"):
-        with open(os.path.join(REPO, "agent", "conf", name)) as f:
-            src = f.read()
-        # The known-key arrays (`..._keys[] = { ... };`) and the macros they use.
-        blocks = re.findall(r"_keys\[\] = \{(.*?)\};", src, re.S)
-        blocks += re.findall(r"#define \w+_KEYS((?:.*\\\n)*.*)", src)
-        for block in blocks:
-            keys.update(re.findall(r'"([a-z_0-9]+)"', block))
-    return keys
+sys.path.insert(0, os.path.dirname(__file__))
+from conf_keys import REPO, loader_keys  # noqa: E402
 
 
 def readme_keys():
