@@ -38,6 +38,7 @@ SHIPPED = {
     "/usr/share/doc/promvip/examples/promvip.conf",
     "/usr/share/doc/promvip/examples/notify-example.sh",
     "/usr/share/promvip/alerts/promvip.rules.yml",
+    "/usr/share/promvip/grafana/promvip.json",
     "/usr/share/promvip/systemd/promvipd-realtime.conf",
 }
 # The manual pages (packaging/man), as meson installs them; the .deb has
