@@ -18,12 +18,13 @@ import functools
 import json
 import os
 import re
+import shutil
 
 import pytest
 
 from lab import wait_for
-from vrrp import (master_down_interval, API_PORT, LISTEN_ALL, Agent, api_url, http_get, http_probe,
-                  probe_config, promvipctl, reload, start_web, vip4, wait_holder)
+from vrrp import (master_down_interval, API_PORT, LISTEN_ALL, Agent, api_url, control_global, control_socket,
+                  http_get, http_probe, probe_config, promvipctl, reload, start_web, vip4, wait_holder)
 
 INTERVAL = 0.2
 PROBE_INTERVAL = 0.3
@@ -51,12 +52,14 @@ def web_probe():
                       fall=2, rise=2, weight=-60)
 
 
-def agent_config(net, prio, history=None):
+def agent_config(net, prio, history=None, host=None, **kw):
     g = dict(LISTEN_ALL)
+    if host is not None:
+        g.update(control_global(net, host))
     if history is not None:
         g["event_history"] = history
     return probe_config(probes=[web_probe()], global_=g, priority=prio, vips=[vip4(net) + "/24"],
-                        interval=INTERVAL)
+                        interval=INTERVAL, **kw)
 
 
 def get_json(net, host, path, want=200):
@@ -93,7 +96,7 @@ def two_agents(net, promvipd, history=None):
     for h in net.hosts:
         start_web(net, h)
         set_ready(net, h, True)
-    agents = [Agent(net, h, promvipd, agent_config(net, p, history))
+    agents = [Agent(net, h, promvipd, agent_config(net, p, history, host=h))
               for h, p in zip(net.hosts, (150, 100))]
     agents[0].wait_state("MASTER", 10)
     agents[1].wait_state("BACKUP", 10)
@@ -110,6 +113,8 @@ def fail_over(net, agents):
 
 
 def test_failover_chain(lab, promvipd):
+    if not shutil.which("curl"):
+        pytest.fail("curl not found (asks the control socket): apt-get install curl", pytrace=False)
     net = lab(2)
     h1, h2 = net.hosts
     agents = two_agents(net, promvipd)
@@ -181,27 +186,35 @@ def test_failover_chain(lab, promvipd):
     assert after[-1]["type"] == "reload" and after[-1]["detail"] == "settings unchanged", after[-1]
     assert after[-1]["seq"] > before[-1]["seq"]
 
-    # A reload with a smaller event_history trims the oldest.
-    reload(agents[1], agent_config(net, 100, history=3))
-    trimmed = events(net, h2)
-    assert len(trimmed) <= 3, trimmed
-    assert trimmed[-1]["seq"] >= after[-1]["seq"]
-    assert get_json(net, h2, "/events")["event_history"] == 3
-
     # A changed router (another VRID) is a new instance of the same name:
     # it keeps the history too.
-    reload(agents[1], probe_config(probes=[web_probe()], global_=dict(LISTEN_ALL), priority=100,
-                                   vips=[vip4(net) + "/24"], interval=INTERVAL, vrid=52))
+    reload(agents[1], agent_config(net, 100, host=h2, vrid=52))
     replaced = events(net, h2)
-    assert trimmed[-1]["seq"] in [e["seq"] for e in replaced], (trimmed, replaced)
+    assert [e["seq"] for e in replaced[:len(after)]] == [e["seq"] for e in after], (after, replaced)
     assert any(e["type"] == "reload" and e["detail"] == "the virtual router changed: restarted"
                for e in replaced), replaced
 
-    # The control socket answers /events too (the default control socket
-    # of an agent without one configured is not used here: ask over HTTP
-    # from the other host instead, as promvipctl -a does).
+    # A reload with a smaller event_history trims the oldest.
+    reload(agents[1], agent_config(net, 100, history=3, host=h2, vrid=52))
+    trimmed = events(net, h2)
+    assert len(trimmed) <= 3, trimmed
+    assert trimmed[-1]["type"] == "reload" and trimmed[-1]["seq"] > replaced[-1]["seq"], trimmed
+    assert get_json(net, h2, "/events")["event_history"] == 3
+
+    # Asked from the other host, and on the control socket: the same.
     status, _, body = http_get(net, h1, api_url(h2, "/events?instance=prom"))
     assert status == 200 and json.loads(body)["instances"][0]["name"] == "prom"
+    r = net.run(h2.ns, ["curl", "-sS", "-w", "\n%{http_code}", "--unix-socket", control_socket(net, h2),
+                        "http://localhost/events?instance=prom"], timeout=10)
+    body, _, code = r.stdout.rpartition("\n")
+    assert r.returncode == 0 and code == "200", (r.returncode, r.stdout, r.stderr)
+    doc = json.loads(body)
+    assert doc["event_history"] == 3 and [i["name"] for i in doc["instances"]] == ["prom"], doc
+    assert 1 <= len(doc["instances"][0]["events"]) <= 3, doc
+    assert doc["instances"][0]["events"][-1]["seq"] >= trimmed[-1]["seq"], (doc, trimmed)
+    r = net.run(h2.ns, ["curl", "-sS", "-w", "\n%{http_code}", "--unix-socket", control_socket(net, h2),
+                        "http://localhost/events?instance=nope"], timeout=10)
+    assert r.stdout.rpartition("\n")[2] == "404" and "nope" in json.loads(r.stdout.rpartition("\n")[0])["error"]
 
 
 def test_history_bounded(lab, promvipd):
