@@ -24,7 +24,8 @@ import pytest
 
 from lab import wait_for
 from vrrp import (master_down_interval, API_PORT, LISTEN_ALL, Agent, api_url, control_global, control_socket,
-                  http_get, http_probe, probe_config, promvipctl, reload, start_web, vip4, wait_holder)
+                  hook_config, http_get, http_probe, notify_group, probe_config, promvipctl, reload, start_web,
+                  vip4, wait_holder)
 
 INTERVAL = 0.2
 PROBE_INTERVAL = 0.3
@@ -245,6 +246,31 @@ def test_history_bounded(lab, promvipd):
     assert len(evs) == 5, evs
     assert evs[-1]["seq"] > 5 and evs[0]["seq"] > 1, evs   # the oldest were dropped
     assert get_json(net, h1, "/events")["event_history"] == 5
+
+
+def test_hook_results(hooks, lab, promvipd):
+    """Hook results are events: a backup hook that exits 0 is ok, a master
+    hook that exits 3 failed, with the exit status as detail."""
+    net = lab(2)
+    h1 = net.hosts[0]
+    backup = hooks.script("backup.sh", "#!/bin/sh\nexit 0\n")
+    master = hooks.script("master.sh", "#!/bin/sh\nexit 3\n")
+    agent = Agent(net, h1, promvipd,
+                  hook_config(notify_group(master=master, backup=backup), global_=dict(LISTEN_ALL),
+                              priority=150, vips=[vip4(net) + "/24"], interval=INTERVAL))
+    agent.wait_state("MASTER", 10)
+
+    def both():
+        evs = [e for e in events(net, h1) if e["type"] == "hook"]
+        return len(evs) >= 2 and evs
+    evs = wait_for(both, 10, what="two hook events")
+    assert evs[0]["hook"] == "backup" and evs[0]["result"] == "ok", evs
+    assert evs[1]["hook"] == "master" and evs[1]["result"] == "failed", evs
+    assert "3" in evs[1]["detail"], evs[1]
+    # Hook events follow the transitions that queued them.
+    all_evs = events(net, h1)
+    to_master = [e["seq"] for e in all_evs if e["type"] == "transition" and e["to"] == "MASTER"]
+    assert to_master and to_master[0] < evs[1]["seq"], all_evs
 
 
 def ctl_supports_events(net, host, ctl):
