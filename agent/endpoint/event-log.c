@@ -1,6 +1,8 @@
 /* A bounded ring of events (see event-log.h): `start` is the oldest's
- * slot, `count` how many are kept; a resize copies the newest into a new
- * array in order. */
+ * slot in `ring` (`allocated` slots), `count` how many are kept. The array
+ * grows as events come, up to `capacity`, so that a large event_history
+ * costs memory only once it fills (and locked memory stays small); growing
+ * and resizing copy the events into a new array, oldest first. */
 #include "endpoint/event-log.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 struct EventLog {
         unsigned n_ref;
         Event *ring;
+        size_t allocated;
         size_t capacity;
         size_t start;
         size_t count;
@@ -60,25 +63,38 @@ EventLog *event_log_unref(EventLog *l) {
         return NULL;
 }
 
-int event_log_resize(EventLog *l, size_t capacity) {
-        size_t keep = l->count < capacity ? l->count : capacity;
+#define EVENT_LOG_FIRST_ALLOCATION 16
+
+/* Moves the newest `keep` events into a new array of `allocated` slots. */
+static int reallocate(EventLog *l, size_t allocated, size_t keep) {
         Event *ring = NULL;
 
-        if (capacity == l->capacity)
-                return 0;
-        if (capacity > 0) {
-                ring = calloc(capacity, sizeof(*ring));
+        if (allocated > 0) {
+                ring = calloc(allocated, sizeof(*ring));
                 if (!ring)
                         return -ENOMEM;
         }
-        /* The newest `keep`, oldest first. */
         for (size_t k = 0; k < keep; k++)
                 ring[k] = *event_log_at(l, l->count - keep + k);
         free(l->ring);
         l->ring = ring;
-        l->capacity = capacity;
+        l->allocated = allocated;
         l->start = 0;
         l->count = keep;
+        return 0;
+}
+
+int event_log_resize(EventLog *l, size_t capacity) {
+        size_t keep = l->count < capacity ? l->count : capacity;
+        size_t first = capacity < EVENT_LOG_FIRST_ALLOCATION ? capacity : EVENT_LOG_FIRST_ALLOCATION;
+        int r;
+
+        if (capacity == l->capacity)
+                return 0;
+        r = reallocate(l, keep > first ? keep : first, keep);
+        if (r < 0)
+                return r;
+        l->capacity = capacity;
         return 0;
 }
 
@@ -93,7 +109,7 @@ size_t event_log_count(const EventLog *l) {
 const Event *event_log_at(const EventLog *l, size_t k) {
         if (!l || k >= l->count)
                 return NULL;
-        return &l->ring[(l->start + k) % l->capacity];
+        return &l->ring[(l->start + k) % l->allocated];
 }
 
 void event_log_add(EventLog *l, uint64_t *seq, const Event *e) {
@@ -102,11 +118,17 @@ void event_log_add(EventLog *l, uint64_t *seq, const Event *e) {
         ++*seq;
         if (!l || l->capacity == 0)
                 return;
-        if (l->count < l->capacity)
-                slot = &l->ring[(l->start + l->count++) % l->capacity];
+        /* Full but below capacity: grow (when that fails, the oldest goes). */
+        if (l->count == l->allocated && l->allocated < l->capacity) {
+                size_t grown = l->allocated < l->capacity / 2 ? l->allocated * 2 : l->capacity;
+
+                (void) reallocate(l, grown > 0 ? grown : 1, l->count);
+        }
+        if (l->count < l->allocated)
+                slot = &l->ring[(l->start + l->count++) % l->allocated];
         else {
                 slot = &l->ring[l->start];
-                l->start = (l->start + 1) % l->capacity;
+                l->start = (l->start + 1) % l->allocated;
         }
         *slot = *e;
         slot->seq = *seq;

@@ -55,6 +55,41 @@ static void test_ring_bounded(void **state) {
         event_log_unref(l);
 }
 
+/* The array grows as events come (16, 32, 64, then the capacity): every
+ * event is kept in order until the capacity, then the oldest go. */
+static void test_ring_grows(void **state) {
+        EventLog *l = event_log_new(100);
+        uint64_t seq = 0;
+
+        (void) state;
+        for (int n = 1; n <= 250; n++) {
+                Event e = reload_event(n);
+
+                event_log_add(l, &seq, &e);
+                assert_int_equal(event_log_count(l), n < 100 ? n : 100);
+                if (n == 17 || n == 33 || n == 65 || n == 99 || n == 100 || n == 101) {
+                        for (size_t k = 0; k < event_log_count(l); k++)
+                                assert_int_equal(text_number(event_log_at(l, k)),
+                                                 n - (int) event_log_count(l) + 1 + (int) k);
+                }
+        }
+        for (size_t k = 0; k < 100; k++)
+                assert_int_equal(event_log_at(l, k)->seq, 151 + k);
+        /* Grown and wrapped, then resized: still the newest, in order. */
+        assert_int_equal(event_log_resize(l, 30), 0);
+        for (size_t k = 0; k < 30; k++)
+                assert_int_equal(event_log_at(l, k)->seq, 221 + k);
+        assert_int_equal(event_log_resize(l, 10000), 0);
+        for (int n = 251; n <= 300; n++) {
+                Event e = reload_event(n);
+                event_log_add(l, &seq, &e);
+        }
+        assert_int_equal(event_log_count(l), 80);
+        for (size_t k = 0; k < 80; k++)
+                assert_int_equal(event_log_at(l, k)->seq, 221 + k);
+        event_log_unref(l);
+}
+
 static void test_ring_resize(void **state) {
         EventLog *l = event_log_new(4);
         uint64_t seq = 100;
@@ -339,6 +374,7 @@ static void test_render_events(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ring_bounded),
+                cmocka_unit_test(test_ring_grows),
                 cmocka_unit_test(test_ring_resize),
                 cmocka_unit_test(test_ring_zero_and_shared),
                 cmocka_unit_test(test_advert_memo),
