@@ -201,15 +201,8 @@ void instance_events_handled(Instance *i, const VrrpEvent *ev, const VrrpActions
         char src[IP_ADDR_STRLEN];
         Event e;
 
-        if (a->flags & VRRP_ACT_HANDOVER) {
-                uint64_t left = i->fsm.handover_deadline - instance_now(i);
-
-                e = (Event) { .type = EVENT_HANDOVER, .handover = i->fsm.handover, .begin = true };
-                set_text(&e, true, "sent priority 0, keeping the virtual addresses until a new master is heard "
-                         "(at most %.1f s)", (double) left / USEC_PER_SEC);
-                instance_event_add(i, &e);
-        }
-        if (before != VRRP_HANDOVER_NONE && (i->fsm.handover == VRRP_HANDOVER_NONE || a->new_state != a->old_state)) {
+        /* Over: a new master heard, given up, or a stop that cuts a release short. */
+        if (before != VRRP_HANDOVER_NONE && i->fsm.handover != before) {
                 e = (Event) { .type = EVENT_HANDOVER, .handover = before, .begin = false };
                 if (a->flags & VRRP_ACT_RELEASE_FAILED)
                         set_text(&e, true, "release failed: no other router took over within "
@@ -217,8 +210,18 @@ void instance_events_handled(Instance *i, const VrrpEvent *ev, const VrrpActions
                 else if (ev->type == VRRP_EV_ADVERT)
                         set_text(&e, true, "%s %s", a->reason ? a->reason : "new master",
                                  ip_addr_to_string(&ev->src, src));
+                else if (ev->type == VRRP_EV_SHUTDOWN && i->fsm.handover != VRRP_HANDOVER_NONE)
+                        set_text(&e, true, "cut short by a stop");
                 else
                         set_text(&e, a->reason != NULL, "%s", a->reason ? a->reason : "");
+                instance_event_add(i, &e);
+        }
+        if (a->flags & VRRP_ACT_HANDOVER) {
+                uint64_t left = i->fsm.handover_deadline - instance_now(i);
+
+                e = (Event) { .type = EVENT_HANDOVER, .handover = i->fsm.handover, .begin = true };
+                set_text(&e, true, "sent priority 0, keeping the virtual addresses until a new master is heard "
+                         "(at most %.1f s)", (double) left / USEC_PER_SEC);
                 instance_event_add(i, &e);
         }
         if (a->new_state != a->old_state) {

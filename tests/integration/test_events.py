@@ -24,7 +24,8 @@ import pytest
 
 from lab import wait_for
 from vrrp import (master_down_interval, API_PORT, LISTEN_ALL, Agent, api_url, control_global, control_socket,
-                  hook_config, http_get, http_probe, notify_group, probe_config, promvipctl, reload, start_web,
+                  hook_config, http_get, http_probe, notify_group, probe_config, promvipctl, release, reload,
+                  start_web,
                   vip4, wait_holder)
 
 INTERVAL = 0.2
@@ -271,6 +272,36 @@ def test_hook_results(hooks, lab, promvipd):
     all_evs = events(net, h1)
     to_master = [e["seq"] for e in all_evs if e["type"] == "transition" and e["to"] == "MASTER"]
     assert to_master and to_master[0] < evs[1]["seq"], all_evs
+
+
+def test_release_events(lab, promvipd, ctl):
+    """promvipctl release: a hand-over that begins and ends, and the
+    transition it makes, on the old master; the new master's reason."""
+    net = lab(2)
+    h1, h2 = net.hosts
+    agents = two_agents(net, promvipd)
+    r = release(net, h1, ctl, agents[0].path)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    agents[1].wait_state("MASTER", 10)
+
+    def done():
+        evs = events(net, h1)
+        return any(e["type"] == "handover" and e["phase"] == "end" for e in evs) and evs
+    evs = wait_for(done, 10, what="h1: hand-over ended")
+    k = find(evs, 0, lambda e: e["type"] == "handover" and e["kind"] == "release" and e["phase"] == "begin",
+             "hand-over begins")
+    assert evs[k]["detail"].startswith("sent priority 0"), evs[k]
+    k = find(evs, k + 1, lambda e: e["type"] == "handover" and e["kind"] == "release" and e["phase"] == "end",
+             "hand-over ends")
+    assert evs[k]["detail"] == f"released to the new master {h2.addr4}", evs[k]
+    k = find(evs, k + 1, lambda e: e["type"] == "transition" and e["from"] == "MASTER" and e["to"] == "BACKUP",
+             "MASTER -> BACKUP")
+    assert evs[k]["reason"] == f"released to the new master {h2.addr4} (priority 100)", evs[k]
+    evs2 = events(net, h2)
+    k = find(evs2, 0, lambda e: e["type"] == "advert" and e["direction"] == "received" and e["priority"] == 0,
+             "h2: priority 0 received")
+    k = find(evs2, k + 1, lambda e: e["type"] == "transition" and e["to"] == "MASTER", "h2: BACKUP -> MASTER")
+    assert evs2[k]["reason"].startswith(f"master {h1.addr4} gave up (priority 0)"), evs2[k]
 
 
 def ctl_supports_events(net, host, ctl):
