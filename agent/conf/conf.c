@@ -18,7 +18,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 static const char *const top_keys[] = { "global", "probes", "instances", "sync_groups", NULL };
 static const char *const global_keys[] = { "router_id",   "listen",           "control_socket",
                                             "script_user", "log_level",        "realtime_priority",
-                                            "lock_memory", NULL };
+                                            "lock_memory", "event_history",    NULL };
 
 /* "ADDR:PORT" or "[ADDR6]:PORT"; "" is valid and means disabled. */
 static int parse_listen(const char *s, IpAddr *ret_addr, uint16_t *ret_port) {
@@ -60,9 +60,10 @@ static void parse_global(ConfCtx *ctx, const config_setting_t *root, GlobalConfi
         const config_setting_t *s = config_setting_get_member(root, "global");
         _cleanup_free_ char *level = NULL;
         char host[256] = "";
-        long long rt = 0;
+        long long rt = 0, history = 0;
 
         g->log_level = -1;
+        g->event_history = CONF_DEFAULT_EVENT_HISTORY;
         if (s && config_setting_type(s) != CONFIG_TYPE_GROUP) {
                 conf_error(ctx, s, "'global' must be a group: global = { ... };");
                 s = NULL;
@@ -78,6 +79,8 @@ static void parse_global(ConfCtx *ctx, const config_setting_t *root, GlobalConfi
                 if (conf_get_int(ctx, s, "realtime_priority", 0, CONF_REALTIME_PRIORITY_MAX, &rt) > 0)
                         g->realtime_priority = (int) rt;
                 (void) conf_get_bool(ctx, s, "lock_memory", &g->lock_memory);
+                if (conf_get_int(ctx, s, "event_history", 0, CONF_EVENT_HISTORY_MAX, &history) > 0)
+                        g->event_history = (unsigned) history;
                 if (conf_get_string(ctx, s, "log_level", &level) > 0) {
                         g->log_level = log_level_from_string(level);
                         if (g->log_level < 0)

@@ -21,6 +21,8 @@
 #define CONF_DEFAULT_SCRIPT_USER "promvip"
 #define CONF_NAME_MAX 64
 #define CONF_REALTIME_PRIORITY_MAX 99 /* SCHED_RR's range on Linux is 1..99 */
+#define CONF_DEFAULT_EVENT_HISTORY 100 /* events kept per instance */
+#define CONF_EVENT_HISTORY_MAX 10000
 #define CONF_TTL_DEFAULT 255          /* RFC 5798: adverts sent with TTL 255, nothing else accepted */
 
 typedef struct ConfError {
@@ -167,6 +169,7 @@ typedef struct GlobalConfig {
         int log_level;          /* LOG_*; -1: not set */
         int realtime_priority;  /* SCHED_RR priority 1..99 of the main thread; 0: off */
         bool lock_memory;       /* mlockall(MCL_CURRENT | MCL_FUTURE) */
+        unsigned event_history; /* events kept per instance (/events); 0: none */
 } GlobalConfig;
 
 typedef struct Config {

@@ -35,6 +35,7 @@ typedef struct Hook {
         char **env;            /* the PROMVIP_* entries, NULL-terminated */
         ChildUser *user;        /* a reference */
         const char *state;     /* the new state's name (static) */
+        bool any;              /* the `any` hook, not the state's */
         uint64_t timeout_usec;
 } Hook;
 
@@ -47,7 +48,27 @@ struct HookQueue {
         ChildRun *run;
         sd_event_source *kick; /* starts the head from the loop */
         HookCounters counters;
+        HookObserver observer;
+        void *observer_data;
 };
+
+void hook_queue_set_observer(HookQueue *q, HookObserver observer, void *userdata) {
+        q->observer = observer;
+        q->observer_data = userdata;
+}
+
+/* Tells the observer how hook h ended. */
+static void observe(const HookQueue *q, const Hook *h, const char *result, const char *detail) {
+        char name[8];
+        size_t k;
+
+        if (!q->observer)
+                return;
+        for (k = 0; !h->any && h->state[k] && k + 1 < sizeof(name); k++)
+                name[k] = (char) (h->state[k] >= 'A' && h->state[k] <= 'Z' ? h->state[k] - 'A' + 'a' : h->state[k]);
+        name[k] = '\0';
+        q->observer(q->observer_data, h->any ? "any" : name, result, detail);
+}
 
 _printf_(3, 4) static void log_hook(const HookQueue *q, int level, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
@@ -179,6 +200,7 @@ static Hook *hook_new(const Argv *command, bool any_args, const HookInfo *info, 
         if (!h->argv || !h->env)
                 return NULL;
         h->state = vrrp_state_to_string(info->new_state);
+        h->any = any_args;
         h->timeout_usec = info->notify->timeout_usec;
         return TAKE_PTR(h);
 }
@@ -188,9 +210,10 @@ static Hook *hook_new(const Argv *command, bool any_args, const HookInfo *info, 
 static void hook_queue_drop_waiting(HookQueue *q, size_t max, const char *superseded_by) {
         Hook **first = q->run ? &q->head->next : &q->head;
         const char *last = NULL;
-        char states[64] = "";
+        char states[64] = "", why[64];
         size_t n = 0, len = 0;
 
+        snprintf(why, sizeof(why), "superseded by the transition to %s", superseded_by);
         while (*first && n < max) {
                 Hook *h = *first;
 
@@ -198,6 +221,7 @@ static void hook_queue_drop_waiting(HookQueue *q, size_t max, const char *supers
                         len += (size_t) snprintf(states + len, sizeof(states) - len, "%s%s", last ? ", " : "",
                                                  h->state);
                 last = h->state;
+                observe(q, h, "dropped", why);
                 *first = h->next;
                 hook_free(h);
                 q->n--;
@@ -270,8 +294,13 @@ static void on_hook_done(ChildRun *run, const ChildResult *r, void *userdata) {
         if (r->start_error == -ESRCH || r->start_error == -EPERM) {
                 log_hook(q, LOG_ERR, "hook %s refused: %s: set global.script_user", h->argv[0], r->start_failure);
                 q->counters.refused++;
+                observe(q, h, "refused", r->start_failure);
         } else {
+                char what[200];
+
                 hook_log_result(q, h, r);
+                observe(q, h, hook_succeeded(r) ? "ok" : r->timed_out ? "timeout" : "failed",
+                        child_result_describe(r, what, sizeof(what)));
                 q->counters.runs++;
                 q->counters.last_duration_usec = r->duration_usec;
                 if (!hook_succeeded(r))
@@ -300,6 +329,7 @@ static void hook_queue_next(HookQueue *q) {
                 if (r < 0) {
                         log_hook(q, LOG_ERR, "hook %s refused: %s", h->argv[0], reason);
                         q->counters.refused++;
+                        observe(q, h, "refused", reason);
                         hook_queue_pop(q);
                         continue;
                 }
@@ -311,6 +341,7 @@ static void hook_queue_next(HookQueue *q) {
                          strerror(-r));
                 q->counters.runs++;
                 q->counters.failures++;
+                observe(q, h, "failed", strerror(-r));
                 hook_queue_pop(q);
         }
 }

@@ -55,6 +55,13 @@ void hook_queue_transition(HookQueue *q, const InstanceConfig *cfg, ChildUser *u
 void hook_queue_group_transition(HookQueue *q, const SyncGroupConfig *g, const char *members, ChildUser *user,
                                  VrrpState old_state, VrrpState new_state);
 
+/* Told each hook's end: `hook` master, backup, fault, stop or any;
+ * `result` ok, failed, timeout, refused or dropped; `detail` (e.g. "exit
+ * status 3") or NULL. Called from the loop, never from inside
+ * hook_queue_transition() except for drops. */
+typedef void (*HookObserver)(void *userdata, const char *hook, const char *result, const char *detail);
+void hook_queue_set_observer(HookQueue *q, HookObserver observer, void *userdata);
+
 const HookCounters *hook_queue_counters(const HookQueue *q);
 /* Hooks queued or running. */
 size_t hook_queue_pending(const HookQueue *q);

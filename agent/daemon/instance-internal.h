@@ -8,6 +8,7 @@
 
 #include "daemon/hooks.h"
 #include "daemon/instance.h"
+#include "endpoint/event-log.h"
 #include "probe/priority.h"
 #include "shared/lateness.h"
 #include "shared/macro.h"
@@ -77,6 +78,13 @@ struct Instance {
         bool master_seen;
         IpAddr master_seen_addr;     /* for master_changes */
         InstanceCounters counters;
+        EventLog *events;            /* its history, shared with the instance a reload replaces it by */
+        EventAdvertMemo advert_memo; /* the advert priorities last recorded */
+        char priority_cause[EVENT_TEXT_MAX]; /* what changed the last computed priority; "" unknown */
+        char reload_cause[48];       /* during instance_update(): the cause when no track changed */
+        bool last_advert_known;      /* BACKUP: the last advert heard since the last transition */
+        IpAddr last_advert_from;
+        uint8_t last_advert_priority;
 };
 
 /* sd-event's default accuracy (250 ms) would ruin failover timing. */
@@ -95,6 +103,26 @@ _printf_(4, 5) int log_instance_errno(const Instance *i, int level, int error, c
 void instance_update_fault(Instance *i);
 /* Runs one event through the state machine and acts on it. */
 void instance_handle(Instance *i, const VrrpEvent *ev);
+
+/* ---- instance-events.c: its event history ---- */
+
+int instance_events_init(Instance *i);
+void instance_events_done(Instance *i);
+/* Stamps e (time, seq) and appends it. */
+void instance_event_add(Instance *i, Event *e);
+/* After the state machine handled ev (with our priority at the time):
+ * the hand-over that began or ended, the transition and its reason. */
+void instance_events_handled(Instance *i, const VrrpEvent *ev, const VrrpActions *a, VrrpHandover before,
+                             uint8_t priority);
+void instance_event_priority(Instance *i, uint8_t from, uint8_t to, const char *cause);
+/* An advert sent (from NULL) or received, recorded when its priority changed. */
+void instance_event_advert(Instance *i, bool sent, const IpAddr *from, uint8_t priority);
+void instance_event_master(Instance *i, const IpAddr *from, const IpAddr *to);
+void instance_event_split_brain(Instance *i, const IpAddr *other, uint8_t priority, bool answered);
+void instance_event_probe(Instance *i, const char *probe, bool was_up, bool up, const char *detail);
+void instance_event_track_interface(Instance *i, const char *interface, bool up);
+/* A HookObserver (hooks.h) with the instance as userdata. */
+void instance_event_hook(void *userdata, const char *hook, const char *result, const char *detail);
 
 /* ---- instance-track.c ---- */
 

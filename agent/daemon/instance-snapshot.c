@@ -104,6 +104,8 @@ int instance_snapshot(const Instance *i, SnapshotInstance *o) {
                 o->track_weights[k] = c->tracks[k].weight;
                 o->n_tracks = k + 1;
         }
+        if (event_log_copy(i->events, &o->events, &o->n_events) < 0)
+                return -ENOMEM;
         return instance_tracks_snapshot(i, o);
 }
 

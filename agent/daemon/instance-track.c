@@ -3,6 +3,7 @@
  * track_interface, their link state from the netlink cache); the pure
  * arithmetic is probe/priority.c. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,40 @@ static bool link_up(const Instance *i, const char *ifname) {
         return ifindex > 0 && netlink_link_is_up(i->env->netlink, ifindex);
 }
 
+/* Appends one change to the cause of the priority now computed. */
+_printf_(2, 3) static void add_cause(Instance *i, const char *fmt, ...) {
+        size_t n = strlen(i->priority_cause);
+        va_list ap;
+
+        if (n > 0 && n + 2 < sizeof(i->priority_cause)) {
+                memcpy(i->priority_cause + n, ", ", 3);
+                n += 2;
+        }
+        va_start(ap, fmt);
+        (void) vsnprintf(i->priority_cause + n, sizeof(i->priority_cause) - n, fmt, ap);
+        va_end(ap);
+}
+
+/* A tracked probe that changed since the last computation: an event, and
+ * the cause of a new priority. */
+static void note_probe_change(Instance *i, const TrackConfig *c, const TrackState *was, const TrackState *now) {
+        const ProbeState *st = probes_state(i->env->probes, c->probe_name);
+        const char *detail = st && st->runs ? st->last.detail : NULL;
+        bool was_up = was->valued ? was->value == 0 : was->up, up = now->valued ? now->value == 0 : now->up;
+
+        if (was_up != up)
+                instance_event_probe(i, c->probe_name, was_up, up, detail);
+        if (now->valued && was->value != now->value)
+                add_cause(i, "file probe '%s' value %" PRId64 " (weight %d)", c->probe_name, now->value, c->weight);
+        else if (!now->valued && was_up != up)
+                add_cause(i, "probe '%s' %s (weight %d)", c->probe_name, up ? "UP" : "DOWN", c->weight);
+}
+
 static void log_link_change(Instance *i, const TrackInterfaceConfig *t, bool was, bool up) {
+        if (i->track_states_known && was != up) {
+                instance_event_track_interface(i, t->interface, up);
+                add_cause(i, "tracked interface %s %s (weight %d)", t->interface, up ? "up" : "down", t->weight);
+        }
         if (i->track_states_known && was == up)
                 return;
         if (!i->track_states_known && up)
@@ -66,8 +100,14 @@ uint8_t instance_tracked_priority(Instance *i) {
         bool fault;
         uint8_t p;
 
-        for (size_t k = 0; k < c->n_tracks; k++)
-                t[k] = probes_track_state(i->env->probes, c->tracks[k].probe_name, c->tracks[k].weight);
+        i->priority_cause[0] = '\0';
+        for (size_t k = 0; k < c->n_tracks; k++) {
+                TrackState now = probes_track_state(i->env->probes, c->tracks[k].probe_name, c->tracks[k].weight);
+
+                if (i->track_states_known)
+                        note_probe_change(i, &c->tracks[k], &t[k], &now);
+                t[k] = now;
+        }
         for (size_t k = 0; k < c->n_track_interfaces; k++) {
                 const TrackInterfaceConfig *ti = &c->track_interfaces[k];
                 TrackState *s = &t[c->n_tracks + k];
@@ -77,6 +117,8 @@ uint8_t instance_tracked_priority(Instance *i) {
                 *s = (TrackState) { .weight = ti->weight, .up = up };
         }
         i->track_states_known = true;
+        if (!i->priority_cause[0])
+                snprintf(i->priority_cause, sizeof(i->priority_cause), "%s", i->reload_cause);
         p = priority_effective(c->priority, t, c->n_tracks + c->n_track_interfaces, &fault);
         i->track_fault = NULL;
         for (size_t k = 0; fault && k < c->n_tracks + c->n_track_interfaces && !i->track_fault; k++)

@@ -120,6 +120,8 @@ static void send_advert(Instance *i, uint8_t priority) {
         const IpAddr *dsts = c->n_unicast_peers ? c->unicast_peers : &group;
         size_t n_dsts = c->n_unicast_peers ? c->n_unicast_peers : 1;
 
+        if (priority != VRRP_PRIO_STOP) /* a hand-over's priority 0 is its own event */
+                instance_event_advert(i, true, NULL, priority);
         if (c->auth_type == AUTH_PASS) {
                 adv.auth_type = VRRP_V2_AUTH_PASS;
                 /* Zero-padded, not NUL-terminated: 8 characters fill the field. */
@@ -145,7 +147,7 @@ static void send_advert(Instance *i, uint8_t priority) {
         }
 }
 
-static void split_brain(Instance *i, const IpAddr *other, bool answered) {
+static void split_brain(Instance *i, const IpAddr *other, uint8_t priority, bool answered) {
         uint64_t now = instance_now(i);
         char buf[IP_ADDR_STRLEN];
 
@@ -154,6 +156,7 @@ static void split_brain(Instance *i, const IpAddr *other, bool answered) {
         if (i->split_brain_logged_at && now - i->split_brain_logged_at < SPLIT_BRAIN_LOG_INTERVAL_USEC)
                 return;
         i->split_brain_logged_at = now;
+        instance_event_split_brain(i, other, priority, answered);
         log_instance(i, LOG_WARNING,
                      "split brain: %s advertises as master too (lower priority); staying master, answering at most once per advertisement interval (%" PRIu64 " so far)",
                      ip_addr_to_string(other, buf), i->counters.split_brain);
@@ -171,7 +174,7 @@ static void log_handover(Instance *i, const VrrpActions *a) {
                              "release failed: no other router took over within Master_Down_Interval; staying MASTER");
 }
 
-static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
+static void apply(Instance *i, const VrrpActions *a, const VrrpEvent *ev) {
         bool cannot_hold;
 
         if (a->flags & (VRRP_ACT_HANDOVER | VRRP_ACT_RELEASE_FAILED))
@@ -192,7 +195,7 @@ static void apply(Instance *i, const VrrpActions *a, const IpAddr *peer) {
         if ((a->flags & VRRP_ACT_SEND_ADVERT) && !cannot_hold)
                 send_advert(i, i->fsm.priority);
         if (a->flags & VRRP_ACT_SPLIT_BRAIN)
-                split_brain(i, peer, a->flags & VRRP_ACT_SEND_ADVERT);
+                split_brain(i, &ev->src, ev->priority, a->flags & VRRP_ACT_SEND_ADVERT);
         if (a->new_state != a->old_state) {
                 i->counters.transitions++;
                 i->counters.state_changes[a->old_state][a->new_state]++;
@@ -217,6 +220,7 @@ static void track_master(Instance *i) {
                 return;
         if (i->master_seen)
                 i->counters.master_changes++;
+        instance_event_master(i, i->master_seen ? &i->master_seen_addr : NULL, &m);
         i->master_seen = true;
         i->master_seen_addr = m;
 }
@@ -255,10 +259,13 @@ static void arm_timer(Instance *i) {
 }
 
 static void handle(Instance *i, const VrrpEvent *ev) {
+        VrrpHandover before = i->fsm.handover;
+        uint8_t priority = i->fsm.priority;
         VrrpActions a;
 
         vrrp_fsm_handle(&i->fsm, ev, instance_now(i), &a);
-        apply(i, &a, &ev->src);
+        instance_events_handled(i, ev, &a, before, priority);
+        apply(i, &a, ev);
         arm_timer(i);
         track_master(i);
         if (i->timer_fault && !i->faulted)
@@ -396,6 +403,7 @@ static void apply_tracks(Instance *i) {
 
         if (p != i->fsm.priority) {
                 log_instance(i, LOG_INFO, "effective priority %u -> %u", i->fsm.priority, p);
+                instance_event_priority(i, i->fsm.priority, p, i->priority_cause);
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
         }
 }
@@ -463,7 +471,11 @@ int instance_new(Instance **ret, const InstanceEnv *env, const InstanceConfig *c
         vrrp_fsm_init(&i->fsm, &params, &none);
         r = instance_tracks_size(i, cfg);
         if (r >= 0)
+                r = instance_events_init(i);
+        if (r >= 0)
                 r = hook_queue_new(&i->hooks, env->event, cfg->name);
+        if (r >= 0)
+                hook_queue_set_observer(i->hooks, instance_event_hook, i);
         if (r >= 0)
                 r = sd_event_add_time(env->event, &i->timer, CLOCK_MONOTONIC, UINT64_MAX,
                                       vrrp_timer_accuracy_us(cfg->advert_interval_cs), on_timer, i);
@@ -487,6 +499,7 @@ Instance *instance_free(Instance *i) {
         instance_vips_done(i);
         hook_queue_free(i->hooks);
         free(i->track_states);
+        instance_events_done(i);
         free(i);
         return NULL;
 }
@@ -507,6 +520,7 @@ void instance_start(Instance *i) {
         /* Probes start DOWN: the first state already counts their weights. */
         if (p != i->fsm.priority) {
                 log_instance(i, LOG_INFO, "effective priority %u -> %u (probes start DOWN)", i->fsm.priority, p);
+                instance_event_priority(i, i->fsm.priority, p, "startup: probes start DOWN");
                 handle(i, &(VrrpEvent) { .type = VRRP_EV_PRIORITY, .priority = p });
         }
         refresh_link(i);
@@ -545,8 +559,13 @@ int instance_update(Instance *i, const InstanceConfig *cfg) {
                 instance_update_fault(i);
         log_instance(i, LOG_INFO, "settings changed: applied without a restart");
         instance_vips_update(i, old);
+        if (old->priority != cfg->priority)
+                snprintf(i->reload_cause, sizeof(i->reload_cause), "reload: base priority %u", cfg->priority);
+        else
+                snprintf(i->reload_cause, sizeof(i->reload_cause), "reload: tracks changed");
         instance_refresh(i);
         instance_probes_changed(i);
+        i->reload_cause[0] = '\0';
         return 0;
 }
 
@@ -572,6 +591,12 @@ void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv)
                 return;
         }
         i->counters.adverts_received++;
+        instance_event_advert(i, false, &ctx->src, adv->priority);
+        if (i->fsm.state == VRRP_STATE_BACKUP) {
+                i->last_advert_known = true;
+                i->last_advert_from = ctx->src;
+                i->last_advert_priority = adv->priority;
+        }
         if (adv->family == AF_INET && adv->version == 3 && !adv->pseudo_header)
                 i->counters.rfc9568_checksums++;
         handle(i, &(VrrpEvent) { .type = VRRP_EV_ADVERT, .priority = adv->priority,

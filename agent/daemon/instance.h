@@ -14,6 +14,7 @@
 #include "daemon/announcer.h"
 #include "daemon/netlink.h"
 #include "daemon/vrrp-socket.h"
+#include "endpoint/event-log.h"
 #include "endpoint/snapshot.h"
 #include "probe/probes.h"
 #include "shared/addr.h"
@@ -42,6 +43,10 @@ typedef struct InstanceEnv {
          * group (sync-groups.h); optional. */
         void (*sync_changed)(void *userdata, Instance *i, VrrpState old_state);
         void *userdata;
+        /* The daemon-wide event sequence number, and how many events each
+         * instance keeps (global.event_history). */
+        uint64_t *event_seq;
+        size_t event_history;
         /* Set while the dispatch running now did work of unbounded length
          * before calling in (a reload loads the configuration and looks up
          * the script user): the loop's wake-up time can be older than a
@@ -125,6 +130,17 @@ void instance_set_sync_fault(Instance *i, const char *group, const char *why);
 /* Its group moves it: MASTER (from BACKUP) or BACKUP (from MASTER, no
  * priority 0). */
 void instance_sync_goto(Instance *i, const char *group, VrrpState s);
+
+/* ---- instance-events.c: its event history ---- */
+
+EventLog *instance_events(const Instance *i);
+/* Takes over another (replaced) instance's history: shares l, resized to
+ * the environment's event_history. 0 or -ENOMEM. */
+int instance_set_events(Instance *i, EventLog *l);
+/* Applies the environment's event_history (a reload): oldest dropped. */
+int instance_events_resize(Instance *i);
+/* Records a reload that kept it, changed it or created it. */
+void instance_event_reload(Instance *i, const char *detail);
 
 /* Fills o with its settings, state and counters (/status, /metrics);
  * 0 or -ENOMEM (what o holds so far is freed with its Snapshot). */

@@ -63,6 +63,8 @@ static int get_snapshot(void *userdata, Snapshot *ret) {
                 .last_reload_realtime_usec = m->last_reload_realtime_usec,
                 .realtime_priority = m->tuning.realtime_priority,
                 .memory_locked = m->tuning.memory_locked,
+                .now_realtime_usec = now_usec(CLOCK_REALTIME),
+                .event_history = m->config->global.event_history,
         };
         snprintf(ret->router_id, sizeof(ret->router_id), "%s", m->config->global.router_id);
         snprintf(ret->version, sizeof(ret->version), "%s", PROMVIP_VERSION);

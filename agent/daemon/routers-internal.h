@@ -49,4 +49,5 @@ struct Routers {
         SocketEntry **sockets;
         size_t n_sockets;
         SyncGroups *sync_groups; /* over `instances`, rebuilt on reload */
+        uint64_t event_seq;      /* the last event's sequence number, daemon-wide */
 };

@@ -362,7 +362,8 @@ int routers_new(Routers **ret, sd_event *event, Config *config) {
         rs->env = (InstanceEnv) { .event = event, .netlink = rs->netlink, .announcer = rs->announcer,
                                   .probes = rs->probes, .script_user = user,
                                   .socket_for = socket_for, .vip_held_elsewhere = vip_held_elsewhere,
-                                  .timers_due = timers_due, .sync_changed = sync_changed, .userdata = rs };
+                                  .timers_due = timers_due, .sync_changed = sync_changed, .userdata = rs,
+                                  .event_seq = &rs->event_seq, .event_history = config->global.event_history };
         r = sd_event_add_time_relative(event, &rs->reaper, CLOCK_MONOTONIC, REAPER_INTERVAL_USEC, 0, on_reaper, rs);
         if (r >= 0)
                 r = sd_event_source_set_enabled(rs->reaper, SD_EVENT_OFF);
@@ -442,18 +443,24 @@ static Instance *find_instance(Routers *rs, const char *name) {
 int routers_reload(Routers *rs, Config *config) {
         Config *old_config = rs->config;
         Instance **keep = calloc(config->n_instances + 1, sizeof(*keep));
+        EventLog **histories = calloc(config->n_instances + 1, sizeof(*histories));
         size_t n_old = rs->n_instances;
         Instance **old = rs->instances;
         SyncGroups *old_groups;
         ChildUser *user = NULL;
         int r = 0;
 
-        if (!keep)
-                return -ENOMEM;
-        if (resolve_script_user(config, &user) < 0) {
+        if (!keep || !histories) {
                 free(keep);
+                free(histories);
                 return -ENOMEM;
         }
+        if (resolve_script_user(config, &user) < 0) {
+                free(keep);
+                free(histories);
+                return -ENOMEM;
+        }
+        rs->env.event_history = config->global.event_history;
         /* The instances change state apart while they are sorted out; the
          * new groups take over their members at the end. */
         old_groups = TAKE_PTR(rs->sync_groups);
@@ -471,14 +478,20 @@ int routers_reload(Routers *rs, Config *config) {
 
                 if (!i)
                         continue;
-                if (conf_instance_equal(instance_config(i), c))
+                (void) instance_events_resize(i);
+                if (conf_instance_equal(instance_config(i), c)) {
+                        instance_event_reload(i, "settings unchanged");
                         k = instance_set_config(i, c);
-                else if (conf_instance_same_router(instance_config(i), c))
+                } else if (conf_instance_same_router(instance_config(i), c)) {
+                        instance_event_reload(i, "settings changed: applied without a restart");
                         k = instance_update(i, c);
-                else
-                        continue;
+                } else
+                        k = -ESTALE;
                 if (k < 0) {
-                        r = k; /* retired, and replaced by a new instance */
+                        /* Retired, and replaced by a new instance that takes its history. */
+                        histories[n] = event_log_ref(instance_events(i));
+                        if (k != -ESTALE)
+                                r = k;
                         continue;
                 }
                 keep[n] = i;
@@ -511,9 +524,16 @@ int routers_reload(Routers *rs, Config *config) {
                         r = -ENOMEM;
                 else {
                         log_info("instance '%s' is new: starting it", instance_config(i)->name);
+                        if (histories[n] && instance_set_events(i, histories[n]) < 0)
+                                r = -ENOMEM;
+                        instance_event_reload(i, histories[n] ? "the virtual router changed: restarted"
+                                                              : "new instance: started");
                         instance_start(i);
                 }
         }
+        for (size_t n = 0; n < config->n_instances; n++)
+                event_log_unref(histories[n]);
+        free(histories);
         free(keep);
         rs->config = conf_ref(config);
         if (rebuild_sync_groups(rs, old_groups) < 0)

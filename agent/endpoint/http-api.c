@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "endpoint/event-json.h"
 #include "endpoint/metrics.h"
 #include "endpoint/status.h"
 #include "shared/log.h"
@@ -38,7 +39,8 @@ static const char index_page[] =
         "promvip\n"
         "\n"
         "/metrics  Prometheus metrics (text format 0.0.4)\n"
-        "/status   state as JSON\n";
+        "/status   state as JSON\n"
+        "/events   each instance's event history as JSON (?instance=NAME: one)\n";
 
 #define RELEASE_PREFIX "/instances/"
 #define RELEASE_SUFFIX "/release"
@@ -160,6 +162,7 @@ typedef enum Route {
         ROUTE_INDEX,
         ROUTE_METRICS,
         ROUTE_STATUS,
+        ROUTE_EVENTS,
         ROUTE_RELEASE,
 } Route;
 
@@ -182,6 +185,8 @@ static Route route_from_url(const HttpApi *a, const char *url) {
                 return ROUTE_METRICS;
         if (strcmp(url, "/status") == 0)
                 return ROUTE_STATUS;
+        if (strcmp(url, "/events") == 0)
+                return ROUTE_EVENTS;
         if (a->release && (name = release_target(url)))
                 return ROUTE_RELEASE;
         return ROUTE_NONE;
@@ -242,7 +247,15 @@ static enum MHD_Result respond_snapshot(HttpApi *a, struct MHD_Connection *c, Ro
                 log_warning_errno(r, "http: cannot take a snapshot: %m");
                 return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a snapshot\n", NULL);
         }
-        body = route == ROUTE_METRICS ? metrics_render(&snap) : status_render_json(&snap);
+        if (route == ROUTE_EVENTS) {
+                const char *instance = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "instance");
+                bool unknown = false;
+
+                body = events_render_json(&snap, instance, &unknown);
+                if (unknown)
+                        return respond_error(c, MHD_HTTP_NOT_FOUND, "no instance named '%s'", instance);
+        } else
+                body = route == ROUTE_METRICS ? metrics_render(&snap) : status_render_json(&snap);
         if (!body)
                 return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
         return respond(c, MHD_HTTP_OK, route == ROUTE_METRICS ? METRICS_CONTENT_TYPE : STATUS_CONTENT_TYPE,

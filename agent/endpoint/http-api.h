@@ -4,7 +4,9 @@
  * fresh Snapshot through the callback and renders it with metrics.c or
  * status.c.
  *
- * Routes: GET (or HEAD) /metrics, /status and / (a short index); any other
+ * Routes: GET (or HEAD) /metrics, /status, /events (?instance=NAME: that
+ * instance's only, 404 with {"error"} when there is none) and / (a short
+ * index); any other
  * path 404; another method on a known path 405 with an Allow header; a
  * request with a body 400. At most HTTP_API_CONNECTION_LIMIT connections,
  * each closed after HTTP_API_CONNECTION_TIMEOUT_SEC idle seconds.

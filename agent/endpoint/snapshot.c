@@ -12,6 +12,9 @@ static void snapshot_instance_clear(SnapshotInstance *in) {
         free(in->tracks);
         free(in->track_weights);
         free(in->track_interfaces);
+        free(in->events);
+        in->events = NULL;
+        in->n_events = 0;
         in->track_interfaces = NULL;
         in->n_track_interfaces = 0;
         in->vips = NULL;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "endpoint/event-log.h"
 #include "probe/probe.h"
 #include "shared/lateness.h"
 #include "vrrp/vrrp-filter.h"
@@ -55,6 +56,8 @@ typedef struct SnapshotInstance {
         SnapshotTrackInterface *track_interfaces; /* track_interfaces */
         size_t n_track_interfaces;
         char fault[160];                  /* FAULT: why; else "" */
+        Event *events;                    /* its history, oldest first (event-log.h) */
+        size_t n_events;
 } SnapshotInstance;
 
 typedef struct SnapshotProbe {
@@ -92,6 +95,8 @@ typedef struct Snapshot {
         uint64_t last_reload_realtime_usec; /* 0: never */
         int realtime_priority;              /* SCHED_RR priority in effect; 0: off */
         bool memory_locked;                 /* mlockall() in effect */
+        uint64_t now_realtime_usec;         /* when it was taken */
+        unsigned event_history;             /* events kept per instance */
         SnapshotInstance *instances;
         size_t n_instances;
         SnapshotProbe *probes;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "endpoint/event-json.h"
 #include "shared/macro.h"
 
 typedef struct Builder {
@@ -166,6 +167,7 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
         }
         set(b, o, "track_interfaces", track_interfaces);
         set(b, o, "fault", in->fault[0] ? str(in->fault) : json_null());
+        set(b, o, "events", events_json(in->events, in->n_events));
         return o;
 }
 
@@ -224,6 +226,7 @@ char *status_render_json(const Snapshot *s) {
         set(&b, root, "reloads", count(s->reloads));
         set(&b, root, "reload_failures", count(s->reload_failures));
         set(&b, root, "last_reload", timestamp(s->last_reload_realtime_usec));
+        set(&b, root, "now", event_time_json(s->now_realtime_usec));
 
         for (size_t i = 0; i < s->n_instances; i++)
                 append(&b, instances, instance_json(&b, s, &s->instances[i]));

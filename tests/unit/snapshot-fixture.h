@@ -42,6 +42,8 @@ static inline void fixture_snapshot(Snapshot *s) {
         s->reload_failures = 1;
         s->realtime_priority = 50;
         s->memory_locked = true;
+        s->now_realtime_usec = FIXTURE_START_USEC + 12345678; /* 2024-11-22T00:00:12.469134Z */
+        s->event_history = 100;
 
         s->n_instances = 2;
         s->instances = fixture_alloc(2 * sizeof(SnapshotInstance));
@@ -120,6 +122,17 @@ static inline void fixture_snapshot(Snapshot *s) {
         s->sockets[0].received = 45;
         s->sockets[0].drops[VRRP_PKT_BAD_CHECKSUM] = 4;
         s->sockets[0].drops[VRRP_DROP_UNKNOWN_VRID] = 9;
+
+        /* Two events of the first instance: a probe went DOWN, the priority followed. */
+        a->n_events = 2;
+        a->events = fixture_alloc(2 * sizeof(Event));
+        a->events[0] = (Event) { .seq = 7, .realtime_usec = FIXTURE_START_USEC + 1000, .type = EVENT_PROBE,
+                                 .was_up = true, .up = false, .has_text = true };
+        strcpy(a->events[0].name, "ready");
+        strcpy(a->events[0].text, "connect: Connection refused");
+        a->events[1] = (Event) { .seq = 8, .realtime_usec = FIXTURE_START_USEC + 2000, .type = EVENT_PRIORITY,
+                                 .from = 150, .to = 90, .has_text = true };
+        strcpy(a->events[1].text, "probe 'ready' DOWN (weight -60)");
 
         strcpy(a->sync_group, "prom");
         s->n_sync_groups = 1;

@@ -144,6 +144,11 @@ static const ConfErrorCase error_cases[] = {
         { "realtime_priority huge", "global = {\n realtime_priority = 4294967346L; };\n" INST(""), 2, "'realtime_priority' must be between 0 and 99" },
         { "lock_memory string", "global = {\n\n\n lock_memory = \"yes\"; };\n" INST(""), 4, "'lock_memory' must be true or false, not a string" },
         { "lock_memory int", "global = {\n lock_memory = 1; };\n" INST(""), 2, "'lock_memory' must be true or false, not an integer" },
+        /* event_history */
+        { "event_history too high", "global = {\n event_history = 10001; };\n" INST(""), 2, "'event_history' must be between 0 and 10000 (got 10001)" },
+        { "event_history negative", "global = {\n\n event_history = -1; };\n" INST(""), 3, "'event_history' must be between 0 and 10000 (got -1)" },
+        { "event_history string", "global = {\n event_history = \"100\"; };\n" INST(""), 2, "'event_history' must be an integer, not a string" },
+        { "typo event_histroy", "global = {\n event_histroy = 5; };\n" INST(""), 2, "unknown setting 'event_histroy' (did you mean 'event_history'?)" },
         { "typo realtime_prio", "global = {\n realtime_prio = 50; };\n" INST(""), 2, "unknown setting 'realtime_prio'" },
 };
 
@@ -379,6 +384,26 @@ static void test_realtime_bounds(void **state) {
         }
 }
 
+/* event_history: 100 by default, 0 to 10000 with the bounds included. */
+static void test_event_history_bounds(void **state) {
+        static const int values[] = { 0, 1, 5, 10000 };
+        Config *c;
+
+        (void) state;
+        c = conf_load_ok(INST(""));
+        assert_int_equal(c->global.event_history, CONF_DEFAULT_EVENT_HISTORY);
+        assert_int_equal(c->global.event_history, 100);
+        conf_unref(c);
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+                char text[512];
+
+                snprintf(text, sizeof(text), "global = { event_history = %d; };\n" INST(""), values[i]);
+                c = conf_load_ok(text);
+                assert_int_equal(c->global.event_history, values[i]);
+                conf_unref(c);
+        }
+}
+
 /* The shipped example must pass (it is documented as a starting point). */
 static void test_example_file(void **state) {
         ConfErrors errs = {};
@@ -407,6 +432,7 @@ int main(void) {
                 cmocka_unit_test(test_errors_print),
                 cmocka_unit_test(test_example_file),
                 cmocka_unit_test(test_realtime_bounds),
+                cmocka_unit_test(test_event_history_bounds),
         };
 
         return conf_run_tests("conf", fixed, sizeof(fixed) / sizeof(fixed[0]), error_cases,

@@ -121,12 +121,26 @@ static void test_timeout(void **state) {
                       " s: no exit within 0.3 s (SIGTERM); output: hanging");
 }
 
-/* One line per run: the outcome, and the output if there is any. */
+/* What the observer (the instance's event history) was told, one
+ * "hook result detail" line each. */
+static char observed[1024];
+
+static void observe(void *userdata, const char *hook, const char *result, const char *detail) {
+        size_t n = strlen(observed);
+
+        assert_ptr_equal(userdata, observed);
+        snprintf(observed + n, sizeof(observed) - n, "%s %s %s\n", hook, result, detail ? detail : "(null)");
+}
+
+/* One line per run: the outcome, and the output if there is any; the
+ * observer gets each result. */
 static void test_results_logged(void **state) {
         Fixture *f = *state;
 
         if (!root())
                 skip();
+        observed[0] = '\0';
+        hook_queue_set_observer(f->q, observe, observed);
         write_file("fail.sh", "#!/bin/sh\necho oops >&2\nexit 3\n", 0755);
         write_file("talk.sh", "#!/bin/sh\necho all; echo well\n", 0755);
         set_hook(f, HOOK_FAULT, "fail.sh");
@@ -147,6 +161,7 @@ static void test_results_logged(void **state) {
         assert_logged(f, "promvipd: info: instance 'prom': hook ", "talk.sh", "(MASTER) done in ",
                       " s; output: all | well");
         assert_logged(f, "promvipd: info: instance 'prom': hook ", "backup.sh", "(BACKUP) done in ", " s");
+        assert_string_equal(observed, "fault failed exit status 3\nmaster ok exit status 0\nbackup ok exit status 0\n");
 }
 
 /* Scripts others could change are refused, counted and skipped. */
@@ -167,6 +182,8 @@ static void test_insecure(void **state) {
         set_hook(f, HOOK_BACKUP, "gw.sh");
         set_hook(f, HOOK_FAULT, "open/x.sh");
         set_hook(f, HOOK_ANY, "any.sh");
+        observed[0] = '\0';
+        hook_queue_set_observer(f->q, observe, observed);
         capture_begin(f);
         transition(f, "nobody", VRRP_STATE_BACKUP, VRRP_STATE_MASTER, 150);
         wait_idle(f, WAIT_MAX_USEC);
@@ -181,6 +198,9 @@ static void test_insecure(void **state) {
                                  "start any.sh 4 INSTANCE prom BACKUP 100|MASTER>BACKUP\nend any.sh\n"
                                  "start any.sh 4 INSTANCE prom FAULT 100|BACKUP>FAULT\nend any.sh\n");
         assert_counters(f, 3, 0, 3, 0);
+        assert_non_null(strstr(observed, "master refused "));
+        assert_non_null(strstr(observed, "ww.sh is writable by everyone\nany ok exit status 0\nbackup refused "));
+        assert_non_null(strstr(observed, "fault refused "));
         snprintf(expected, sizeof(expected),
                  "promvipd: error: instance 'prom': hook %s/ww.sh refused: %s/ww.sh is writable by everyone\n",
                  base, base);

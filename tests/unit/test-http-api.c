@@ -97,6 +97,9 @@ static const char *const requests[] = {
         "HEAD /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
         "GET /status HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
         "DELETE /status HTTP/1.0\r\n\r\n",
+        "GET /events HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /events?instance=we%22ird%5Cname%0Ax HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /events?instance=nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
 };
 
 static _Noreturn void run_client(int out, uint16_t port) {
@@ -272,6 +275,35 @@ static void check_answers(Ctx *c) {
 
         next_answer(&p, end, &a); /* DELETE, HTTP/1.0 */
         assert_int_equal(a.status, 405);
+
+        next_answer(&p, end, &a); /* GET /events: every instance */
+        assert_int_equal(a.status, 200);
+        assert_true(has_header(&a, "Content-Type: application/json"));
+        {
+                json_t *j = json_loadb(a.body, a.body_len, 0, NULL), *in;
+
+                assert_non_null(j);
+                assert_int_equal(json_integer_value(json_object_get(j, "event_history")), 100);
+                in = json_object_get(j, "instances");
+                assert_int_equal(json_array_size(in), 2);
+                assert_int_equal(json_array_size(json_object_get(json_array_get(in, 0), "events")), 2);
+                json_decref(j);
+        }
+        next_answer(&p, end, &a); /* GET /events?instance=<the odd name, URL-encoded> */
+        assert_int_equal(a.status, 200);
+        {
+                json_t *j = json_loadb(a.body, a.body_len, 0, NULL), *in;
+
+                assert_non_null(j);
+                in = json_object_get(j, "instances");
+                assert_int_equal(json_array_size(in), 1);
+                assert_string_equal(json_string_value(json_object_get(json_array_get(in, 0), "name")),
+                                    FIXTURE_ODD_NAME);
+                json_decref(j);
+        }
+        next_answer(&p, end, &a); /* GET /events?instance=nope */
+        assert_int_equal(a.status, 404);
+        assert_non_null(memmem(a.body, a.body_len, "{\"error\":\"no instance named 'nope'\"}", 36));
         assert_true(p == end);
 }
 
@@ -289,8 +321,8 @@ static void test_requests(void **state) {
 
         serve_client(&c);
         check_answers(&c);
-        /* GET /metrics, GET /status, HEAD /metrics: one snapshot each. */
-        assert_int_equal(c.snapshots, 3);
+        /* GET /metrics, GET /status, HEAD /metrics, 3 x GET /events: one snapshot each. */
+        assert_int_equal(c.snapshots, 6);
 
         http_api_free(c.api);
         sd_event_unref(c.event);

@@ -68,8 +68,33 @@ static void test_top_level(void **state) {
         assert_int_equal(json_array_size(get(root, "instances", JSON_ARRAY)), 2);
         assert_int_equal(json_array_size(get(root, "probes", JSON_ARRAY)), 2);
         assert_int_equal(json_array_size(get(root, "sockets", JSON_ARRAY)), 1);
-        assert_int_equal(json_object_size(root), 10);
+        assert_string_equal(get_str(root, "now"), "2024-11-22T00:00:12.469Z");
+        assert_int_equal(json_object_size(root), 11);
         assert_int_equal(text[strlen(text) - 1], '\n');
+}
+
+/* Each instance carries its events, as /events shows them. */
+static void test_instance_events(void **state) {
+        json_t *a = get(json_array_get(json_object_get(root, "instances"), 0), "events", JSON_ARRAY);
+        json_t *b = get(json_array_get(json_object_get(root, "instances"), 1), "events", JSON_ARRAY);
+        json_t *e;
+
+        (void) state;
+        assert_int_equal(json_array_size(a), 2);
+        assert_int_equal(json_array_size(b), 0);
+        e = json_array_get(a, 0);
+        assert_int_equal(get_int(e, "seq"), 7);
+        assert_string_equal(get_str(e, "time"), "2024-11-22T00:00:00.124Z");
+        assert_string_equal(get_str(e, "type"), "probe");
+        assert_string_equal(get_str(e, "probe"), "ready");
+        assert_string_equal(get_str(e, "from"), "UP");
+        assert_string_equal(get_str(e, "to"), "DOWN");
+        assert_string_equal(get_str(e, "detail"), "connect: Connection refused");
+        e = json_array_get(a, 1);
+        assert_string_equal(get_str(e, "type"), "priority");
+        assert_int_equal(get_int(e, "from"), 150);
+        assert_int_equal(get_int(e, "to"), 90);
+        assert_string_equal(get_str(e, "cause"), "probe 'ready' DOWN (weight -60)");
 }
 
 static void test_sync_groups(void **state) {
@@ -274,6 +299,7 @@ static void test_invalid_utf8(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_top_level),
+                cmocka_unit_test(test_instance_events),
                 cmocka_unit_test(test_sync_groups),
                 cmocka_unit_test(test_instance_master),
                 cmocka_unit_test(test_instance_backup_nulls),
