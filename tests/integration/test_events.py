@@ -94,6 +94,25 @@ def find(evs, start, pred, what):
     raise AssertionError(f"no {what} after event {start}:\n" + "\n".join(json.dumps(e) for e in evs))
 
 
+def table_rows(net, host, ctl):
+    """`promvipctl events prom` on `host`: the table's rows."""
+    r = promvipctl(net, host, ctl, "-a", f"127.0.0.1:{API_PORT}", "events", "prom")
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    rows = r.stdout.splitlines()
+    assert re.match(r"INSTANCE\s+AGE\s+EVENT\s+DETAIL$", rows[0]), rows
+    return rows[1:]
+
+
+def in_order(rows, patterns):
+    """Each pattern matches a row, each after the previous one's."""
+    k = 0
+    for p in patterns:
+        while k < len(rows) and not re.search(p, rows[k]):
+            k += 1
+        assert k < len(rows), f"no row matching {p!r} in order:\n" + "\n".join(rows)
+        k += 1
+
+
 def two_agents(net, promvipd, history=None):
     for h in net.hosts:
         start_web(net, h)
@@ -114,7 +133,7 @@ def fail_over(net, agents):
     wait_holder(net, vip4(net), "h2", 5)
 
 
-def test_failover_chain(lab, promvipd):
+def test_failover_chain(lab, promvipd, ctl):
     if not shutil.which("curl"):
         pytest.fail("curl not found (asks the control socket): apt-get install curl", pytrace=False)
     net = lab(2)
@@ -165,6 +184,18 @@ def test_failover_chain(lab, promvipd):
     assert evs[0]["type"] in ("priority", "transition", "probe"), evs[0]
     assert any(e["type"] == "transition" and e["from"] == "INIT" and e["to"] == "BACKUP"
                and e["reason"] == "startup" for e in evs), evs
+
+    # promvipctl events shows both chains, in the same order, as a table.
+    table = {h.name: table_rows(net, h, ctl) for h in (h1, h2)}
+    print("\n" + "\n\n".join(f"{n}:\n" + "\n".join(r) for n, r in table.items()))
+    in_order(table["h1"], [r"prom\s+\S+ ago\s+probe\s+web UP -> DOWN: .*404",
+                           r"prom\s+\S+ ago\s+priority\s+150 -> 90: probe 'web' DOWN \(weight -60\)",
+                           r"prom\s+\S+ ago\s+advert\s+sent priority 90 \(was 150\)",
+                           rf"prom\s+\S+ ago\s+transition\s+MASTER -> BACKUP: higher priority 100 from "
+                           rf"{re.escape(h2.addr4)} \(ours 90\)"])
+    in_order(table["h2"], [rf"prom\s+\S+ ago\s+advert\s+received priority 90 from {re.escape(h1.addr4)}"
+                           r" \(was 150\)",
+                           r"prom\s+\S+ ago\s+transition\s+BACKUP -> MASTER: (preempt|.*master down)"])
 
     # /status carries the same list per instance, and "now".
     status = get_json(net, h2, "/status")
