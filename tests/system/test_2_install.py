@@ -278,3 +278,25 @@ def test_realtime_and_locked_memory(system):
     assert sched(h2, pid) == (SCHED_OTHER, 0)
     assert proc_status(h2.run(["cat", f"/proc/{pid}/status"], check=True).stdout)["VmLck"] == "0 kB"
     assert "realtime_priority" not in h2.run(["cat", "/etc/promvip/promvip.conf"], check=True).stdout
+
+
+def test_completion_with_the_roles_config(system):
+    """The packaged bash completion offers the instance and probe names of
+    the configuration the role wrote (root reads it: 0640 root:promvip)."""
+    script = r"""
+. /usr/share/bash-completion/completions/promvipctl
+try() {
+    COMP_LINE=$1 COMP_POINT=${#1}
+    read -ra COMP_WORDS <<<"$1"
+    [ "${1: -1}" = " " ] && COMP_WORDS+=("")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMPREPLY=()
+    _promvipctl promvipctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    echo "$1| ${COMPREPLY[*]}"
+}
+try "promvipctl "; try "promvipctl release "; try "promvipctl drain --probe "
+"""
+    out = system.m["h1"].run(["bash", "--norc", "--noprofile", "-c", script], check=True).stdout
+    lines = dict(line.split("| ", 1) for line in out.splitlines())
+    assert {"status", "events", "release", "drain", "list"} <= set(lines["promvipctl "].split()), out
+    assert lines["promvipctl release "].split() == ["prometheus"], out
+    assert {"ready", "fresh", "user"} <= set(lines["promvipctl drain --probe "].split()), out

@@ -38,6 +38,19 @@ def came_back_as_backup(text):
     assert up is not None and master is not None and up < master, text
 
 
+def in_order(system, name, patterns):
+    """`promvipctl events prometheus` on host `name` has a row matching
+    each pattern, each after the previous one's."""
+    rows = system.m[name].run(["promvipctl", "events", "prometheus"], check=True).stdout.splitlines()
+    print(f"{name}: promvipctl events prometheus\n" + "\n".join(rows))
+    k = 1
+    for p in patterns:
+        while k < len(rows) and not re.search(r"^prometheus\s+\S+ ago\s+" + p, rows[k]):
+            k += 1
+        assert k < len(rows), f"{name}: no event matching {p!r} in order:\n" + "\n".join(rows)
+        k += 1
+
+
 def switch_report(what, samples, since):
     print(f"\n{what}: hosts {hosts_seen(samples, since)}, {failures(samples, since)} failed requests, runs "
           + ", ".join(f"{a} x{n}" for a, n, _, _ in runs(samples, since)))
@@ -105,6 +118,14 @@ def test_prometheus_stopped_on_master(system):
     moved = now()
     print(f"\nPrometheus stopped: the VIP moved after {moved - t0:.2f} s (bound {bound:.1f} s)")
     assert system.state("h1") == "BACKUP"
+    # `promvipctl events` on both hosts tells why, in order (README, "Event history").
+    in_order(system, "h1", [r"probe\s+(ready|fresh) UP -> DOWN: ",
+                            r"priority\s+150 -> 90: probe '(ready|fresh)' DOWN \(weight -60\)",
+                            r"advert\s+sent priority 90 \(was 150\)",
+                            rf"transition\s+MASTER -> BACKUP: higher priority 100 from {system.addr['h2']} "
+                            r"\(ours 90\)"])
+    in_order(system, "h2", [rf"advert\s+received priority 90 from {system.addr['h1']} \(was 150\)",
+                            r"transition\s+BACKUP -> MASTER: preempt: "])
     time.sleep(1.0)
     t1 = now()
     system.m["h1"].run(["systemctl", "start", "prometheus"], check=True)
