@@ -72,13 +72,10 @@ void instance_event_priority(Instance *i, uint8_t from, uint8_t to, const char *
         instance_event_add(i, &e);
 }
 
-void instance_event_advert(Instance *i, bool sent, const IpAddr *from, uint8_t priority) {
-        char buf[IP_ADDR_STRLEN] = "";
+void instance_event_advert(Instance *i, const IpAddr *from, uint8_t priority) {
         Event e;
 
-        if (!sent)
-                ip_addr_to_string(from, buf);
-        if (event_advert_changed(&i->advert_memo, sent, buf, priority, &e))
+        if (event_advert_changed(&i->advert_memo, from, priority, &e))
                 instance_event_add(i, &e);
 }
 

@@ -116,7 +116,7 @@ void instance_events_handled(Instance *i, const VrrpEvent *ev, const VrrpActions
                              uint8_t priority);
 void instance_event_priority(Instance *i, uint8_t from, uint8_t to, const char *cause);
 /* An advert sent (from NULL) or received, recorded when its priority changed. */
-void instance_event_advert(Instance *i, bool sent, const IpAddr *from, uint8_t priority);
+void instance_event_advert(Instance *i, const IpAddr *from, uint8_t priority); /* from NULL: sent */
 void instance_event_master(Instance *i, const IpAddr *from, const IpAddr *to);
 void instance_event_split_brain(Instance *i, const IpAddr *other, uint8_t priority, bool answered);
 void instance_event_probe(Instance *i, const char *probe, bool was_up, bool up, const char *detail);

@@ -121,7 +121,7 @@ static void send_advert(Instance *i, uint8_t priority) {
         size_t n_dsts = c->n_unicast_peers ? c->n_unicast_peers : 1;
 
         if (priority != VRRP_PRIO_STOP) /* a hand-over's priority 0 is its own event */
-                instance_event_advert(i, true, NULL, priority);
+                instance_event_advert(i, NULL, priority);
         if (c->auth_type == AUTH_PASS) {
                 adv.auth_type = VRRP_V2_AUTH_PASS;
                 /* Zero-padded, not NUL-terminated: 8 characters fill the field. */
@@ -591,7 +591,7 @@ void instance_receive(Instance *i, const VrrpPktCtx *ctx, const VrrpAdvert *adv)
                 return;
         }
         i->counters.adverts_received++;
-        instance_event_advert(i, false, &ctx->src, adv->priority);
+        instance_event_advert(i, &ctx->src, adv->priority);
         if (i->fsm.state == VRRP_STATE_BACKUP) {
                 i->last_advert_known = true;
                 i->last_advert_from = ctx->src;

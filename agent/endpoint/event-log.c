@@ -152,11 +152,11 @@ int event_log_copy(const EventLog *l, Event **ret, size_t *ret_n) {
         return 0;
 }
 
-bool event_advert_changed(EventAdvertMemo *m, bool sent, const char *address, int priority, Event *e) {
+bool event_advert_changed(EventAdvertMemo *m, const IpAddr *from, int priority, Event *e) {
         bool has_previous = false;
         int previous = 0;
 
-        if (sent) {
+        if (!from) {
                 if (m->sent_known && m->sent == priority)
                         return false;
                 has_previous = m->sent_known;
@@ -167,7 +167,7 @@ bool event_advert_changed(EventAdvertMemo *m, bool sent, const char *address, in
                 size_t k, oldest = 0;
 
                 for (k = 0; k < m->n_received; k++)
-                        if (strcmp(m->received[k].address, address) == 0)
+                        if (ip_addr_equal(&m->received[k].address, from))
                                 break;
                 if (k < m->n_received) {
                         if (m->received[k].priority == priority) {
@@ -184,13 +184,16 @@ bool event_advert_changed(EventAdvertMemo *m, bool sent, const char *address, in
                                         oldest = k;
                         k = oldest;
                 }
-                snprintf(m->received[k].address, sizeof(m->received[k].address), "%s", address);
+                m->received[k].address = *from;
                 m->received[k].priority = priority;
                 m->received[k].used = ++m->clock;
         }
-        *e = (Event) { .type = EVENT_ADVERT, .sent = sent, .priority = priority, .has_previous = has_previous,
+        *e = (Event) { .type = EVENT_ADVERT, .sent = !from, .priority = priority, .has_previous = has_previous,
                        .previous = previous };
-        if (!sent)
-                snprintf(e->address, sizeof(e->address), "%s", address);
+        if (from) {
+                char buf[IP_ADDR_STRLEN];
+
+                snprintf(e->address, sizeof(e->address), "%s", ip_addr_to_string(from, buf));
+        }
         return true;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/addr.h"
 #include "vrrp/vrrp-fsm.h"
 
 typedef enum EventType {
@@ -93,14 +94,16 @@ typedef struct EventAdvertMemo {
         int sent;
         size_t n_received;
         struct {
-                char address[EVENT_ADDR_MAX];
+                IpAddr address;
                 int priority;
                 uint64_t used;        /* for replacing the least recent */
         } received[EVENT_ADVERT_SENDERS];
         uint64_t clock;
 } EventAdvertMemo;
 
-/* Whether an advert with `priority` (sent, or received from `address`)
- * differs from the last one recorded for that direction and sender; if
- * so, remembers it and fills *e (type advert, without seq or time). */
-bool event_advert_changed(EventAdvertMemo *m, bool sent, const char *address, int priority, Event *e);
+/* Whether an advert with `priority` (sent: `from` NULL, or received from
+ * `from`) differs from the last one recorded for that direction and
+ * sender; if so, remembers it and fills *e (type advert, without seq or
+ * time). Compares addresses, formats one only for an event: it runs for
+ * every advert. */
+bool event_advert_changed(EventAdvertMemo *m, const IpAddr *from, int priority, Event *e);

@@ -158,40 +158,48 @@ static void test_ring_zero_and_shared(void **state) {
         assert_int_equal(event_log_count(NULL), 0);
 }
 
+/* The address `s` (static storage: one at a time). */
+static const IpAddr *addr(const char *s) {
+        static IpAddr a;
+
+        assert_int_equal(ip_addr_parse(s, &a), 0);
+        return &a;
+}
+
 static void test_advert_memo(void **state) {
         EventAdvertMemo m = {};
         Event e;
 
         (void) state;
         /* Sent: the first, then only changes, with the previous one. */
-        assert_true(event_advert_changed(&m, true, "", 150, &e));
+        assert_true(event_advert_changed(&m, NULL, 150, &e));
         assert_int_equal(e.type, EVENT_ADVERT);
         assert_true(e.sent);
         assert_int_equal(e.priority, 150);
         assert_false(e.has_previous);
-        assert_false(event_advert_changed(&m, true, "", 150, &e));
-        assert_true(event_advert_changed(&m, true, "", 90, &e));
+        assert_false(event_advert_changed(&m, NULL, 150, &e));
+        assert_true(event_advert_changed(&m, NULL, 90, &e));
         assert_true(e.has_previous);
         assert_int_equal(e.previous, 150);
         /* Received: per sender, apart from what we sent. */
-        assert_true(event_advert_changed(&m, false, "10.96.0.1", 150, &e));
+        assert_true(event_advert_changed(&m, addr("10.96.0.1"), 150, &e));
         assert_false(e.sent);
         assert_string_equal(e.address, "10.96.0.1");
         assert_false(e.has_previous);
-        assert_false(event_advert_changed(&m, false, "10.96.0.1", 150, &e));
-        assert_true(event_advert_changed(&m, false, "10.96.0.3", 100, &e));
+        assert_false(event_advert_changed(&m, addr("10.96.0.1"), 150, &e));
+        assert_true(event_advert_changed(&m, addr("10.96.0.3"), 100, &e));
         assert_false(e.has_previous);
-        assert_true(event_advert_changed(&m, false, "10.96.0.1", 90, &e));
+        assert_true(event_advert_changed(&m, addr("10.96.0.1"), 90, &e));
         assert_int_equal(e.previous, 150);
-        assert_false(event_advert_changed(&m, false, "10.96.0.3", 100, &e));
+        assert_false(event_advert_changed(&m, addr("10.96.0.3"), 100, &e));
         /* More senders than it remembers: the least recent is forgotten. */
         for (int k = 0; k < EVENT_ADVERT_SENDERS; k++) {
                 char a[32];
 
                 snprintf(a, sizeof(a), "10.96.1.%d", k);
-                assert_true(event_advert_changed(&m, false, a, 50, &e));
+                assert_true(event_advert_changed(&m, addr(a), 50, &e));
         }
-        assert_true(event_advert_changed(&m, false, "10.96.0.1", 90, &e)); /* forgotten: new again */
+        assert_true(event_advert_changed(&m, addr("10.96.0.1"), 90, &e)); /* forgotten: new again */
         assert_false(e.has_previous);
 }
 
