@@ -96,6 +96,22 @@ def promvipctl_status(net, agents, title):
             raise RuntimeError(f"{h.name}: promvipctl status exited with {r.returncode}")
 
 
+def promvipctl_events(net, agents, title, last=8):
+    """`promvipctl -f CONFIG events INSTANCE` in each host's namespace: the
+    table's header and its `last` rows (the newest)."""
+    ctl = vrrp.promvipctl_path(agents["h1"].proc.argv[0])
+    say(title)
+    for h in net.hosts:
+        a = agents[h.name]
+        r = vrrp.promvipctl(net, h, ctl, "-f", a.path, "events", INSTANCE, timeout=STEP)
+        say(f"{h.name}$ promvipctl -f {os.path.basename(a.path)} events {INSTANCE} | tail   (exit {r.returncode})")
+        lines = r.stdout.rstrip().splitlines()
+        for line in lines[:1] + lines[1:][-last:] + r.stderr.rstrip().splitlines():
+            print(f"    {line}", flush=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{h.name}: promvipctl events exited with {r.returncode}")
+
+
 def show_holder(net):
     who = vrrp.holders(net, vrrp.vip4(net))
     say(f"VIP {vrrp.vip4(net)} is on: {', '.join(who) or 'nobody'}")
@@ -290,6 +306,7 @@ def prometheus_failover(net, agents, proms, client):
     show_holder(net)
     promvipctl_status(net, agents, "promvipctl status now: h2 is MASTER, h1 BACKUP with its "
                       "'ready' probe DOWN")
+    promvipctl_events(net, agents, "promvipctl events: why, in order, as each host saw it")
 
     say("Prometheus on h1 starts again, on the same storage")
     mark = vrrp.log_mark(a1)
