@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl/ctl-conf.h"
 #include "shared/exit-codes.h"
 #include "shared/macro.h"
 
@@ -186,11 +187,6 @@ fail:
         return r;
 }
 
-static void print_error(const ConfError *e, const char *text, void *userdata) {
-        (void) e, (void) userdata;
-        fprintf(stderr, "  %s\n", text);
-}
-
 /* The other instances that the same probe's file drains too. */
 static void say_others(const Config *c, const char *instance, const ProbeConfig *p, bool drain) {
         for (size_t k = 0; k < c->n_instances; k++) {
@@ -210,21 +206,12 @@ int ctl_drain(const char *config, const char *instance, const char *probe, bool 
         _cleanup_free_ char *why = NULL, *dir = NULL, *where = NULL;
         _cleanup_close_ int dirfd = -EBADF;
         const ProbeConfig *p = NULL;
-        ConfErrors errs = {};
         const char *base;
         int weight = 0, r;
 
-        r = conf_load_file(config, &c, &errs);
-        if (r < 0) {
-                if (r == -ENOMEM)
-                        fprintf(stderr, "promvipctl: out of memory\n");
-                else {
-                        fprintf(stderr, "promvipctl: cannot use %s:\n", config);
-                        conf_errors_print(&errs, print_error, NULL);
-                }
-                conf_errors_clear(&errs);
-                return EXIT_FAIL;
-        }
+        r = ctl_conf_load(config, &c);
+        if (r != 0)
+                return r;
         r = ctl_drain_find(c, instance, probe, &p, &weight, &why);
         if (r < 0) {
                 fprintf(stderr, "promvipctl: %s\n", why ?: "out of memory");

@@ -56,10 +56,24 @@ static int not_found(const char *address, const char *instance, const CtlAnswer 
         return r;
 }
 
+/* A render that failed (k < 0): says why, returns the exit code. */
+static int report(const char *address, int k, const char *why) {
+        _cleanup_free_ char *escaped = NULL;
+
+        if (k != -EBADMSG) {
+                fprintf(stderr, "promvipctl: out of memory\n");
+                return EXIT_FAIL;
+        }
+        /* The reason can quote the answer (jansson's "near '...'"). */
+        escaped = ctl_text_escape(why);
+        fprintf(stderr, "promvipctl: unexpected /events answer from %s: %s\n", address, escaped ?: "(out of memory)");
+        return EXIT_BAD_ANSWER;
+}
+
 static int print_table(const char *address, const CtlAnswer *a) {
         json_error_t jerr;
         json_t *root = json_loadb(a->data ?: "", a->len, 0, &jerr);
-        _cleanup_free_ char *text = NULL, *escaped = NULL;
+        _cleanup_free_ char *text = NULL;
         char why[256];
         int k;
 
@@ -69,37 +83,17 @@ static int print_table(const char *address, const CtlAnswer *a) {
         } else
                 k = events_table_render(root, &text, why, sizeof(why));
         json_decref(root);
-        if (k == -EBADMSG) {
-                /* The reason can quote the answer (jansson's "near '...'"). */
-                escaped = ctl_text_escape(why);
-                fprintf(stderr, "promvipctl: unexpected /events answer from %s: %s\n", address,
-                        escaped ?: "(out of memory)");
-                return EXIT_BAD_ANSWER;
-        }
-        if (k < 0) {
-                fprintf(stderr, "promvipctl: out of memory\n");
-                return EXIT_FAIL;
-        }
+        if (k < 0)
+                return report(address, k, why);
         fputs(text, stdout);
         return EXIT_OK;
 }
 
 static int print_json(const char *address, const CtlAnswer *a) {
-        _cleanup_free_ char *escaped = NULL;
         char why[256];
         int k = ctl_text_json_pretty(a->data ?: "", a->len, stdout, why, sizeof(why));
 
-        if (k == -EBADMSG) {
-                escaped = ctl_text_escape(why);
-                fprintf(stderr, "promvipctl: unexpected /events answer from %s: %s\n", address,
-                        escaped ?: "(out of memory)");
-                return EXIT_BAD_ANSWER;
-        }
-        if (k < 0) {
-                fprintf(stderr, "promvipctl: out of memory\n");
-                return EXIT_FAIL;
-        }
-        return EXIT_OK;
+        return k < 0 ? report(address, k, why) : EXIT_OK;
 }
 
 int ctl_events(const char *address, const char *instance, bool json) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ctl/ctl-conf.h"
 #include "shared/exit-codes.h"
 #include "shared/macro.h"
 
@@ -34,14 +35,8 @@ int ctl_list_write(const Config *c, CtlListKind kind, FILE *f) {
         return 0;
 }
 
-static void print_error(const ConfError *e, const char *text, void *userdata) {
-        (void) e, (void) userdata;
-        fprintf(stderr, "  %s\n", text);
-}
-
 int ctl_list(const char *config, const char *kind) {
         _cleanup_(conf_unrefp) Config *c = NULL;
-        ConfErrors errs = {};
         int k, r;
 
         k = ctl_list_kind_from_string(kind);
@@ -49,17 +44,9 @@ int ctl_list(const char *config, const char *kind) {
                 fprintf(stderr, "promvipctl: cannot list '%s': expected instances, probes or sync-groups\n", kind);
                 return EXIT_USAGE;
         }
-        r = conf_load_file(config, &c, &errs);
-        if (r < 0) {
-                if (r == -ENOMEM)
-                        fprintf(stderr, "promvipctl: out of memory\n");
-                else {
-                        fprintf(stderr, "promvipctl: cannot use %s:\n", config);
-                        conf_errors_print(&errs, print_error, NULL);
-                }
-                conf_errors_clear(&errs);
-                return EXIT_FAIL;
-        }
+        r = ctl_conf_load(config, &c);
+        if (r != 0)
+                return r;
         if (ctl_list_write(c, (CtlListKind) k, stdout) < 0 || fflush(stdout) != 0) {
                 fprintf(stderr, "promvipctl: cannot write the names: %m\n");
                 return EXIT_FAIL;

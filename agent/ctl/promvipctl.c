@@ -23,6 +23,7 @@
 #include "conf/conf.h"
 #include "config.h"
 #include "ctl/ctl-check-pair.h"
+#include "ctl/ctl-conf.h"
 #include "ctl/ctl-drain.h"
 #include "ctl/ctl-events.h"
 #include "ctl/ctl-http.h"
@@ -142,11 +143,6 @@ static int check_address(const char *s) {
         return 0;
 }
 
-static void print_error(const ConfError *e, const char *text, void *userdata) {
-        (void) e, (void) userdata;
-        fprintf(stderr, "  %s\n", text);
-}
-
 /* Where promvipd answers, from the configuration: *ret_address (status)
  * or *ret_socket (release), malloc'ed, NULL when that endpoint is disabled;
  * the defaults when the default configuration does not exist. 0, or EXIT_*
@@ -156,7 +152,6 @@ static int endpoint_from_config(const char *path, bool explicit_path, bool want_
         const char *hint = want_socket ? "--socket " CONF_DEFAULT_CONTROL_SOCKET : "--address " CONF_DEFAULT_LISTEN;
         const char *fallback = want_socket ? CONF_DEFAULT_CONTROL_SOCKET : CONF_DEFAULT_LISTEN;
         const char *flag = want_socket ? "--socket" : "--address";
-        ConfErrors errs = {};
         char buf[IP_ADDR_STRLEN];
         IpAddr a;
         int r;
@@ -173,17 +168,10 @@ static int endpoint_from_config(const char *path, bool explicit_path, bool want_
                 *ret = strdup(fallback);
                 return *ret ? 0 : EXIT_FAIL;
         }
-        r = conf_load_file(path, &c, &errs);
-        if (r < 0) {
-                if (r == -ENOMEM)
-                        fprintf(stderr, "promvipctl: out of memory\n");
-                else {
-                        fprintf(stderr, "promvipctl: %s has errors, cannot tell where promvipd answers:\n", path);
-                        conf_errors_print(&errs, print_error, NULL);
-                        fprintf(stderr, "Fix it, or say where: %s\n", hint);
-                }
-                conf_errors_clear(&errs);
-                return EXIT_FAIL;
+        r = ctl_conf_load(path, &c);
+        if (r != 0) {
+                fprintf(stderr, "Fix it, or say where promvipd answers: %s\n", hint);
+                return r;
         }
         if (want_socket) {
                 *ret = c->global.control_socket[0] ? strdup(c->global.control_socket) : NULL;

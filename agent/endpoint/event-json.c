@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "endpoint/json-text.h"
 #include "shared/macro.h"
 
 static void set(bool *ok, json_t *o, const char *key, json_t *v) {
@@ -17,24 +18,8 @@ static void set(bool *ok, json_t *o, const char *key, json_t *v) {
                 *ok = false;
 }
 
-/* A JSON string; bytes that are not valid UTF-8 become '?'. */
-static json_t *str(const char *s) {
-        _cleanup_free_ char *copy = NULL;
-        json_t *j = json_string(s);
-
-        if (j)
-                return j;
-        copy = strdup(s);
-        if (!copy)
-                return NULL;
-        for (char *p = copy; *p; p++)
-                if ((unsigned char) *p >= 0x80)
-                        *p = '?';
-        return json_string(copy);
-}
-
 static json_t *str_or_null(bool has, const char *s) {
-        return has ? str(s) : json_null();
+        return has ? json_string_lossy(s) : json_null();
 }
 
 json_t *event_time_json(uint64_t realtime_usec) {
@@ -57,30 +42,30 @@ json_t *event_json(const Event *e) {
 
         set(&ok, o, "seq", json_integer(e->seq > INT64_MAX ? INT64_MAX : (json_int_t) e->seq));
         set(&ok, o, "time", event_time_json(e->realtime_usec));
-        set(&ok, o, "type", str(event_type_to_string(e->type)));
+        set(&ok, o, "type", json_string_lossy(event_type_to_string(e->type)));
         switch (e->type) {
         case EVENT_TRANSITION:
-                set(&ok, o, "from", str(vrrp_state_to_string(e->state_from)));
-                set(&ok, o, "to", str(vrrp_state_to_string(e->state_to)));
-                set(&ok, o, "reason", str(e->text));
+                set(&ok, o, "from", json_string_lossy(vrrp_state_to_string(e->state_from)));
+                set(&ok, o, "to", json_string_lossy(vrrp_state_to_string(e->state_to)));
+                set(&ok, o, "reason", json_string_lossy(e->text));
                 break;
         case EVENT_PRIORITY:
                 set(&ok, o, "from", json_integer(e->from));
                 set(&ok, o, "to", json_integer(e->to));
-                set(&ok, o, "cause", str(e->text));
+                set(&ok, o, "cause", json_string_lossy(e->text));
                 break;
         case EVENT_PROBE:
-                set(&ok, o, "probe", str(e->name));
-                set(&ok, o, "from", str(e->was_up ? "UP" : "DOWN"));
-                set(&ok, o, "to", str(e->up ? "UP" : "DOWN"));
+                set(&ok, o, "probe", json_string_lossy(e->name));
+                set(&ok, o, "from", json_string_lossy(e->was_up ? "UP" : "DOWN"));
+                set(&ok, o, "to", json_string_lossy(e->up ? "UP" : "DOWN"));
                 set(&ok, o, "detail", str_or_null(e->has_text, e->text));
                 break;
         case EVENT_TRACK_INTERFACE:
-                set(&ok, o, "interface", str(e->name));
+                set(&ok, o, "interface", json_string_lossy(e->name));
                 set(&ok, o, "up", json_boolean(e->up));
                 break;
         case EVENT_ADVERT:
-                set(&ok, o, "direction", str(e->sent ? "sent" : "received"));
+                set(&ok, o, "direction", json_string_lossy(e->sent ? "sent" : "received"));
                 set(&ok, o, "priority", json_integer(e->priority));
                 set(&ok, o, "address", str_or_null(!e->sent, e->address));
                 set(&ok, o, "previous", e->has_previous ? json_integer(e->previous) : json_null());
@@ -90,18 +75,18 @@ json_t *event_json(const Event *e) {
                 set(&ok, o, "to", str_or_null(e->address_to[0], e->address_to));
                 break;
         case EVENT_HANDOVER:
-                set(&ok, o, "kind", str(vrrp_handover_to_string(e->handover)));
-                set(&ok, o, "phase", str(e->begin ? "begin" : "end"));
+                set(&ok, o, "kind", json_string_lossy(vrrp_handover_to_string(e->handover)));
+                set(&ok, o, "phase", json_string_lossy(e->begin ? "begin" : "end"));
                 set(&ok, o, "detail", str_or_null(e->has_text, e->text));
                 break;
         case EVENT_SPLIT_BRAIN:
-                set(&ok, o, "address", str(e->address));
+                set(&ok, o, "address", json_string_lossy(e->address));
                 set(&ok, o, "priority", json_integer(e->priority));
                 set(&ok, o, "answered", json_boolean(e->answered));
                 break;
         case EVENT_HOOK:
-                set(&ok, o, "hook", str(e->name));
-                set(&ok, o, "result", str(e->result));
+                set(&ok, o, "hook", json_string_lossy(e->name));
+                set(&ok, o, "result", json_string_lossy(e->result));
                 set(&ok, o, "detail", str_or_null(e->has_text, e->text));
                 break;
         case EVENT_RELOAD:
@@ -138,7 +123,7 @@ char *events_render_json(const Snapshot *s, const char *instance, bool *ret_unkn
         size_t len;
 
         *ret_unknown = false;
-        set(&ok, root, "router_id", str(s->router_id));
+        set(&ok, root, "router_id", json_string_lossy(s->router_id));
         set(&ok, root, "now", event_time_json(s->now_realtime_usec));
         set(&ok, root, "event_history", json_integer((json_int_t) s->event_history));
         for (size_t i = 0; i < s->n_instances; i++) {
@@ -149,7 +134,7 @@ char *events_render_json(const Snapshot *s, const char *instance, bool *ret_unkn
                         continue;
                 found = true;
                 o = json_object();
-                set(&ok, o, "name", str(in->name));
+                set(&ok, o, "name", json_string_lossy(in->name));
                 set(&ok, o, "events", events_json(in->events, in->n_events));
                 if (!instances || json_array_append_new(instances, o) < 0)
                         ok = false;

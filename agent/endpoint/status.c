@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "endpoint/event-json.h"
+#include "endpoint/json-text.h"
 #include "shared/macro.h"
 
 typedef struct Builder {
@@ -34,23 +35,6 @@ static void append(Builder *b, json_t *a, json_t *v) {
                 b->ok = false;
         } else if (json_array_append_new(a, v) < 0)
                 b->ok = false;
-}
-
-/* A JSON string; text that is not valid UTF-8 (a probe's detail may quote
- * what a server sent) gets '?' for every non-ASCII byte rather than failing. */
-static json_t *str(const char *s) {
-        _cleanup_free_ char *copy = NULL;
-        json_t *j = json_string(s);
-
-        if (j)
-                return j;
-        copy = strdup(s);
-        if (!copy)
-                return NULL;
-        for (char *p = copy; *p; p++)
-                if ((unsigned char) *p >= 0x80)
-                        *p = '?';
-        return json_string(copy);
 }
 
 static json_t *count(uint64_t v) {
@@ -96,31 +80,31 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
                *hooks = json_object(), *tracks = json_array(), *vip_failures = json_object(), *last,
                *track_interfaces = json_array();
 
-        set(b, o, "name", str(in->name));
-        set(b, o, "interface", str(in->interface));
+        set(b, o, "name", json_string_lossy(in->name));
+        set(b, o, "interface", json_string_lossy(in->interface));
         set(b, o, "vrid", json_integer(in->vrid));
         set(b, o, "version", json_integer(in->version));
-        set(b, o, "family", str(family_name(in->family)));
-        set(b, o, "state", str(vrrp_state_to_string(in->state)));
+        set(b, o, "family", json_string_lossy(family_name(in->family)));
+        set(b, o, "state", json_string_lossy(vrrp_state_to_string(in->state)));
 
         set(b, prio, "base", json_integer(in->base_priority));
         set(b, prio, "effective", json_integer(in->effective_priority));
         set(b, o, "priority", prio);
 
         for (size_t i = 0; i < in->n_vips; i++)
-                append(b, vips, str(in->vips[i]));
+                append(b, vips, json_string_lossy(in->vips[i]));
         set(b, o, "virtual_addresses", vips);
 
-        set(b, o, "master", in->master[0] ? str(in->master) : json_null());
+        set(b, o, "master", in->master[0] ? json_string_lossy(in->master) : json_null());
         set(b, o, "is_master", json_boolean(in->is_master));
-        set(b, o, "handover", str(vrrp_handover_to_string(in->handover)));
+        set(b, o, "handover", json_string_lossy(vrrp_handover_to_string(in->handover)));
         set(b, o, "released", json_boolean(in->released));
-        set(b, o, "sync_group", in->sync_group[0] ? str(in->sync_group) : json_null());
+        set(b, o, "sync_group", in->sync_group[0] ? json_string_lossy(in->sync_group) : json_null());
 
         if (in->last_transition_realtime_usec > 0) {
                 last = json_object();
-                set(b, last, "from", str(vrrp_state_to_string(in->last_transition_from)));
-                set(b, last, "to", str(vrrp_state_to_string(in->state)));
+                set(b, last, "from", json_string_lossy(vrrp_state_to_string(in->last_transition_from)));
+                set(b, last, "to", json_string_lossy(vrrp_state_to_string(in->state)));
                 set(b, last, "time", timestamp(in->last_transition_realtime_usec));
         } else
                 last = json_null();
@@ -148,7 +132,7 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
                 const SnapshotProbe *p = find_probe(s, in->tracks[i]);
                 json_t *t = json_object();
 
-                set(b, t, "probe", str(in->tracks[i]));
+                set(b, t, "probe", json_string_lossy(in->tracks[i]));
                 set(b, t, "weight", json_integer(in->track_weights[i]));
                 set(b, t, "up", p ? json_boolean(p->up) : json_null());
                 if (p && p->valued)
@@ -160,13 +144,13 @@ static json_t *instance_json(Builder *b, const Snapshot *s, const SnapshotInstan
                 const SnapshotTrackInterface *ti = &in->track_interfaces[i];
                 json_t *t = json_object();
 
-                set(b, t, "interface", str(ti->interface));
+                set(b, t, "interface", json_string_lossy(ti->interface));
                 set(b, t, "weight", json_integer(ti->weight));
                 set(b, t, "up", json_boolean(ti->up));
                 append(b, track_interfaces, t);
         }
         set(b, o, "track_interfaces", track_interfaces);
-        set(b, o, "fault", in->fault[0] ? str(in->fault) : json_null());
+        set(b, o, "fault", in->fault[0] ? json_string_lossy(in->fault) : json_null());
         set(b, o, "events", events_json(in->events, in->n_events));
         return o;
 }
@@ -175,16 +159,16 @@ static json_t *probe_json(Builder *b, const SnapshotProbe *p) {
         json_t *o = json_object(), *failures = json_object();
         bool ran = p->runs > 0;
 
-        set(b, o, "name", str(p->name));
-        set(b, o, "type", str(p->kind));
-        set(b, o, "state", str(p->up ? "UP" : "DOWN"));
+        set(b, o, "name", json_string_lossy(p->name));
+        set(b, o, "type", json_string_lossy(p->kind));
+        set(b, o, "state", json_string_lossy(p->up ? "UP" : "DOWN"));
         if (p->valued)
                 set(b, o, "value", json_integer((json_int_t) p->value));
         set(b, o, "runs", count(p->runs));
         set(b, o, "last_latency_seconds",
             ran ? json_real((double) p->last_latency_usec / (double) USEC_PER_SEC) : json_null());
-        set(b, o, "last_result", ran ? str(probe_failure_to_string(p->last_failure)) : json_null());
-        set(b, o, "last_detail", ran ? str(p->last_detail) : json_null());
+        set(b, o, "last_result", ran ? json_string_lossy(probe_failure_to_string(p->last_failure)) : json_null());
+        set(b, o, "last_detail", ran ? json_string_lossy(p->last_detail) : json_null());
         for (ProbeFailure r = PROBE_OK + 1; r < _PROBE_FAILURE_MAX; r++)
                 if (p->failures[r] > 0)
                         set(b, failures, probe_failure_to_string(r), count(p->failures[r]));
@@ -195,8 +179,8 @@ static json_t *probe_json(Builder *b, const SnapshotProbe *p) {
 static json_t *socket_json(Builder *b, const SnapshotSocket *k) {
         json_t *o = json_object();
 
-        set(b, o, "interface", str(k->interface));
-        set(b, o, "family", str(family_name(k->family)));
+        set(b, o, "interface", json_string_lossy(k->interface));
+        set(b, o, "family", json_string_lossy(family_name(k->family)));
         set(b, o, "received", count(k->received));
         set(b, o, "dropped", drops_object(b, k->drops));
         return o;
@@ -205,10 +189,10 @@ static json_t *socket_json(Builder *b, const SnapshotSocket *k) {
 static json_t *sync_group_json(Builder *b, const SnapshotSyncGroup *g) {
         json_t *o = json_object(), *members = json_array();
 
-        set(b, o, "name", str(g->name));
-        set(b, o, "state", str(vrrp_state_to_string(g->state)));
+        set(b, o, "name", json_string_lossy(g->name));
+        set(b, o, "state", json_string_lossy(vrrp_state_to_string(g->state)));
         for (size_t i = 0; i < g->n_instances; i++)
-                append(b, members, str(g->instances[i]));
+                append(b, members, json_string_lossy(g->instances[i]));
         set(b, o, "instances", members);
         return o;
 }
@@ -220,8 +204,8 @@ char *status_render_json(const Snapshot *s) {
         char *text, *with_newline;
         size_t len;
 
-        set(&b, root, "router_id", str(s->router_id));
-        set(&b, root, "version", str(s->version));
+        set(&b, root, "router_id", json_string_lossy(s->router_id));
+        set(&b, root, "version", json_string_lossy(s->version));
         set(&b, root, "start_time", timestamp(s->start_realtime_usec));
         set(&b, root, "reloads", count(s->reloads));
         set(&b, root, "reload_failures", count(s->reload_failures));
