@@ -53,7 +53,7 @@ size_t instance_hooks_pending(const Instance *i) {
         return hook_queue_pending(i->hooks);
 }
 
-int instance_snapshot(const Instance *i, SnapshotInstance *o) {
+int instance_snapshot(const Instance *i, bool with_events, SnapshotInstance *o) {
         const InstanceConfig *c = i->cfg;
         const HookCounters *h = hook_queue_counters(i->hooks);
         IpAddr m;
@@ -104,7 +104,7 @@ int instance_snapshot(const Instance *i, SnapshotInstance *o) {
                 o->track_weights[k] = c->tracks[k].weight;
                 o->n_tracks = k + 1;
         }
-        if (event_log_copy(i->events, &o->events, &o->n_events) < 0)
+        if (with_events && event_log_copy(i->events, &o->events, &o->n_events) < 0)
                 return -ENOMEM;
         return instance_tracks_snapshot(i, o);
 }

@@ -142,8 +142,9 @@ int instance_events_resize(Instance *i);
 /* Records a reload that kept it, changed it or created it. */
 void instance_event_reload(Instance *i, const char *detail);
 
-/* Fills o with its settings, state and counters (/status, /metrics);
+/* Fills o with its settings, state and counters (/status, /metrics), and
+ * its event history when `with_events` (/status, /events);
  * 0 or -ENOMEM (what o holds so far is freed with its Snapshot). */
-int instance_snapshot(const Instance *i, SnapshotInstance *o);
+int instance_snapshot(const Instance *i, bool with_events, SnapshotInstance *o);
 /* One log line with the state and every counter (SIGUSR1). */
 void instance_dump(const Instance *i);

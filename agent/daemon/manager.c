@@ -52,7 +52,7 @@ static void manager_apply_log_level(Manager *m) {
                 log_set_max_level(LOG_INFO);
 }
 
-static int get_snapshot(void *userdata, Snapshot *ret) {
+static int get_snapshot(void *userdata, bool with_events, Snapshot *ret) {
         Manager *m = userdata;
         int r;
 
@@ -68,7 +68,7 @@ static int get_snapshot(void *userdata, Snapshot *ret) {
         };
         snprintf(ret->router_id, sizeof(ret->router_id), "%s", m->config->global.router_id);
         snprintf(ret->version, sizeof(ret->version), "%s", PROMVIP_VERSION);
-        r = routers_snapshot(m->routers, ret);
+        r = routers_snapshot(m->routers, with_events, ret);
         if (r < 0)
                 snapshot_clear(ret);
         return r;

@@ -49,7 +49,7 @@ static int snapshot_probes(const Probes *ps, SnapshotProbe **ret, size_t *ret_n)
         return 0;
 }
 
-int routers_snapshot(const Routers *rs, Snapshot *s) {
+int routers_snapshot(const Routers *rs, bool with_events, Snapshot *s) {
         int r;
 
         s->instances = calloc(rs->n_instances + 1, sizeof(*s->instances));
@@ -58,7 +58,7 @@ int routers_snapshot(const Routers *rs, Snapshot *s) {
                 return -ENOMEM;
         for (size_t n = 0; n < rs->n_instances; n++) {
                 s->n_instances = n + 1;
-                if ((r = instance_snapshot(rs->instances[n], &s->instances[n])) < 0)
+                if ((r = instance_snapshot(rs->instances[n], with_events, &s->instances[n])) < 0)
                         return r;
         }
         for (size_t n = 0; n < rs->n_sockets; n++) {

@@ -40,7 +40,7 @@ int routers_release(Routers *rs, const char *name, uint64_t *ret_timeout_usec, c
 size_t routers_hooks_pending(const Routers *rs);
 
 /* Fills the instances, probes and sockets of s (the caller clears s). */
-int routers_snapshot(const Routers *rs, Snapshot *s);
+int routers_snapshot(const Routers *rs, bool with_events, Snapshot *s);
 
 /* Logs every instance's and socket's state and counters (SIGUSR1). */
 void routers_dump(const Routers *rs);

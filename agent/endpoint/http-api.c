@@ -242,7 +242,7 @@ static enum MHD_Result respond_snapshot(HttpApi *a, struct MHD_Connection *c, Ro
         char *body;
         int r;
 
-        r = a->get_snapshot(a->userdata, &snap);
+        r = a->get_snapshot(a->userdata, route != ROUTE_METRICS, &snap);
         if (r < 0) {
                 log_warning_errno(r, "http: cannot take a snapshot: %m");
                 return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot take a snapshot\n", NULL);

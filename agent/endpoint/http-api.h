@@ -30,8 +30,10 @@
 typedef struct HttpApi HttpApi;
 
 /* Fills *ret with the current state (the endpoint calls snapshot_clear() on
- * it afterwards): 0 or a negative errno, which is answered with a 500. */
-typedef int (*HttpApiSnapshot)(void *userdata, Snapshot *ret);
+ * it afterwards), with each instance's event history only when
+ * `with_events` (/status, /events; /metrics does not show it): 0 or a
+ * negative errno, which is answered with a 500. */
+typedef int (*HttpApiSnapshot)(void *userdata, bool with_events, Snapshot *ret);
 
 /* Starts the release of an instance: 0 with the longest the hand-over can
  * take, -ENOENT (no such instance), -ENOTCONN (not MASTER; *ret_state says

@@ -34,16 +34,18 @@ typedef struct Ctx {
         sd_event *event;
         HttpApi *api;
         unsigned snapshots;
+        unsigned with_events; /* snapshots that copied the event histories */
         unsigned ticks;
         bool fail_snapshot;
         char *report; /* what the child wrote */
         size_t n_report;
 } Ctx;
 
-static int take_snapshot(void *userdata, Snapshot *ret) {
+static int take_snapshot(void *userdata, bool with_events, Snapshot *ret) {
         Ctx *c = userdata;
 
         c->snapshots++;
+        c->with_events += with_events;
         if (c->fail_snapshot)
                 return -EIO;
         fixture_snapshot(ret);
@@ -321,8 +323,10 @@ static void test_requests(void **state) {
 
         serve_client(&c);
         check_answers(&c);
-        /* GET /metrics, GET /status, HEAD /metrics, 3 x GET /events: one snapshot each. */
+        /* GET /metrics, GET /status, HEAD /metrics, 3 x GET /events: one snapshot each,
+         * with the event histories but for /metrics. */
         assert_int_equal(c.snapshots, 6);
+        assert_int_equal(c.with_events, 4);
 
         http_api_free(c.api);
         sd_event_unref(c.event);

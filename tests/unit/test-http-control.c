@@ -36,7 +36,8 @@ typedef struct Ctx {
         HttpTestAnswer answer;
 } Ctx;
 
-static int take_snapshot(void *userdata, Snapshot *ret) {
+static int take_snapshot(void *userdata, bool with_events, Snapshot *ret) {
+        (void) with_events;
         (void) userdata;
         fixture_snapshot(ret);
         return 0;
