@@ -120,6 +120,8 @@ char *events_table_detail(json_t *e) {
                 if (json_is_boolean(answered))
                         fputs(json_is_true(answered) ? ", answered" : ", not answered", f);
         } else if (strcmp(type, "hook") == 0) {
+                if (str(e, "sync_group"))
+                        fprintf(f, "sync group '%s' ", str(e, "sync_group"));
                 fprintf(f, "%s hook %s", str(e, "hook") ?: "?", str(e, "result") ?: "?");
                 put_suffix(f, e, "detail");
         } else if (strcmp(type, "reload") == 0)

@@ -100,9 +100,14 @@ void instance_event_split_brain(Instance *i, const IpAddr *other, uint8_t priori
 }
 
 void instance_event_hook(void *userdata, const char *hook, const char *result, const char *detail) {
-        Instance *i = userdata;
+        instance_event_group_hook(userdata, NULL, hook, result, detail);
+}
+
+void instance_event_group_hook(Instance *i, const char *group, const char *hook, const char *result,
+                               const char *detail) {
         Event e = { .type = EVENT_HOOK };
 
+        snprintf(e.group, sizeof(e.group), "%s", group ? group : "");
         snprintf(e.name, sizeof(e.name), "%s", hook);
         snprintf(e.result, sizeof(e.result), "%s", result);
         set_text(&e, detail != NULL, "%s", detail ? detail : "");

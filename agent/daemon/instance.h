@@ -141,6 +141,10 @@ int instance_set_events(Instance *i, EventLog *l);
 int instance_events_resize(Instance *i);
 /* Records a reload that kept it, changed it or created it. */
 void instance_event_reload(Instance *i, const char *detail);
+/* How a hook of its sync group `group` ended (sync-groups.c records it in
+ * every member; arguments as HookObserver's). */
+void instance_event_group_hook(Instance *i, const char *group, const char *hook, const char *result,
+                               const char *detail);
 
 /* Fills o with its settings, state and counters (/status, /metrics), and
  * its event history when `with_events` (/status, /events);

@@ -252,19 +252,32 @@ static void warn_partial_weights(const SyncGroup *g, const Config *config) {
         }
 }
 
+/* HookObserver: a group's hook is an event of each member. */
+static void group_hook_done(void *userdata, const char *hook, const char *result, const char *detail) {
+        const SyncGroup *g = userdata;
+
+        for (size_t k = 0; k < g->n_members; k++)
+                instance_event_group_hook(g->members[k], g->cfg->name, hook, result, detail);
+}
+
 /* Takes the hook queue and state of the group of that name in old. */
 static int group_adopt(SyncGroup *g, SyncGroups *old, sd_event *event) {
-        for (size_t n = 0; old && n < old->n_groups; n++) {
+        int r = 0;
+
+        for (size_t n = 0; old && n < old->n_groups && !g->hooks; n++) {
                 SyncGroup *o = &old->groups[n];
 
                 if (strcmp(o->cfg->name, g->cfg->name) == 0 && o->hooks) {
                         g->hooks = TAKE_PTR(o->hooks);
                         g->state = o->state;
                         g->faulted = o->faulted;
-                        return 0;
                 }
         }
-        return hook_queue_new_group(&g->hooks, event, g->cfg->name);
+        if (!g->hooks)
+                r = hook_queue_new_group(&g->hooks, event, g->cfg->name);
+        if (r >= 0)
+                hook_queue_set_observer(g->hooks, group_hook_done, g);
+        return r;
 }
 
 static bool in_a_group(const SyncGroups *sgs, const Instance *i) {

@@ -87,6 +87,7 @@ json_t *event_json(const Event *e) {
         case EVENT_HOOK:
                 set(&ok, o, "hook", json_string_lossy(e->name));
                 set(&ok, o, "result", json_string_lossy(e->result));
+                set(&ok, o, "sync_group", str_or_null(e->group[0] != '\0', e->group));
                 set(&ok, o, "detail", str_or_null(e->has_text, e->text));
                 break;
         case EVENT_RELOAD:

@@ -52,6 +52,7 @@ typedef struct Event {
         bool begin;                   /* handover ["phase"]: begin or end */
         char name[EVENT_NAME_MAX];    /* probe ["probe"], track_interface ["interface"], hook ["hook"] */
         char result[16];              /* hook ["result"]: ok, failed, timeout, refused, dropped */
+        char group[EVENT_NAME_MAX];   /* hook ["sync_group"]: a sync group's hook; "" (null): the instance's */
         char address[EVENT_ADDR_MAX]; /* advert (received), split_brain ["address"]; master ["from"] */
         char address_to[EVENT_ADDR_MAX]; /* master ["to"]; "" is null for both master addresses */
         bool has_text;

@@ -206,11 +206,25 @@ def test_release_takes_the_group(lab, promvipd, ctl):
     together_on(net, a, "h2", 1)
 
 
+def group_hooks_in_events(net, host, ctl, states):
+    """Each member's event history records the group's hooks, each state's
+    then `any`, with sync_group set; `promvipctl events` shows them."""
+    doc = json.loads(net.run(host.ns, [ctl, "-a", "127.0.0.1:9662", "events", "--json"], check=True).stdout)
+    want = [(h, "ok") for s in states for h in (s, "any")]
+    for inst in doc["instances"]:
+        got = [(e["hook"], e["result"]) for e in inst["events"]
+               if e["type"] == "hook" and e["sync_group"] == "prom"]
+        assert got == want, (inst["name"], got)
+    assert [i["name"] for i in doc["instances"]] == ["prom4", "prom6"]
+    table = net.run(host.ns, [ctl, "-a", "127.0.0.1:9662", "events", "prom6"], check=True).stdout
+    assert "sync group 'prom' master hook ok" in table, table
+
+
 def test_group_hooks_and_status(hooks, lab, promvipd, ctl):
     """h1's group hooks: one run per group transition (not per member), the
     state's hook then `any` with GROUP prom <STATE> 0, PROMVIP_SYNC_GROUP
     and PROMVIP_INSTANCES in the environment; /status and /metrics show the
-    group."""
+    group, and each member's event history its hooks."""
     out = hooks.output("group.log")
     paths = {s: record_hook(hooks, f"{s}.sh", out) for s in ("master", "backup", "fault", "stop")}
     env_out = hooks.output("env.log")
@@ -235,6 +249,8 @@ def test_group_hooks_and_status(hooks, lab, promvipd, ctl):
     net.run(h1.ns, ["ip", "link", "set", "eth1", "up"], check=True)
     together_on(net, a, "h1", mdi(150) + MARGIN + 2)
     wait_records(out, 5, 5)                                        # BACKUP, MASTER
+    wait_for(lambda: len(open(env_out).read().splitlines()) == 5, 5, what="5 runs of any")
+    group_hooks_in_events(net, h1, ctl, ["backup", "master", "fault", "backup", "master"])
     assert a[0].stop() == 0
     records = wait_records(out, 6, 5)                              # STOP
 

@@ -282,6 +282,12 @@ static void test_json_types(void **state) {
         assert_string_equal(s(j, "hook"), "master");
         assert_string_equal(s(j, "result"), "failed");
         assert_string_equal(s(j, "detail"), "exit status 3");
+        assert_true(json_is_null(json_object_get(j, "sync_group")));
+        json_decref(j);
+
+        strcpy(e.group, "prom");
+        j = render(&e);
+        assert_string_equal(s(j, "sync_group"), "prom");
         json_decref(j);
 
         e = (Event) { .type = EVENT_TRACK_INTERFACE, .up = false };
