@@ -104,6 +104,25 @@ void instance_update_fault(Instance *i);
 /* Runs one event through the state machine and acts on it. */
 void instance_handle(Instance *i, const VrrpEvent *ev);
 
+/* ---- instance-link.c: its interface, socket and sender address ---- */
+
+/* What the instance runs on: its interface, VRRP socket and sender address. */
+typedef struct InstanceLink {
+        int ifindex; /* 0: the interface does not exist */
+        bool up;
+        VrrpSocket *sock;
+        bool have_source;
+        IpAddr source;
+} InstanceLink;
+/* Reads the link and our sender address; returns why we cannot run, or NULL. */
+const char *instance_read_link(Instance *i, InstanceLink *l);
+void instance_set_link(Instance *i, const InstanceLink *l);
+/* A unicast peer that is an address of this host (one templated config
+ * lists every host of the pair) is not sent to. */
+bool instance_is_self_peer(const Instance *i, size_t k);
+/* Logs each such peer once, when the addresses are read. */
+void instance_notice_self_peers(Instance *i);
+
 /* ---- instance-events.c: its event history ---- */
 
 int instance_events_init(Instance *i);

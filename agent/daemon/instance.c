@@ -87,27 +87,6 @@ int instance_arm(const Instance *i, sd_event_source *s, uint64_t at) {
 
 /* ---- actions ---- */
 
-/* A unicast peer that is an address of this host (one templated config
- * lists every host of the pair) is not sent to. */
-static bool is_self_peer(const Instance *i, size_t k) {
-        return netlink_is_local_addr(i->env->netlink, &i->cfg->unicast_peers[k]);
-}
-
-/* Says so once per peer, when the addresses are read. */
-static void notice_self_peers(Instance *i) {
-        char buf[IP_ADDR_STRLEN];
-
-        for (size_t k = 0; k < i->cfg->n_unicast_peers; k++) {
-                uint64_t bit = 1ULL << (k < 63 ? k : 63);
-
-                if ((i->self_peers_noticed & bit) || !is_self_peer(i, k))
-                        continue;
-                i->self_peers_noticed |= bit;
-                log_instance(i, LOG_NOTICE, "unicast peer %s is an address of this host: not sending to it",
-                             ip_addr_to_string(&i->cfg->unicast_peers[k], buf));
-        }
-}
-
 static void send_advert(Instance *i, uint8_t priority) {
         const InstanceConfig *c = i->cfg;
         uint8_t buf[VRRP_PKT_MAX_LEN];
@@ -133,7 +112,7 @@ static void send_advert(Instance *i, uint8_t priority) {
         for (size_t k = 0; k < n_dsts; k++) {
                 int len;
 
-                if (c->n_unicast_peers && is_self_peer(i, k))
+                if (c->n_unicast_peers && instance_is_self_peer(i, k))
                         continue;
                 len = vrrp_pkt_build(buf, sizeof(buf), &adv, &i->source, &dsts[k], c->checksum_pseudo_header);
                 if (len < 0 || !i->sock || !i->have_source) {
@@ -319,53 +298,6 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- link, source address, fault ---- */
 
-/* What the instance runs on: its interface, VRRP socket and sender address. */
-typedef struct InstanceLink {
-        int ifindex; /* 0: the interface does not exist */
-        bool up;
-        VrrpSocket *sock;
-        bool have_source;
-        IpAddr source;
-} InstanceLink;
-
-/* Reads the link and our sender address; returns why we cannot run, or NULL. */
-static const char *read_link(Instance *i, InstanceLink *l) {
-        Netlink *nl = i->env->netlink;
-        const InstanceConfig *c = i->cfg;
-        int ifindex = netlink_ifindex(nl, c->interface);
-        bool link_local = c->family == AF_INET6 && c->n_unicast_peers == 0;
-
-        *l = (InstanceLink) { .ifindex = ifindex > 0 ? ifindex : 0 };
-        l->up = l->ifindex > 0 && netlink_link_is_up(nl, l->ifindex);
-        l->sock = l->ifindex > 0 ? i->env->socket_for(i->env->userdata, c->interface, l->ifindex, c->family) : NULL;
-        if (c->has_source_address) {
-                l->source = c->source_address;
-                l->have_source = l->ifindex > 0;
-        } else
-                l->have_source = l->ifindex > 0 &&
-                                 netlink_primary_addr(nl, l->ifindex, c->family, link_local, c->vips,
-                                                      c->n_vips, &l->source) >= 0;
-        if (l->ifindex == 0)
-                return "interface does not exist";
-        if (!l->up)
-                return "interface is down";
-        if (!l->sock)
-                return "no VRRP socket on the interface";
-        if (!l->have_source)
-                return c->family == AF_INET ? "interface has no IPv4 address"
-                                            : "interface has no usable IPv6 address";
-        return NULL;
-}
-
-static void set_link(Instance *i, const InstanceLink *l) {
-        i->ifindex = l->ifindex;
-        i->link_up = l->up;
-        i->sock = l->sock;
-        i->have_source = l->have_source;
-        if (l->have_source)
-                i->source = l->source;
-}
-
 void instance_update_fault(Instance *i) {
         bool vip_fault = i->vip_fault == INSTANCE_VIP_FAULT_ACTIVE;
         bool own = i->link_fault || i->track_fault || vip_fault || i->timer_fault;
@@ -426,16 +358,16 @@ static void refresh_link(Instance *i) {
          * start of the state machine when the fault clears. */
         if (i->faulted)
                 i->timer_fault = NULL;
-        i->link_fault = read_link(i, &l);
+        i->link_fault = instance_read_link(i, &l);
         entering = i->link_fault && !i->faulted;
         if (entering)
                 instance_update_fault(i);
-        set_link(i, &l);
+        instance_set_link(i, &l);
         if (i->have_source)
                 vrrp_fsm_set_primary(&i->fsm, &i->source);
         if (!entering)
                 instance_update_fault(i);
-        notice_self_peers(i);
+        instance_notice_self_peers(i);
 }
 
 void instance_refresh(Instance *i) {
