@@ -431,3 +431,10 @@ bool conf_instance_same_router(const InstanceConfig *a, const InstanceConfig *b)
         return str_equal(a->interface, b->interface) && a->vrid == b->vrid && a->version == b->version &&
                a->family == b->family && (a->priority == 255) == (b->priority == 255);
 }
+
+const InstanceConfig *conf_instance_by_name(const Config *c, const char *name) {
+        for (size_t k = 0; k < c->n_instances; k++)
+                if (c->instances[k].name && strcmp(c->instances[k].name, name) == 0)
+                        return &c->instances[k];
+        return NULL;
+}

@@ -8,13 +8,6 @@
 
 static const char *const sync_group_keys[] = { "name", "instances", "notify", NULL };
 
-static size_t find_instance(const Config *c, const char *name) {
-        for (size_t k = 0; k < c->n_instances; k++)
-                if (c->instances[k].name && strcmp(c->instances[k].name, name) == 0)
-                        return k;
-        return SIZE_MAX;
-}
-
 /* The group that already holds instance k, or NULL. */
 static const SyncGroupConfig *holder(const Config *c, size_t k) {
         for (size_t g = 0; g < c->n_sync_groups; g++)
@@ -47,6 +40,7 @@ static void parse_members(ConfCtx *ctx, const config_setting_t *e, Config *c, Sy
         for (int i = 0; i < n; i++) {
                 const config_setting_t *m = config_setting_get_elem(s, (unsigned) i);
                 const char *name = config_setting_get_string(m);
+                const InstanceConfig *in;
                 const SyncGroupConfig *other;
                 size_t k;
 
@@ -54,11 +48,12 @@ static void parse_members(ConfCtx *ctx, const config_setting_t *e, Config *c, Sy
                         conf_error(ctx, m, "'instances' element %d must be a string", i + 1);
                         continue;
                 }
-                k = find_instance(c, name);
-                if (k == SIZE_MAX) {
+                in = conf_instance_by_name(c, name);
+                if (!in) {
                         conf_error(ctx, m, "unknown instance '%s'", name);
                         continue;
                 }
+                k = (size_t) (in - c->instances);
                 for (size_t j = 0; j < sg->n_instances; j++)
                         if (sg->instances[j] == k) {
                                 conf_error(ctx, m, "instance '%s' is listed twice", name);

@@ -218,6 +218,9 @@ bool conf_probe_equal(const ProbeConfig *a, const ProbeConfig *b);
  * other settings can change without restarting it. */
 bool conf_instance_same_router(const InstanceConfig *a, const InstanceConfig *b);
 
+/* The instance named `name`, or NULL. */
+const InstanceConfig *conf_instance_by_name(const Config *c, const char *name);
+
 /* Same settings (tracks compared by probe name and weight). */
 bool conf_instance_equal(const InstanceConfig *a, const InstanceConfig *b);
 

@@ -20,13 +20,6 @@
 #define FILE_MODE 0644
 #define TEMP_TRIES 16
 
-static const InstanceConfig *find_instance(const Config *c, const char *name) {
-        for (size_t k = 0; k < c->n_instances; k++)
-                if (strcmp(c->instances[k].name, name) == 0)
-                        return &c->instances[k];
-        return NULL;
-}
-
 static int fail(char **why, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(char **why, int r, const char *fmt, ...) {
         va_list ap;
@@ -40,7 +33,7 @@ static int fail(char **why, int r, const char *fmt, ...) {
 
 int ctl_drain_find(const Config *c, const char *instance, const char *probe, const ProbeConfig **ret,
                    int *ret_weight, char **why) {
-        const InstanceConfig *in = find_instance(c, instance);
+        const InstanceConfig *in = conf_instance_by_name(c, instance);
         const TrackConfig *found = NULL;
         size_t n = 0;
 

@@ -44,6 +44,7 @@ static void usage(FILE *f) {
                 "       promvipctl check-pair [--target SECONDS] [--strict] CONFIG...\n"
                 "       promvipctl import-keepalived [--config-id ID] [FILE]\n"
                 "       promvipctl [-f CONFIG] list instances|probes|sync-groups\n"
+                "       promvipctl [-f CONFIG] list file-probes [INSTANCE]\n"
                 "       promvipctl --version | --help\n"
                 "\n"
                 "Control tool for promvipd.\n"
@@ -75,9 +76,10 @@ static void usage(FILE *f) {
                 "                     " CTL_IMPORT_DEFAULT_PATH ") as promvip.conf, and on\n"
                 "                     stderr what is carried over differently or not at all;\n"
                 "                     exit 0: complete, 1: something left out, 2: FILE unreadable\n"
-                "  list instances|probes|sync-groups\n"
+                "  list instances|probes|sync-groups|file-probes [INSTANCE]\n"
                 "                     print the names of that kind in the configuration, one a\n"
-                "                     line (for shell completion); promvipd need not run\n"
+                "                     line (for shell completion); promvipd need not run;\n"
+                "                     file-probes: those drain --probe takes (INSTANCE's only)\n"
                 "\n"
                 "Options:\n"
                 "  -f, --config FILE  read global.listen and global.control_socket from FILE\n"
@@ -290,12 +292,14 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         if (strcmp(command, "list") == 0) {
-                if (optind + 2 != argc || address || socket_path || json || probe || config_id) {
-                        fprintf(stderr, "promvipctl: list takes one argument, instances, probes or sync-groups, "
-                                        "and goes with --config only\n");
+                if (optind + 2 > argc || optind + 3 < argc || address || socket_path || json || probe ||
+                    config_id) {
+                        fprintf(stderr, "promvipctl: list takes instances, probes, sync-groups or file-probes "
+                                        "[INSTANCE], and goes with --config only\n");
                         return EXIT_USAGE;
                 }
-                return ctl_list(config ?: CONF_DEFAULT_PATH, argv[optind + 1]);
+                return ctl_list(config ?: CONF_DEFAULT_PATH, argv[optind + 1],
+                                optind + 3 == argc ? argv[optind + 2] : NULL);
         }
         if (strcmp(command, "drain") == 0 || strcmp(command, "undrain") == 0) {
                 if (optind + 2 != argc || address || socket_path || json) {

@@ -21,18 +21,21 @@ BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
 CONFIG = """
 probes = (
   { name = "ready"; type = "http"; url = "http://127.0.0.1:9090/-/ready"; weight = -60; },
-  { name = "drain"; type = "file"; path = "/var/lib/promvip/drain"; weight = -100; }
+  { name = "drain"; type = "file"; path = "/var/lib/promvip/drain"; weight = -100; },
+  { name = "maint"; type = "file"; path = "/var/lib/promvip/maint"; weight = -100; }
 );
 instances = (
   { name = "prom4"; interface = "eth0"; vrid = 51; virtual_addresses = ( "192.0.2.100/24" );
     track = ( "ready", "drain" ); },
   { name = "prom6"; interface = "eth0"; vrid = 52; virtual_addresses = ( "2001:db8::100/64" ); },
-  { name = "alertmanager"; interface = "eth1"; vrid = 53; virtual_addresses = ( "192.0.2.101/24" ); }
+  { name = "alertmanager"; interface = "eth1"; vrid = 53; virtual_addresses = ( "192.0.2.101/24" );
+    track = ( "maint" ); }
 );
 sync_groups = ( { name = "prom"; instances = ( "prom4", "prom6" ); } );
 """
 INSTANCES = ["prom4", "prom6", "alertmanager"]
-PROBES = ["ready", "drain"]
+PROBES = ["ready", "drain", "maint"]
+FILE_PROBES = ["drain", "maint"]
 SUBCOMMANDS = ["status", "events", "release", "drain", "undrain", "check-pair",
                "import-keepalived", "list"]
 
@@ -126,9 +129,10 @@ def test_subcommand_options(comp):
     assert comp("undrain", "--p") == ["--probe"]
     assert comp("check-pair", "-") == ["--help", "--strict", "--target"]
     assert comp("import-keepalived", "-") == ["--config-id"]
-    assert comp("list", "") == ["instances", "probes", "sync-groups"]
+    assert comp("list", "") == ["file-probes", "instances", "probes", "sync-groups"]
     assert comp("list", "s") == ["sync-groups"]
     assert comp("list", "probes", "") == []
+    assert comp("list", "file-probes", "-") == []
 
 
 def test_instance_names(comp, config):
@@ -145,9 +149,18 @@ def test_instance_names(comp, config):
 
 
 def test_probe_names(comp, config):
-    assert comp("-f", config, "drain", "--probe", "") == sorted(PROBES)
+    """--probe offers what drain takes: file probes, only the instance's
+    once it is on the line."""
+    assert comp("-f", config, "drain", "--probe", "") == FILE_PROBES
     assert comp("-f", config, "undrain", "-p", "d") == ["drain"]
-    assert comp("-f", config, "drain", "--probe", "=", "r") == ["ready"]
+    assert comp("-f", config, "drain", "--probe", "=", "m") == ["maint"]
+    assert comp("-f", config, "drain", "--probe", "=", "r") == []
+    assert comp("-f", config, "drain", "prom4", "--probe", "") == ["drain"]
+    assert comp("-f", config, "undrain", "alertmanager", "-p", "") == ["maint"]
+    assert comp("-f", config, "drain", "prom6", "--probe", "") == []
+    assert comp("-f", config, "drain", "nosuch", "--probe", "") == []
+    assert comp("-f", config, "list", "file-probes", "") == sorted(INSTANCES)
+    assert comp("-f", config, "list", "file-probes", "prom4", "") == []
 
 
 def test_no_names_without_config(comp, tmp_path):
@@ -191,12 +204,23 @@ def test_loaded_on_demand(shell_env, tmp_path, config):
 # --- promvipctl list ----------------------------------------------------------
 
 def test_list_names(ctl, config):
-    for kind, names in [("instances", INSTANCES), ("probes", PROBES), ("sync-groups", ["prom"])]:
+    for kind, names in [("instances", INSTANCES), ("probes", PROBES), ("sync-groups", ["prom"]),
+                        ("file-probes", FILE_PROBES)]:
         r = run([ctl, "-f", config, "list", kind])
         assert r.returncode == 0 and r.stderr == "", r.stderr
         assert r.stdout == "".join(n + "\n" for n in names)
         r = run([ctl, "list", "--config", config, kind])
         assert r.returncode == 0 and r.stdout == "".join(n + "\n" for n in names), r.stderr
+
+
+def test_list_file_probes_of_an_instance(ctl, config):
+    for instance, names in [("prom4", ["drain"]), ("alertmanager", ["maint"]), ("prom6", [])]:
+        r = run([ctl, "-f", config, "list", "file-probes", instance])
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        assert r.stdout == "".join(n + "\n" for n in names), (instance, r.stdout)
+    r = run([ctl, "-f", config, "list", "file-probes", "nosuch"])
+    assert r.returncode == 1 and r.stdout == "", r.stdout
+    assert r.stderr == f"promvipctl: no instance 'nosuch' in {config}\n", r.stderr
 
 
 def test_list_empty_kinds(ctl, tmp_path):
@@ -227,7 +251,8 @@ def test_list_bad_config(ctl, tmp_path):
 
 
 def test_list_usage(ctl, config):
-    for args in [["list"], ["list", "instance"], ["list", "instances", "extra"],
+    for args in [["list"], ["list", "instance"], ["list", "instances", "extra"], ["list", "probes", "prom4"],
+                 ["list", "file-probes", "prom4", "extra"],
                  ["-a", "127.0.0.1:9662", "list", "instances"], ["--json", "list", "probes"],
                  ["--probe", "x", "list", "probes"], ["-s", "/run/x.sock", "list", "instances"]]:
         r = run([ctl, "-f", config, *args])
@@ -236,3 +261,4 @@ def test_list_usage(ctl, config):
     r = run([ctl, "--help"])
     assert r.returncode == 0
     assert "promvipctl [-f CONFIG] list instances|probes|sync-groups" in r.stdout
+    assert "promvipctl [-f CONFIG] list file-probes [INSTANCE]" in r.stdout

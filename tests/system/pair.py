@@ -203,5 +203,26 @@ def failures(samples, since=0.0, until=None):
     return sum(1 for t, a in samples if t >= since and (until is None or t <= until) and a.startswith("ERR"))
 
 
+COMPLETE = r"""
+. /usr/share/bash-completion/completions/promvipctl
+for line in "$@"; do
+    COMP_LINE=$line COMP_POINT=${#line}
+    read -ra COMP_WORDS <<<"$line"
+    [ "${line: -1}" = " " ] && COMP_WORDS+=("")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMPREPLY=()
+    _promvipctl promvipctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    echo "$line| ${COMPREPLY[*]}"
+done
+"""
+
+
+def completions(machine, *lines):
+    """{line: [candidates]}: what the packaged bash completion offers on
+    `machine` at the end of each command line (as root, with the role's
+    configuration)."""
+    out = machine.run(["bash", "--norc", "--noprofile", "-c", COMPLETE, "bash", *lines], check=True).stdout
+    return {k: v.split() for k, v in (line.split("| ", 1) for line in out.splitlines())}
+
+
 def now():
     return time.monotonic()

@@ -12,7 +12,7 @@ import re
 import time
 
 from lab import wait_for
-from pair import ADVERT_INTERVAL, exec_probe, failures, hosts_seen, now, runs
+from pair import ADVERT_INTERVAL, completions, exec_probe, failures, hosts_seen, now, runs
 
 FLAG = "/var/lib/promvip/drain"
 DRAIN = {"name": "drain", "type": "file", "path": FLAG, "weight": -100}
@@ -42,6 +42,8 @@ def test_drain_restart_undrain(system):
     conf = system.m["h1"].run(["cat", "/etc/promvip/promvip.conf"], check=True).stdout
     assert f'{{ name = "drain"; type = "file"; path = "{FLAG}"; weight = -100; }}' in conf, conf
     assert re.search(r'track = \( .*"drain" \);', conf), conf
+    got = completions(system.m["h1"], "promvipctl drain --probe ", "promvipctl drain prometheus --probe ")
+    assert all(v == ["drain"] for v in got.values()) and len(got) == 2, got  # the packaged completion
     system.settle("h1")
     # No flag yet: the probe reads `missing` (0) and the priority is the base.
     s = system.status("h1")
