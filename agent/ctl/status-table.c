@@ -1,6 +1,7 @@
 /* The human table of `promvipctl status` (see status-table.h): parses a
  * /status JSON text with jansson and prints the header line, the instance
- * table and the probe table, with times relative to the `now` passed in.
+ * table and the probe table, with times relative to the answer's "now"
+ * (else the `now` passed in).
  *
  * Must not: do I/O besides writing to the FILE it is given, read a clock
  * (now comes from the caller), log, or exit. Fetching /status, choosing the
@@ -297,7 +298,7 @@ static int render_probes(json_t *root, FILE *out) {
 
 int status_table_render(const char *json, size_t len, uint64_t now_realtime_usec, FILE *out, char *err,
                         size_t err_size) {
-        int64_t now = (int64_t) (now_realtime_usec / USEC_PER_SEC);
+        int64_t now = (int64_t) (now_realtime_usec / USEC_PER_SEC), daemon_now_ms;
         json_error_t jerr;
         json_t *root = json_loadb(json, len, 0, &jerr);
         const char *why;
@@ -313,6 +314,9 @@ int status_table_render(const char *json, size_t len, uint64_t now_realtime_usec
                 json_decref(root);
                 return -EBADMSG;
         }
+        /* The daemon's clock: a skewed clock here does not bend the ages. */
+        if (ctl_text_parse_rfc3339_ms(json_string_value(json_object_get(root, "now")), &daemon_now_ms) == 0)
+                now = daemon_now_ms / 1000;
         r = render_header(root, now, out);
         if (r == 0) {
                 fputc('\n', out);

@@ -1,6 +1,6 @@
 /* The human table of `promvipctl status`: a /status JSON text (the schema of
  * status.h) rendered as a header line, the instance table and the probe
- * table, with RFC 3339 times shown as "3m ago" relative to a given now.
+ * table, with RFC 3339 times shown as "3m ago" relative to promvipd's now.
  * The endpoint is not trusted: its strings reach the terminal escaped (see
  * ctl_text_escape()) and its counters are summed without overflow.
  *
@@ -14,7 +14,8 @@
 #include <stdio.h>
 
 /* Renders the /status text `json` (`len` bytes, NUL not needed) to `out`;
- * "ago" and "up" are relative to `now_realtime_usec` (CLOCK_REALTIME, µs).
+ * "ago" and "up" are relative to the answer's "now" (promvipd's clock), or
+ * without one to `now_realtime_usec` (CLOCK_REALTIME, µs).
  * Returns 0; -EBADMSG when the text is not JSON or lacks the shape the
  * table needs, with the reason in `err` and nothing written to `out`; or
  * -ENOMEM. `err` (of `err_size` bytes) is written only on -EBADMSG. */

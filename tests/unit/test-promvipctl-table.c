@@ -156,6 +156,39 @@ static void test_table(void **state) {
         free(text);
 }
 
+/* Ages come from the answer's "now" (the daemon's clock) when it has a
+ * valid one, else from the caller's. */
+static void test_daemon_now(void **state) {
+        static const char fmt[] = "{\"start_time\": \"2026-11-21T22:55:00Z\", \"now\": %s, \"instances\": [{"
+                                  "\"name\": \"x\", \"state\": \"MASTER\", \"last_transition\": {\"from\": "
+                                  "\"BACKUP\", \"to\": \"MASTER\", \"time\": \"2026-11-22T00:57:00Z\"}}]}";
+        static const struct {
+                const char *now, *up, *ago;
+        } cases[] = {
+                { "\"2026-11-22T01:00:00.000Z\"", "up 2h 5m", "3m ago" },   /* the same as ours */
+                { "\"2026-11-22T00:58:30.900Z\"", "up 2h 3m", "1m ago" },   /* ours runs ahead */
+                { "\"2026-11-22T03:00:00.000Z\"", "up 4h 5m", "2h 3m ago" }, /* ours runs behind */
+                { "\"not a time\"", "up 2h 5m", "3m ago" },                 /* ours, then */
+                { "null", "up 2h 5m", "3m ago" },
+                { "17", "up 2h 5m", "3m ago" },
+        };
+
+        (void) state;
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                char json[512];
+                const char *why = NULL;
+                int r;
+                char *text;
+
+                snprintf(json, sizeof(json), fmt, cases[k].now);
+                text = render(json, &r, &why);
+                assert_int_equal(r, 0);
+                if (!strstr(text, cases[k].up) || !strstr(text, cases[k].ago))
+                        fail_msg("now %s: %s", cases[k].now, text);
+                free(text);
+        }
+}
+
 /* A FAULT instance says why in NOTES. */
 static void test_fault_note(void **state) {
         const char *why = NULL;
@@ -406,6 +439,7 @@ int main(void) {
                 cmocka_unit_test(test_rfc3339),
                 cmocka_unit_test(test_durations),
                 cmocka_unit_test(test_table),
+                cmocka_unit_test(test_daemon_now),
                 cmocka_unit_test(test_fault_note),
                 cmocka_unit_test(test_minimal),
                 cmocka_unit_test(test_escape),
