@@ -15,7 +15,8 @@ variables substituted, as a range query over the test's window and, for
 instant panels, as an instant query too: none may fail, each must return
 data (a panel whose description says "(may be empty: REASON)" is allowed
 none; there are none today), and the state timeline must show h1 MASTER
-first and h2 MASTER later.
+first and h2 MASTER later; both agents name h2 as the master they see; the
+probe panels show nothing for a virtual router that tracks no probe.
 """
 
 import functools
@@ -337,3 +338,20 @@ def test_dashboard_queries_through_failover(lab, promvipd, prometheus_installed)
     vec = query_instant(prom, substitute(current["targets"][0]["expr"],
                                          {"job": "promvip", "vrrp_instance": "prom"}), end)
     assert [(e["metric"]["vrrp_instance"], e["metric"]["instance"]) for e in vec] == [("prom", targets["h2"])], vec
+
+    # The master each agent sees, at the end: h2's address on both.
+    (seen,) = [p for p in query_panels(dash) if p["title"] == "Master as each agent sees it"]
+    vec = query_instant(prom, substitute(seen["targets"][0]["expr"],
+                                         {"job": "promvip", "vrrp_instance": "prom"}), end)
+    assert sorted((e["metric"]["instance"], e["metric"]["master"]) for e in vec) == \
+        sorted((t, h2.addr4) for t in targets.values()), vec
+
+    # The probe panels show only the probes the selected routers track: a
+    # router that tracks none (here, one that does not exist) shows none.
+    for p in query_panels(dash):
+        if p["title"].startswith("Probe "):
+            for t in p["targets"]:
+                expr = substitute(t["expr"], {"job": "promvip", "vrrp_instance": "none-such",
+                                              "__rate_interval": RATE_INTERVAL})
+                assert "promvip_instance_track_weight" in expr, (p["title"], expr)
+                assert query_range(prom, expr, start, end, 1) == [], (p["title"], expr)
