@@ -1,9 +1,9 @@
 /* promvipctl list instances|probes|sync-groups|file-probes [INSTANCE]:
  * the names in the configuration, one a line, for shell completion (and
  * scripts); file-probes are what drain --probe takes (with INSTANCE, only
- * those it tracks). Only the
- * configuration file is read (conf_load_file(), no check of the host), so
- * any user who can read it gets the names; promvipd need not run. */
+ * those it tracks). Only the configuration file is read (conf_load_file(),
+ * no check of the host), so any user who can read it gets the names;
+ * promvipd need not run. */
 #pragma once
 
 #include <stdio.h>
