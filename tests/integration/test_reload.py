@@ -11,6 +11,7 @@ from the files they would have written. Advertisements every 0.2 s.
 """
 
 import functools
+import itertools
 import re
 import signal
 import time
@@ -428,12 +429,25 @@ def watched_master_pair(net, promvipd, version=3, interval=INTERVAL, name="prom"
     return agents, client
 
 
+def holders_sample(net, h1, h2):
+    """(h1 holds the VIP, h2 holds it), read h1, h2, h1: the two reads are
+    milliseconds apart on a loaded host, and a hand-over between them
+    (either way: the new holder adds before the old one deletes) must not
+    look like a gap. A gap longer than the three reads still shows."""
+    first = vip4(net) in fast_addresses(h1)
+    second = vip4(net) in fast_addresses(h2)
+    return (first or vip4(net) in fast_addresses(h1), second)
+
+
 @pytest.mark.parametrize("change", ["renamed", "version"])
 def test_reload_replacing_the_master_instance_is_hitless(lab, promvipd, change):
     """A reload that replaces the master's instance (renamed, or another
     version): the retired instance hands over with its VIP kept until h2
     holds it, and the replacement's start does not take the VIP away from
-    under it: polled every few milliseconds, some host always holds it."""
+    under it: polled every few milliseconds, some host always holds it.
+    Renamed, the replacement (150, 0.2 s) then preempts h2 (100) within
+    the window; the version 2 one (1 s) does not. The whole window is
+    sampled, so how fast a sample is (a loaded CI host) does not matter."""
     net = lab(2)
     (a1, a2), client = watched_master_pair(net, promvipd)
     h1, h2 = net.hosts
@@ -442,18 +456,22 @@ def test_reload_replacing_the_master_instance_is_hitless(lab, promvipd, change):
     assert_reloaded(reload(a1, new))
     held = []
     deadline = time.monotonic() + mdi(100) + MARGIN
-    for _ in range(2000):
+    for _ in range(5000):
         if time.monotonic() > deadline:
             break
-        held.append((vip4(net) in fast_addresses(h1), vip4(net) in fast_addresses(h2)))
-        if held[-1] == (False, True) and len(held) > 50:
-            break
+        held.append(holders_sample(net, h1, h2))
         time.sleep(0.002)
     client.stop()
+    story = [k for k, _ in itertools.groupby(held)]
     gaps = sum(1 for x in held if x == (False, False))
-    print(f"\n{change}: {len(held)} samples, {gaps} without the VIP anywhere; h2 {a2.state()}")
-    assert held[-1] == (False, True), held[-5:]
+    print(f"\n{change}: {len(held)} samples, holders {story}, {gaps} without the VIP anywhere")
+    assert story[0] == (True, False), story
+    assert (False, True) in story, f"h2 never held the VIP alone: {story}"
     assert gaps == 0, f"{gaps} samples without the VIP anywhere:\n{a1.proc.output()[-3000:]}"
+    if change == "renamed":
+        assert story[-1] == (True, False) and a1.state("prom2") == "MASTER", story
+    else:
+        assert story[-1] == (False, True) and a2.state() == "MASTER", story
 
 
 def test_reload_v2_interval_backup_keeps_up(lab, promvipd):
