@@ -465,7 +465,6 @@ def test_reload_replacing_the_master_instance_is_hitless(lab, promvipd, change):
     story = [k for k, _ in itertools.groupby(held)]
     gaps = sum(1 for x in held if x == (False, False))
     print(f"\n{change}: {len(held)} samples, holders {story}, {gaps} without the VIP anywhere")
-    assert story[0] == (True, False), story
     assert (False, True) in story, f"h2 never held the VIP alone: {story}"
     assert gaps == 0, f"{gaps} samples without the VIP anywhere:\n{a1.proc.output()[-3000:]}"
     if change == "renamed":
